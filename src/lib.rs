@@ -1,0 +1,13 @@
+//! chipwatch: news feeds in, chip orders and export controls out, in SQLite.
+//!
+//! The modules follow the data flow, one stage each:
+//!
+//! ```text
+//! config ─► fetch (feed) ─► feed ─► fetch (article page) ─► extract ─► text ─► rules ─► store
+//!                                   └───────────── pipeline drives every stage ─────────────┘
+//! ```
+//!
+//! `model` holds the plain data the stages pass along; only `fetch` touches the network
+//! and only `store` speaks SQL.
+
+pub mod model;
