@@ -11,3 +11,9 @@
 //! and only `store` speaks SQL.
 
 pub mod model;
+pub mod config;
+pub mod feed;
+pub mod fetch;
+pub mod cli;
+pub mod logging;
+pub mod pipeline;

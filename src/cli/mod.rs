@@ -1,0 +1,171 @@
+//! The command line: argument definitions, the documented exit codes, and dispatch to one
+//! file per command. This is the only place that uses `anyhow`: stages return their own
+//! error types and commands add the context a user needs.
+
+mod demo;
+mod events;
+mod extract;
+mod feeds;
+pub mod output;
+mod rules;
+mod run;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigError, LogFormat, DEFAULT_CONFIG_PATH};
+use crate::rules::{RuleError, RuleSet};
+
+/// Process exit codes; the README's table mirrors this enum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    /// Success (a pass may have recorded failed feeds).
+    Success = 0,
+    /// Fatal runtime error: database not writable, disk full, …
+    Fatal = 1,
+    /// Usage or configuration error.
+    Usage = 2,
+    /// Another run holds the lock.
+    Locked = 3,
+    /// The pass completed but some feeds failed (only when asked for).
+    FeedsFailed = 4,
+}
+
+/// An error that is the user's to fix (bad flag value, unknown feed name): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+#[derive(Debug, Parser)]
+#[command(name = "chipwatch", version, about = "Watches news feeds for chip orders and export controls and keeps them in SQLite")]
+pub struct Cli {
+    /// Config file [default: $CHIPWATCH_CONFIG, else ./config/chipwatch.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Log format on stderr [default: from the config, else text]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// More log output (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Less log output (-q warnings only, -qq errors only)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One pass over the feeds that are due, then exit (for cron and systemd timers)
+    Run(run::RunArgs),
+    /// Offline and self-contained: serve the bundled fixture feed on 127.0.0.1, run one pass
+    /// into a temporary database, print the events found
+    Demo(demo::DemoArgs),
+    /// Run text extraction and the rules on one document (HTML; plain text with --text)
+    Extract(extract::ExtractArgs),
+    /// List stored events
+    Events(events::EventsArgs),
+    /// Feeds and their health
+    #[command(subcommand)]
+    Feeds(feeds::FeedsCommand),
+    /// Rule packs
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+}
+
+/// Where the config comes from, and whether the user asked for that file explicitly.
+pub(crate) struct ConfigSource {
+    path: PathBuf,
+    explicit: bool,
+}
+
+impl ConfigSource {
+    fn resolve(flag: Option<&Path>) -> ConfigSource {
+        if let Some(path) = flag {
+            return ConfigSource { path: path.to_path_buf(), explicit: true };
+        }
+        match std::env::var_os("CHIPWATCH_CONFIG").filter(|v| !v.is_empty()) {
+            Some(path) => ConfigSource { path: PathBuf::from(path), explicit: true },
+            None => ConfigSource { path: PathBuf::from(DEFAULT_CONFIG_PATH), explicit: false },
+        }
+    }
+
+    /// The config, required to exist (commands that run feeds need one).
+    pub(crate) fn required(&self) -> Result<Config, ConfigError> {
+        Config::load(&self.path)
+    }
+
+    /// The config when there is one; built-in defaults when no file was asked for and the
+    /// default file does not exist.
+    pub(crate) fn optional(&self) -> Result<Config, ConfigError> {
+        if !self.explicit && !self.path.exists() {
+            return Ok(Config::default());
+        }
+        Config::load(&self.path)
+    }
+}
+
+/// The configured rule packs, or the embedded ones when none are configured.
+pub(crate) fn load_rules(config: &Config) -> Result<RuleSet, RuleError> {
+    if config.rules_paths.is_empty() {
+        RuleSet::embedded()
+    } else {
+        RuleSet::load(&config.rules_paths)
+    }
+}
+
+/// Parses nothing, prints nothing: runs the command and says which exit code it earned.
+pub fn run(cli: Cli) -> ExitCode {
+    let source = ConfigSource::resolve(cli.config.as_deref());
+    let verbosity = cli.verbose as i8 - cli.quiet as i8;
+    // The log format and level live in the config, so read it (when there is one) before
+    // logging starts; a broken config is reported on stderr directly.
+    let config = match source.optional() {
+        Ok(c) => c,
+        Err(e) => return report(&anyhow::Error::new(e)),
+    };
+    crate::logging::init(cli.log_format.unwrap_or(config.log.format), &config.log.level, verbosity);
+    let result = match cli.command {
+        Command::Run(args) => source.required().map_err(anyhow::Error::new).and_then(|c| run::run(c, &args)),
+        Command::Demo(args) => demo::run(&args),
+        Command::Extract(args) => extract::run(&config, &args),
+        Command::Events(args) => events::run(&config, &args),
+        Command::Feeds(cmd) => feeds::run(&config, &cmd),
+        Command::Rules(cmd) => rules::run(&config, &cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => report(&e),
+    }
+}
+
+/// Prints a one-line error and picks its exit code.
+fn report(error: &anyhow::Error) -> ExitCode {
+    let line = format!("{error:#}").replace('\n', " ");
+    eprintln!("chipwatch: error: {}", output::strip_controls(&line));
+    exit_code_for(error)
+}
+
+fn exit_code_for(error: &anyhow::Error) -> ExitCode {
+    for cause in error.chain() {
+        if cause.is::<ConfigError>() || cause.is::<RuleError>() || cause.is::<UsageError>() {
+            return ExitCode::Usage;
+        }
+        if let Some(crate::pipeline::PassError::UnknownFeed(_)) = cause.downcast_ref() {
+            return ExitCode::Usage;
+        }
+    }
+    ExitCode::Fatal
+}
+
+/// A multi-threaded runtime for the commands that fetch.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}

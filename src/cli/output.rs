@@ -1,0 +1,236 @@
+//! Output formats for events (table, JSON, NDJSON, CSV) and the control-character
+//! stripping applied to anything from fetched data that reaches a terminal.
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::model::{
+    Event, EventDetails, EventKind, CHIP_ORDER_FIELDS, COMMON_FIELDS, EXPORT_CONTROL_FIELDS,
+};
+
+/// Width the table aims to fit.
+const TABLE_WIDTH: usize = 100;
+
+/// Drops control characters (escape sequences from a hostile feed must not reach the
+/// terminal); tabs and newlines become spaces.
+pub fn strip_controls(text: &str) -> String {
+    text.chars()
+        .filter_map(|c| match c {
+            '\t' | '\n' | '\r' => Some(' '),
+            c if c.is_control() => None,
+            // Bidi overrides can disguise text on a terminal too.
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EventFormat {
+    Table,
+    Json,
+    Ndjson,
+    Csv,
+}
+
+pub fn write_events(out: &mut dyn Write, events: &[Event], format: EventFormat, kind: Option<EventKind>) -> std::io::Result<()> {
+    match format {
+        EventFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, events)?;
+            writeln!(out)
+        }
+        EventFormat::Ndjson => {
+            for event in events {
+                serde_json::to_writer(&mut *out, event)?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        EventFormat::Csv => write_csv(out, events, kind),
+        EventFormat::Table => write_table(out, events),
+    }
+}
+
+/// The CSV columns: the record fields in contract order, `value` split in two.
+pub fn csv_columns(kind: Option<EventKind>) -> Vec<&'static str> {
+    let mut columns: Vec<&str> = COMMON_FIELDS.to_vec();
+    if kind != Some(EventKind::ExportControl) {
+        for field in CHIP_ORDER_FIELDS {
+            if *field == "value" {
+                columns.extend(["value_amount", "value_currency"]);
+            } else {
+                columns.push(field);
+            }
+        }
+    }
+    if kind != Some(EventKind::ChipOrder) {
+        columns.extend(EXPORT_CONTROL_FIELDS);
+    }
+    columns
+}
+
+fn write_csv(out: &mut dyn Write, events: &[Event], kind: Option<EventKind>) -> std::io::Result<()> {
+    let columns = csv_columns(kind);
+    writeln!(out, "{}", columns.join(","))?;
+    for event in events {
+        let record = serde_json::to_value(event).map_err(std::io::Error::other)?;
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|column| {
+                let value = match *column {
+                    "value_amount" => record.get("value").and_then(|v| v.get("amount")),
+                    "value_currency" => record.get("value").and_then(|v| v.get("currency")),
+                    name => record.get(name),
+                };
+                csv_cell(value)
+            })
+            .collect();
+        // RFC 4180 ends records with CRLF.
+        write!(out, "{}\r\n", cells.join(","))?;
+    }
+    Ok(())
+}
+
+fn csv_cell(value: Option<&Value>) -> String {
+    let text = match value {
+        None | Some(Value::Null) => return String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => other.to_string(),
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// One line a summary of what the event says, for people.
+pub fn summary(event: &Event) -> String {
+    let mut text = match &event.details {
+        EventDetails::ChipOrder(o) => {
+            let mut s = format!(
+                "{} orders from {}",
+                o.buyer.as_deref().unwrap_or("?"),
+                o.supplier.as_deref().unwrap_or("?")
+            );
+            match (o.quantity, &o.product) {
+                (Some(q), Some(p)) => s.push_str(&format!(": {q} × {p}")),
+                (None, Some(p)) => s.push_str(&format!(": {p}")),
+                (Some(q), None) => s.push_str(&format!(": {q} units")),
+                (None, None) => {}
+            }
+            if let Some(v) = &o.value {
+                s.push_str(&format!(", {} {}", format_amount(v.amount), v.currency));
+            }
+            if let Some(d) = &o.delivery {
+                s.push_str(&format!(", delivery {d}"));
+            }
+            s
+        }
+        EventDetails::ExportControl(c) => {
+            let action = c.action.map_or("controls", |a| match a {
+                crate::model::ControlAction::Restrict => "restricts",
+                crate::model::ControlAction::Relax => "relaxes",
+            });
+            let mut s = format!("{} {action}", c.authority.as_deref().unwrap_or("?"));
+            if !c.products.is_empty() {
+                s.push_str(&format!(" {}", c.products.join(", ")));
+            }
+            if !c.targets.is_empty() {
+                s.push_str(&format!(" to {}", c.targets.join(", ")));
+            }
+            if !c.companies.is_empty() {
+                s.push_str(&format!(" ({})", c.companies.join(", ")));
+            }
+            if let Some(e) = &c.effective {
+                s.push_str(&format!(", effective {e}"));
+            }
+            s
+        }
+    };
+    if event.hedged {
+        text.push_str(" [reported]");
+    }
+    strip_controls(&text)
+}
+
+fn format_amount(amount: f64) -> String {
+    if amount.fract() == 0.0 {
+        format!("{amount:.0}")
+    } else {
+        format!("{amount}")
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn write_table(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
+    writeln!(out, "{:>6}  {:<14}  {:<10}  SUMMARY", "ID", "KIND", "PUBLISHED")?;
+    let room = TABLE_WIDTH - 38;
+    for event in events {
+        writeln!(
+            out,
+            "{:>6}  {:<14}  {:<10}  {}",
+            event.id.map_or("-".to_string(), |id| id.to_string()),
+            event.kind().as_str(),
+            event.published.map_or("-".to_string(), |d| d.to_string()),
+            truncate(&summary(event), room)
+        )?;
+    }
+    Ok(())
+}
+
+/// Events for `extract --format text`: the summary and the evidence, untruncated.
+pub fn print_events_text(events: &[Event]) {
+    for (i, event) in events.iter().enumerate() {
+        println!("\n{}. {} — {}", i + 1, event.kind(), summary(event));
+        println!("   rule {} · confidence {:.2}", strip_controls(&event.rule), event.confidence);
+        for sentence in &event.evidence {
+            println!("   > {}", strip_controls(sentence));
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_stripped() {
+        assert_eq!(strip_controls("a\u{1b}[31mb\tc\u{202E}d\u{7}"), "a[31mb cd");
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_per_rfc4180() {
+        assert_eq!(csv_cell(Some(&Value::String("a,b".into()))), "\"a,b\"");
+        assert_eq!(csv_cell(Some(&Value::String("say \"hi\"".into()))), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell(Some(&Value::Null)), "");
+        assert_eq!(csv_cell(Some(&serde_json::json!(["China"]))), "\"[\"\"China\"\"]\"");
+    }
+
+    #[test]
+    fn csv_columns_follow_the_contract() {
+        let columns = csv_columns(Some(EventKind::ChipOrder));
+        assert_eq!(columns[..2], ["id", "kind"]);
+        assert!(columns.contains(&"value_amount") && columns.contains(&"value_currency"));
+        assert!(!columns.contains(&"authority"));
+        assert_eq!(csv_columns(None).len(), COMMON_FIELDS.len() + CHIP_ORDER_FIELDS.len() + 1 + EXPORT_CONTROL_FIELDS.len());
+    }
+
+    #[test]
+    fn long_summaries_are_truncated_by_characters() {
+        assert_eq!(truncate("ééééé", 3), "éé…");
+        assert_eq!(truncate("abc", 3), "abc");
+    }
+}

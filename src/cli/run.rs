@@ -1,0 +1,42 @@
+//! `chipwatch run`: one pass over the due feeds, for cron and systemd timers. Prints
+//! nothing on stdout; the pass summary goes to the log.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use clap::Args;
+
+use super::{load_rules, runtime, ExitCode};
+use crate::config::Config;
+use crate::pipeline::{run_pass, PassOptions};
+use crate::store::Store;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Ignore schedules and fetch every feed
+    #[arg(long)]
+    pub all: bool,
+    /// Only this feed (repeatable)
+    #[arg(long = "feed", value_name = "NAME")]
+    pub feeds: Vec<String>,
+    /// Exit with code 4 when some feeds failed
+    #[arg(long)]
+    pub fail_on_feed_error: bool,
+}
+
+pub fn run(config: Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let rules = Arc::new(load_rules(&config)?);
+    let store = Store::open(&config.database_path)
+        .with_context(|| format!("cannot open the database {}", config.database_path.display()))?;
+    let options = PassOptions {
+        all: args.all,
+        feeds: args.feeds.clone(),
+    };
+    let outcome = runtime()?.block_on(run_pass(&config, rules, Arc::new(Mutex::new(store)), &options))?;
+    let fail_on_feed_error = args.fail_on_feed_error || config.fail_on_feed_error;
+    if fail_on_feed_error && !outcome.failed_feeds.is_empty() {
+        tracing::warn!(failed = %outcome.failed_feeds.join(", "), "some feeds failed");
+        return Ok(ExitCode::FeedsFailed);
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,144 @@
+use super::*;
+
+const SHIPPED: &str = include_str!("../../config/chipwatch.toml");
+
+fn shipped_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/chipwatch.toml")
+}
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("/etc/chipwatch/chipwatch.toml"))
+}
+
+#[test]
+fn shipped_config_loads_with_its_feeds() {
+    let config = Config::load(&shipped_path()).unwrap();
+    assert!(config.feeds.len() >= 5);
+    assert!(config
+        .feeds
+        .iter()
+        .any(|f| f.url.contains("federalregister.gov") && f.url.contains("industry-and-security")));
+    assert_eq!(config.http.allow_private_addresses, PrivateAccess::Deny);
+    assert_eq!(config.rules_paths, vec![shipped_path().parent().unwrap().join("rules")]);
+}
+
+/// Every key the loader knows appears in the annotated example, so the example stays
+/// the reference for operators.
+#[test]
+fn shipped_config_shows_every_key() {
+    let keys = [
+        "[database]",
+        "path",
+        "[http]",
+        "user_agent",
+        "timeout_secs",
+        "connect_timeout_secs",
+        "max_body_bytes",
+        "concurrency",
+        "per_host_concurrency",
+        "per_host_delay_ms",
+        "retries",
+        "max_redirects",
+        "respect_robots_txt",
+        "allow_private_addresses",
+        "[schedule]",
+        "default_interval_mins",
+        "max_backoff_hours",
+        "max_items_per_feed",
+        "[run]",
+        "fail_on_feed_error",
+        "[log]",
+        "format",
+        "level",
+        "[rules]",
+        "paths",
+        "[[feeds]]",
+        "name",
+        "url",
+        "interval_mins",
+        "fetch_articles",
+    ];
+    for key in keys {
+        let as_line = if key.starts_with('[') { key.to_string() } else { format!("\n{key} = ") };
+        assert!(SHIPPED.contains(&as_line), "config/chipwatch.toml lacks {key}");
+    }
+    // And the loader accepts each of them: a key it did not know would fail to parse.
+    Config::parse(SHIPPED, &shipped_path()).unwrap();
+}
+
+#[test]
+fn empty_file_gives_defaults_relative_to_the_file() {
+    let config = parse("").unwrap();
+    assert_eq!(config.database_path, PathBuf::from("/etc/chipwatch/data/chipwatch.db"));
+    assert_eq!(config.http, HttpConfig::default());
+    assert_eq!(config.schedule, ScheduleConfig::default());
+    assert!(config.rules_paths.is_empty());
+    assert!(config.feeds.is_empty());
+}
+
+#[test]
+fn feed_interval_defaults_to_the_schedule() {
+    let config = parse(
+        "[schedule]\ndefault_interval_mins = 45\n[[feeds]]\nname = \"a\"\nurl = \"https://example.com/rss\"\n",
+    )
+    .unwrap();
+    assert_eq!(config.feeds[0].interval_mins, 45);
+    assert!(config.feeds[0].fetch_articles);
+}
+
+#[test]
+fn unknown_key_names_file_line_and_key() {
+    let err = parse("[http]\ntimeout_secs = 5\ntimeout = 5\n").unwrap_err().to_string();
+    assert!(err.starts_with("/etc/chipwatch/chipwatch.toml:3:"), "{err}");
+    assert!(err.contains("unknown field `timeout`"), "{err}");
+    assert!(!err.contains('\n'), "{err}");
+}
+
+#[test]
+fn negative_timeout_is_refused_by_key() {
+    let err = parse("[http]\ntimeout_secs = -5\n").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "/etc/chipwatch/chipwatch.toml: [http] timeout_secs: must be a whole number of seconds from 1 to 3600, got -5"
+    );
+}
+
+#[test]
+fn bad_values_are_refused_by_key() {
+    let cases = [
+        ("[http]\nconcurrency = 0\n", "[http] concurrency"),
+        ("[http]\nallow_private_addresses = [\"\"]\n", "[http] allow_private_addresses"),
+        ("[log]\nformat = \"xml\"\n", "[log] format"),
+        ("[database]\npath = \"\"\n", "[database] path"),
+        ("[[feeds]]\nname = \"a b\"\nurl = \"https://x.test/\"\n", "[[feeds]] #1 name"),
+        ("[[feeds]]\nname = \"a\"\nurl = \"ftp://x.test/\"\n", "[[feeds]] #1 url"),
+        ("[[feeds]]\nname = \"a\"\n", "[[feeds]] #1 url"),
+        (
+            "[[feeds]]\nname = \"a\"\nurl = \"https://x.test/\"\n[[feeds]]\nname = \"a\"\nurl = \"https://y.test/\"\n",
+            "[[feeds]] #2 name",
+        ),
+        ("[rules]\npaths = [\"no-such-folder\"]\n", "[rules] paths"),
+    ];
+    for (text, key) in cases {
+        match parse(text) {
+            Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+            other => panic!("{text}: expected an error for {key}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn private_address_list_is_kept() {
+    let config = parse("[http]\nallow_private_addresses = [\"Intranet.test:8080\"]\n").unwrap();
+    assert_eq!(
+        config.http.allow_private_addresses,
+        PrivateAccess::AllowList(vec!["intranet.test:8080".into()])
+    );
+}
+
+#[test]
+fn unreadable_file_is_a_read_error() {
+    let err = Config::load(Path::new("/no/such/chipwatch.toml")).unwrap_err();
+    assert!(matches!(err, ConfigError::Read { .. }));
+    assert!(err.to_string().contains("/no/such/chipwatch.toml"));
+}

@@ -1,0 +1,83 @@
+use super::*;
+
+const FEED_URL: &str = "https://news.example/feed.xml";
+
+fn items(xml: &str) -> Vec<FeedItem> {
+    parse_feed(xml.as_bytes(), FEED_URL, 100).unwrap().items
+}
+
+#[test]
+fn rss2_items_become_feed_items() {
+    let xml = r#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Chip  News</title>
+<item><title>A</title><link>https://news.example/a?utm_source=rss#x</link>
+<guid isPermaLink="false">id-a</guid><pubDate>Thu, 09 Nov 2023 07:11:00 GMT</pubDate>
+<description>&lt;p&gt;Summary&lt;/p&gt;</description></item>
+</channel></rss>"#;
+    let parsed = parse_feed(xml.as_bytes(), FEED_URL, 100).unwrap();
+    assert_eq!(parsed.title.as_deref(), Some("Chip News"));
+    let item = &parsed.items[0];
+    assert_eq!(item.url.as_deref(), Some("https://news.example/a"));
+    assert_eq!(item.guid.as_deref(), Some("id-a"));
+    assert_eq!(item.title.as_deref(), Some("A"));
+    assert_eq!(item.published.unwrap().to_rfc3339(), "2023-11-09T07:11:00+00:00");
+    assert_eq!(item.content.as_deref(), Some("<p>Summary</p>"));
+}
+
+#[test]
+fn atom_rss1_and_json_feed_parse() {
+    let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:f</id><updated>2023-11-09T00:00:00Z</updated>
+<entry><id>urn:e1</id><title>E</title><updated>2023-11-09T07:00:00Z</updated><link rel="alternate" href="/e1"/><content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>"#;
+    let got = items(atom);
+    assert_eq!(got[0].url.as_deref(), Some("https://news.example/e1"));
+    assert_eq!(got[0].content.as_deref(), Some("<p>Body</p>"));
+
+    let rss1 = r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<channel rdf:about="https://news.example/"><title>T</title><link>https://news.example/</link><description>d</description></channel>
+<item rdf:about="https://news.example/r1"><title>R1</title><link>https://news.example/r1</link></item></rdf:RDF>"#;
+    assert_eq!(items(rss1)[0].url.as_deref(), Some("https://news.example/r1"));
+
+    let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"j1","url":"https://news.example/j1","content_text":"Hello"}]}"#;
+    let got = items(json);
+    assert_eq!(got[0].url.as_deref(), Some("https://news.example/j1"));
+    assert_eq!(got[0].guid.as_deref(), Some("j1"));
+}
+
+#[test]
+fn rss_without_version_is_read_as_rss2() {
+    let xml = "<rss><channel><title>T</title><item><link>https://news.example/v</link></item></channel></rss>";
+    assert_eq!(items(xml)[0].url.as_deref(), Some("https://news.example/v"));
+}
+
+#[test]
+fn duplicate_links_and_guids_are_dropped() {
+    let xml = r#"<rss version="2.0"><channel><title>T</title>
+<item><link>https://news.example/a?utm_source=x</link><guid>g1</guid></item>
+<item><link>https://news.example/a</link><guid>g2</guid></item>
+<item><link>https://news.example/b</link><guid>g1</guid></item>
+<item><link>https://news.example/c</link></item>
+<item><title>no link, no guid</title></item>
+</channel></rss>"#;
+    let got: Vec<_> = items(xml).into_iter().map(|i| i.url.unwrap()).collect();
+    assert_eq!(got, vec!["https://news.example/a", "https://news.example/c"]);
+}
+
+#[test]
+fn item_cap_is_applied_and_reported() {
+    let mut xml = String::from(r#"<rss version="2.0"><channel><title>T</title>"#);
+    for i in 0..10 {
+        xml.push_str(&format!("<item><link>https://news.example/{i}</link></item>"));
+    }
+    xml.push_str("</channel></rss>");
+    let parsed = parse_feed(xml.as_bytes(), FEED_URL, 3).unwrap();
+    assert_eq!(parsed.items.len(), 3);
+    assert_eq!(parsed.skipped, 7);
+}
+
+#[test]
+fn garbage_is_an_error_naming_the_feed() {
+    for input in [&b""[..], b"<html><body>not a feed</body></html>", b"\xff\xfe\x00<\x00r", b"{\"json\": 1}"] {
+        let err = parse_feed(input, FEED_URL, 10).unwrap_err();
+        assert!(err.to_string().contains(FEED_URL), "{err}");
+    }
+}

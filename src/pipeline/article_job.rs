@@ -1,0 +1,207 @@
+//! One feed item: skip it when already stored (linking it to this feed too), else fetch
+//! its page (guard, robots.txt, caps), extract the text, fall back to the feed's own
+//! content when the page is unavailable or too thin, match the rules, and store the
+//! article with its events in one transaction.
+
+use std::sync::Arc;
+
+use tracing::{debug, info, instrument, warn};
+
+use super::pass::{PassContext, PassError};
+use crate::extract::{extract_page, fragment_to_text, ExtractedPage, MIN_PAGE_TEXT_CHARS};
+use crate::fetch::{ArticleFetch, FetchError};
+use crate::model::{Article, EventKind, FeedItem, FeedState, Published, TextSource};
+
+/// How the article's text was obtained, for the pass counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TextOutcome {
+    Page,
+    FeedFallback,
+    RobotsDisallowed,
+    GuardRefused,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ArticleOutcome {
+    /// Stored before (by this feed or another).
+    Known,
+    /// No link, or neither page nor feed gave any text.
+    Unusable,
+    /// Stored, but its language is not one the rule packs cover.
+    LanguageNotMatched,
+    Stored { events: Vec<EventKind>, text_outcome: TextOutcome },
+}
+
+#[instrument(skip_all, fields(url = item.url.as_deref().unwrap_or("-")))]
+pub(super) async fn article_job(
+    ctx: &Arc<PassContext>,
+    feed: &FeedState,
+    item: FeedItem,
+) -> Result<ArticleOutcome, PassError> {
+    let Some(url) = item.url.clone() else {
+        debug!(guid = item.guid.as_deref().unwrap_or("-"), "item has no http(s) link; skipped");
+        return Ok(ArticleOutcome::Unusable);
+    };
+    let feed_id = feed.id;
+    let (lookup_url, lookup_guid) = (url.clone(), item.guid.clone());
+    let known = ctx
+        .with_store(move |s| {
+            let found = s.article_id_by_url_or_guid(Some(&lookup_url), lookup_guid.as_deref())?;
+            if let Some(id) = found {
+                s.link_article_to_feed(id, feed_id, lookup_guid.as_deref())?;
+            }
+            Ok(found)
+        })
+        .await?;
+    if known.is_some() {
+        return Ok(ArticleOutcome::Known);
+    }
+
+    let (page, text_outcome) = if feed.spec.fetch_articles {
+        fetch_page(ctx, &url).await
+    } else {
+        (None, TextOutcome::FeedFallback)
+    };
+    let Some(article) = build_article(&url, &item, page).await? else {
+        warn!("neither the page nor the feed item gave any text; not stored");
+        return Ok(ArticleOutcome::Unusable);
+    };
+    let text_outcome = match (article.text_source, text_outcome) {
+        (TextSource::Feed, TextOutcome::Page) => TextOutcome::FeedFallback,
+        (_, outcome) => outcome,
+    };
+
+    let language_matched = article.lang.as_deref().is_none_or(|l| ctx.rules.covers_language(l));
+    let rules = Arc::clone(&ctx.rules);
+    let (article, events) = tokio::task::spawn_blocking(move || {
+        let mut events = if language_matched {
+            rules.extract_events(&article.text, article.published.map(|p| p.date()))
+        } else {
+            Vec::new()
+        };
+        for event in &mut events {
+            event.article_url = article.url.clone();
+        }
+        (article, events)
+    })
+    .await
+    .map_err(|e| PassError::Worker(e.to_string()))?;
+
+    let guid = item.guid.clone();
+    let (article_id, stored) = ctx
+        .with_store(move |s| s.insert_article(Some(feed_id), guid.as_deref(), &article, &events))
+        .await?;
+    let kinds: Vec<EventKind> = stored.iter().map(|e| e.kind()).collect();
+    info!(article_id, events = kinds.len(), source = ?text_outcome, "article stored");
+    if !language_matched {
+        return Ok(ArticleOutcome::LanguageNotMatched);
+    }
+    Ok(ArticleOutcome::Stored {
+        events: kinds,
+        text_outcome,
+    })
+}
+
+/// The page's extraction, or `None` with the reason the feed content must do.
+async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>, TextOutcome) {
+    match ctx.fetcher.fetch_article(url).await {
+        Ok(ArticleFetch::Fetched(fetched)) => {
+            let is_html = fetched.content_type.as_deref().is_none_or(|ct| {
+                let ct = ct.to_ascii_lowercase();
+                ct.contains("html") || ct.contains("xml") || ct.starts_with("text/")
+            });
+            if !is_html {
+                debug!(content_type = ?fetched.content_type, "page is not HTML; using the feed content");
+                return (None, TextOutcome::FeedFallback);
+            }
+            let final_url = fetched.final_url.clone();
+            let page = tokio::task::spawn_blocking(move || {
+                extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+            })
+            .await;
+            match page {
+                Ok(page) => (Some(page), TextOutcome::Page),
+                Err(e) => {
+                    warn!(error = %e, "extraction failed; using the feed content");
+                    (None, TextOutcome::FeedFallback)
+                }
+            }
+        }
+        Ok(ArticleFetch::DisallowedByRobots) => {
+            info!("robots.txt disallows the page; using the feed content");
+            (None, TextOutcome::RobotsDisallowed)
+        }
+        Err(FetchError::Refused { reason, .. }) => {
+            warn!(reason, "page refused by the address guard; using the feed content");
+            (None, TextOutcome::GuardRefused)
+        }
+        Err(e) => {
+            warn!(error = %e, "page fetch failed; using the feed content");
+            (None, TextOutcome::FeedFallback)
+        }
+    }
+}
+
+/// Joins page and feed item: page text when there is enough of it, else the feed's own
+/// content; metadata from the page first, then the feed item.
+async fn build_article(
+    url: &str,
+    item: &FeedItem,
+    page: Option<ExtractedPage>,
+) -> Result<Option<Article>, PassError> {
+    let feed_text = match item.content.clone() {
+        Some(content) => tokio::task::spawn_blocking(move || fragment_to_text(&content))
+            .await
+            .map_err(|e| PassError::Worker(e.to_string()))?,
+        None => String::new(),
+    };
+    let feed_published = item.published.map(Published::Time);
+    let article = match page {
+        Some(page) if page.text.chars().count() >= MIN_PAGE_TEXT_CHARS || feed_text.trim().is_empty() => {
+            if page.text.trim().is_empty() {
+                return Ok(None);
+            }
+            Article {
+                url: Some(url.to_string()),
+                canonical_url: page.canonical_url,
+                title: page.title.or_else(|| item.title.clone()),
+                published: page.published.or(feed_published),
+                author: page.author.or_else(|| item.author.clone()),
+                site: page.site,
+                lang: page.lang,
+                text: page.text,
+                text_source: TextSource::Page,
+            }
+        }
+        page => {
+            if feed_text.trim().is_empty() {
+                return Ok(None);
+            }
+            let page = page.unwrap_or_else(empty_page);
+            Article {
+                url: Some(url.to_string()),
+                canonical_url: page.canonical_url,
+                title: page.title.or_else(|| item.title.clone()),
+                published: page.published.or(feed_published),
+                author: page.author.or_else(|| item.author.clone()),
+                site: page.site,
+                lang: page.lang,
+                text: feed_text,
+                text_source: TextSource::Feed,
+            }
+        }
+    };
+    Ok(Some(article))
+}
+
+fn empty_page() -> ExtractedPage {
+    ExtractedPage {
+        title: None,
+        published: None,
+        author: None,
+        site: None,
+        lang: None,
+        canonical_url: None,
+        text: String::new(),
+    }
+}

@@ -1,0 +1,141 @@
+//! One feed in one pass: conditional GET, parse, then each new item through the article
+//! job. The feed's health and next fetch time are written back whatever happens.
+
+use std::sync::Arc;
+
+use chrono::{Duration as ChronoDuration, Utc};
+use tracing::{info, instrument, warn};
+
+use super::article_job::{article_job, ArticleOutcome};
+use super::pass::{PassContext, PassError};
+use crate::feed::parse_feed;
+use crate::fetch::Validators;
+use crate::model::{EventKind, FeedState};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct FeedCounts {
+    pub articles_new: u64,
+    pub articles_skipped_robots: u64,
+    pub articles_refused_guard: u64,
+    pub articles_lang_unmatched: u64,
+    pub events_new_chip_order: u64,
+    pub events_new_export_control: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum FeedOutcome {
+    Fetched(FeedCounts),
+    NotModified,
+    Failed,
+}
+
+/// Errors returned from here are the database's; the feed's own failures become
+/// [`FeedOutcome::Failed`] after they are recorded.
+#[instrument(skip_all, fields(feed = %feed.spec.name))]
+pub(super) async fn feed_job(ctx: &Arc<PassContext>, feed: FeedState) -> Result<FeedOutcome, PassError> {
+    let validators = Validators {
+        etag: feed.etag.clone(),
+        last_modified: feed.last_modified.clone(),
+    };
+    let feed_id = feed.id;
+    let interval = ChronoDuration::minutes(i64::from(feed.spec.interval_mins));
+
+    let fetched = match ctx.fetcher.fetch_feed(&feed.spec.url, &validators).await {
+        Ok(f) => f,
+        Err(e) => return record_failure(ctx, &feed, &e.to_string()).await,
+    };
+    if fetched.not_modified {
+        let now = Utc::now();
+        let v = fetched.validators.clone();
+        ctx.with_store(move |s| {
+            s.record_feed_fetched(feed_id, now, true, v.etag.as_deref(), v.last_modified.as_deref(), now + interval)
+        })
+        .await?;
+        info!(url = %feed.spec.url, "feed not modified");
+        return Ok(FeedOutcome::NotModified);
+    }
+
+    let body = fetched.body;
+    let url = feed.spec.url.clone();
+    let max_items = ctx.config.schedule.max_items_per_feed;
+    let parsed = tokio::task::spawn_blocking(move || parse_feed(&body, &url, max_items))
+        .await
+        .map_err(|e| PassError::Worker(e.to_string()))?;
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(e) => return record_failure(ctx, &feed, &e.to_string()).await,
+    };
+    if parsed.skipped > 0 {
+        warn!(url = %feed.spec.url, skipped = parsed.skipped, "feed has more items than max_items_per_feed; the rest were ignored");
+    }
+
+    let mut counts = FeedCounts::default();
+    for item in parsed.items {
+        match article_job(ctx, &feed, item).await? {
+            ArticleOutcome::Known | ArticleOutcome::Unusable => {}
+            ArticleOutcome::Stored { events, text_outcome } => {
+                counts.articles_new += 1;
+                match text_outcome {
+                    super::article_job::TextOutcome::Page | super::article_job::TextOutcome::FeedFallback => {}
+                    super::article_job::TextOutcome::RobotsDisallowed => counts.articles_skipped_robots += 1,
+                    super::article_job::TextOutcome::GuardRefused => counts.articles_refused_guard += 1,
+                }
+                for kind in events {
+                    match kind {
+                        EventKind::ChipOrder => counts.events_new_chip_order += 1,
+                        EventKind::ExportControl => counts.events_new_export_control += 1,
+                    }
+                }
+            }
+            ArticleOutcome::LanguageNotMatched => {
+                counts.articles_new += 1;
+                counts.articles_lang_unmatched += 1;
+            }
+        }
+    }
+
+    let now = Utc::now();
+    let v = fetched.validators;
+    ctx.with_store(move |s| {
+        s.record_feed_fetched(feed_id, now, false, v.etag.as_deref(), v.last_modified.as_deref(), now + interval)
+    })
+    .await?;
+    info!(url = %feed.spec.url, articles_new = counts.articles_new, "feed fetched");
+    Ok(FeedOutcome::Fetched(counts))
+}
+
+/// Records the failure and schedules the next attempt with exponential backoff.
+async fn record_failure(ctx: &Arc<PassContext>, feed: &FeedState, error: &str) -> Result<FeedOutcome, PassError> {
+    warn!(url = %feed.spec.url, error, "feed failed");
+    let now = Utc::now();
+    let wait = backoff_minutes(
+        feed.spec.interval_mins,
+        feed.consecutive_failures + 1,
+        ctx.config.schedule.max_backoff_hours,
+    );
+    let feed_id = feed.id;
+    let error = error.to_string();
+    ctx.with_store(move |s| s.record_feed_failure(feed_id, now, &error, now + ChronoDuration::minutes(wait)))
+        .await?;
+    Ok(FeedOutcome::Failed)
+}
+
+/// interval × 2^(failures-1), capped at `max_backoff_hours`.
+fn backoff_minutes(interval_mins: u32, failures: u32, max_backoff_hours: u32) -> i64 {
+    let cap = i64::from(max_backoff_hours) * 60;
+    let factor = 1i64 << failures.saturating_sub(1).min(20);
+    (i64::from(interval_mins) * factor).min(cap).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        assert_eq!(backoff_minutes(30, 1, 24), 30);
+        assert_eq!(backoff_minutes(30, 2, 24), 60);
+        assert_eq!(backoff_minutes(30, 3, 24), 120);
+        assert_eq!(backoff_minutes(30, 30, 24), 24 * 60);
+    }
+}

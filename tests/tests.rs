@@ -1,0 +1,10 @@
+//! One integration binary. What goes where:
+//! - `pipeline`: whole passes against a real HTTP server on 127.0.0.1 into a real SQLite file
+//! - `cli`: the `chipwatch` binary as users run it (exit codes, output contracts)
+//! - `docs`: the README and the shipped config stay true to the program
+
+mod common;
+
+mod cli;
+mod docs;
+mod pipeline;
