@@ -11,3 +11,4 @@
 //! and only `store` speaks SQL.
 
 pub mod model;
+pub mod store;
