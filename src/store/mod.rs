@@ -4,6 +4,7 @@
 //! `migrations/`, and every query. Callers see model types and [`StoreError`] only; the
 //! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`.
 
+mod feeds;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod testing;
