@@ -5,6 +5,7 @@
 //! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`.
 
 mod feeds;
+mod runs;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod testing;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode};
 
+pub use runs::RunRecord;
 
 /// How long a writer waits for another connection's lock before giving up. Runs and
 /// `chipwatch events` may overlap; five seconds covers any one short transaction.
