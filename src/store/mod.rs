@@ -4,6 +4,8 @@
 //! `migrations/`, and every query. Callers see model types and [`StoreError`] only; the
 //! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`.
 
+mod articles;
+mod events;
 mod feeds;
 mod runs;
 #[cfg(test)]
@@ -16,6 +18,8 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode};
 
+pub use articles::ArticleHit;
+pub use events::EventFilter;
 pub use runs::RunRecord;
 
 /// How long a writer waits for another connection's lock before giving up. Runs and
