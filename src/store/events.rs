@@ -229,7 +229,7 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StoreError
 /// (rule, rules version, confidence, hedging) and what follows from the article (URL,
 /// date, evidence text) are left out, so finding the same event again under new rules
 /// maps to the same row.
-fn fingerprint(event: &Event) -> Result<String, StoreError> {
+pub(super) fn fingerprint(event: &Event) -> Result<String, StoreError> {
     let mut identity = event.clone();
     identity.id = None;
     identity.article_url = None;

@@ -2,11 +2,13 @@
 //! the pragmas chipwatch relies on (WAL, `synchronous=NORMAL`, foreign keys, a busy
 //! timeout), bringing its schema up to date with the numbered migrations in
 //! `migrations/`, and every query. Callers see model types and [`StoreError`] only; the
-//! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`.
+//! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`, and
+//! `reprocess.rs` serves `chipwatch reprocess`.
 
 mod articles;
 mod events;
 mod feeds;
+mod reprocess;
 mod runs;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +22,7 @@ use rusqlite::{Connection, ErrorCode};
 
 pub use articles::ArticleHit;
 pub use events::EventFilter;
+pub use reprocess::ReplacedEvents;
 pub use runs::RunRecord;
 
 /// How long a writer waits for another connection's lock before giving up. Runs and
