@@ -356,6 +356,23 @@ mod tests {
     }
 
     #[test]
+    fn readers_are_not_blocked_by_an_open_write_transaction() {
+        let (_dir, mut writer) = temp_store();
+        let reader = Store::open(writer.path()).unwrap();
+        writer.start_run(Utc::now()).unwrap();
+        let tx = writer.conn.transaction().unwrap();
+        tx.execute(
+            "INSERT INTO runs (started_at) VALUES ('2024-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        // WAL: the reader sees the last commit at once, without waiting for the writer.
+        assert_eq!(reader.recent_runs(10).unwrap().len(), 1);
+        tx.commit().unwrap();
+        assert_eq!(reader.recent_runs(10).unwrap().len(), 2);
+    }
+
+    #[test]
     fn timestamps_are_fixed_width_utc() {
         let t = DateTime::parse_from_rfc3339("2023-11-09T10:00:00.123+02:00")
             .unwrap()
