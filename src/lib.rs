@@ -8,12 +8,13 @@
 //! ```
 //!
 //! `model` holds the plain data the stages pass along; only `fetch` touches the network
-//! and only `store` speaks SQL.
+//! and only `store` speaks SQL. `cli` is the command line on top.
 
-pub mod model;
+pub mod cli;
 pub mod config;
 pub mod feed;
 pub mod fetch;
-pub mod cli;
 pub mod logging;
+pub mod model;
 pub mod pipeline;
+pub mod store;

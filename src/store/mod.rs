@@ -1,0 +1,382 @@
+//! The store: the only module that speaks SQL. It owns the SQLite file — opening it with
+//! the pragmas chipwatch relies on (WAL, `synchronous=NORMAL`, foreign keys, a busy
+//! timeout), bringing its schema up to date with the numbered migrations in
+//! `migrations/`, and every query. Callers see model types and [`StoreError`] only; the
+//! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`, and
+//! `reprocess.rs` serves `chipwatch reprocess`.
+
+mod articles;
+mod events;
+mod feeds;
+mod reprocess;
+mod runs;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod testing;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, ErrorCode};
+
+pub use articles::ArticleHit;
+pub use events::EventFilter;
+pub use reprocess::ReplacedEvents;
+pub use runs::RunRecord;
+
+/// How long a writer waits for another connection's lock before giving up. Runs and
+/// `chipwatch events` may overlap; five seconds covers any one short transaction.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The migrations, in order: entry `i` brings the schema from version `i` to `i + 1`.
+/// Forward-only: released files are never edited, new ones are appended.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+
+/// The schema version this binary writes (the `PRAGMA user_version` after migrating).
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Everything that can go wrong in the store, with the path, feed or article involved.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the database folder {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot open the database {}: {source} (is it a SQLite file, and writable?)", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error("cannot migrate the database {} to schema version {version}: {source}", path.display())]
+    Migrate {
+        path: PathBuf,
+        version: u32,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error(
+        "the database {} has schema version {found}, but this chipwatch knows only up to \
+         version {known}; upgrade chipwatch, or point [database] path at another file",
+        path.display()
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: u32,
+        known: u32,
+    },
+
+    #[error("a feed named `{name}` already exists (source: {source_name}); pick another name")]
+    FeedExists { name: String, source_name: String },
+
+    #[error("feed `{name}` comes from the config file; remove it there instead")]
+    ConfigFeedNotRemovable { name: String },
+
+    #[error("no feed with id {feed_id} in the database")]
+    UnknownFeed { feed_id: i64 },
+
+    #[error("article {url} is already stored (look it up before inserting)")]
+    ArticleExists { url: String },
+
+    #[error("cannot store an article without a URL (title: {title:?})")]
+    ArticleWithoutUrl { title: Option<String> },
+
+    #[error("invalid value for {what}: {detail}")]
+    InvalidValue { what: &'static str, detail: String },
+
+    #[error("database error while {context}: {source}")]
+    Sqlite {
+        context: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+impl StoreError {
+    /// Wraps a SQLite error with what the store was doing (and for whom).
+    fn sqlite(context: impl Into<String>) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        let context = context.into();
+        move |source| StoreError::Sqlite { context, source }
+    }
+}
+
+/// An open chipwatch database. One `Store` is one connection; writers should share one.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to
+    /// [`SCHEMA_VERSION`]. A database written by a newer chipwatch is refused untouched.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+
+        // Check the version before touching anything, so a newer database stays as it is.
+        let found = user_version(&conn).map_err(open_err)?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                path: path.to_path_buf(),
+                found,
+                known: SCHEMA_VERSION,
+            });
+        }
+
+        // WAL lets `chipwatch events` read while a run writes; NORMAL is durable enough
+        // in WAL mode (a power cut may lose the last transaction, never corrupt the file).
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "SQLite refused WAL mode");
+        }
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_err)?;
+
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store.migrate(found)?;
+        Ok(store)
+    }
+
+    /// The file this store was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Applies the migrations after `from`, each in its own transaction together with
+    /// its `user_version` bump, so a crash leaves the schema at a whole version.
+    fn migrate(&mut self, from: u32) -> Result<(), StoreError> {
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+            let version = index as u32 + 1;
+            let migrate_err = |source| StoreError::Migrate {
+                path: self.path.clone(),
+                version,
+                source,
+            };
+            let tx = self.conn.transaction().map_err(migrate_err)?;
+            tx.execute_batch(sql).map_err(migrate_err)?;
+            tx.pragma_update(None, "user_version", version)
+                .map_err(migrate_err)?;
+            tx.commit().map_err(migrate_err)?;
+            tracing::info!(path = %self.path.display(), version, "migrated database schema");
+        }
+        Ok(())
+    }
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Formats a timestamp the way every table stores them: RFC 3339, UTC, whole seconds,
+/// fixed width — so that text comparison in SQL is time comparison.
+fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Reads a stored timestamp column back (NULL → `None`).
+fn time_column(row: &rusqlite::Row<'_>, name: &str) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    parsed_column(row, name, |s| {
+        DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc))
+    })
+}
+
+/// Reads a nullable text column and parses it, reporting a bad value as a conversion
+/// failure of that column (so the error names the column rather than panicking).
+fn parsed_column<T, E>(
+    row: &rusqlite::Row<'_>,
+    name: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> rusqlite::Result<Option<T>>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let index = row.as_ref().column_index(name)?;
+    let value: Option<String> = row.get(index)?;
+    match value {
+        None => Ok(None),
+        Some(s) => parse(&s).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
+        }),
+    }
+}
+
+/// True when `err` is a UNIQUE or PRIMARY KEY constraint violation.
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    match err {
+        rusqlite::Error::SqliteFailure(e, _) => {
+            e.code == ErrorCode::ConstraintViolation
+                && (e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+        }
+        _ => false,
+    }
+}
+
+/// Converts a count or quantity for an INTEGER column (SQLite integers are signed).
+fn to_i64(what: &'static str, value: u64) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::InvalidValue {
+        what,
+        detail: format!("{value} is larger than SQLite can store"),
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::testing::temp_store;
+    use super::*;
+
+    #[test]
+    fn a_new_database_is_migrated_to_the_current_version() {
+        let (_dir, store) = temp_store();
+        assert_eq!(user_version(&store.conn).unwrap(), SCHEMA_VERSION);
+        for table in [
+            "feeds",
+            "articles",
+            "article_feeds",
+            "articles_fts",
+            "events",
+            "runs",
+        ] {
+            let n: i64 = store
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(n, 1, "table {table} missing");
+        }
+    }
+
+    #[test]
+    fn open_creates_the_parent_folder_and_reopening_is_a_no_op() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/deeper/chipwatch.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.path(), path);
+        store
+            .conn
+            .execute(
+                "INSERT INTO runs (started_at) VALUES ('2024-01-01T00:00:00Z')",
+                [],
+            )
+            .unwrap();
+        drop(store);
+
+        let again = Store::open(&path).unwrap();
+        assert_eq!(user_version(&again.conn).unwrap(), SCHEMA_VERSION);
+        let runs: i64 = again
+            .conn
+            .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(runs, 1, "reopening must keep the data");
+    }
+
+    #[test]
+    fn pragmas_are_set_at_open() {
+        let (_dir, store) = temp_store();
+        let pragma = |name: &str| -> String {
+            store
+                .conn
+                .pragma_query_value(None, name, |r| r.get::<_, rusqlite::types::Value>(0))
+                .map(|v| match v {
+                    rusqlite::types::Value::Text(s) => s,
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .unwrap()
+        };
+        assert_eq!(pragma("journal_mode"), "wal");
+        assert_eq!(pragma("foreign_keys"), "1");
+        assert_eq!(pragma("synchronous"), "1", "NORMAL is 1");
+        assert_eq!(pragma("busy_timeout"), "5000");
+    }
+
+    #[test]
+    fn a_database_from_a_newer_chipwatch_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("future.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = Store::open(&path).unwrap_err();
+        assert!(
+            matches!(err, StoreError::SchemaTooNew { found, known, .. }
+                if found == SCHEMA_VERSION + 1 && known == SCHEMA_VERSION),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("future.db") && message.contains("upgrade"),
+            "{message}"
+        );
+        let conn = Connection::open(&path).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_ne!(mode, "wal", "a refused database must not be modified");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_gives_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junk.db");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+        assert!(err.to_string().contains("junk.db"), "{err}");
+    }
+
+    #[test]
+    fn readers_are_not_blocked_by_an_open_write_transaction() {
+        let (_dir, mut writer) = temp_store();
+        let reader = Store::open(writer.path()).unwrap();
+        writer.start_run(Utc::now()).unwrap();
+        let tx = writer.conn.transaction().unwrap();
+        tx.execute(
+            "INSERT INTO runs (started_at) VALUES ('2024-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        // WAL: the reader sees the last commit at once, without waiting for the writer.
+        assert_eq!(reader.recent_runs(10).unwrap().len(), 1);
+        tx.commit().unwrap();
+        assert_eq!(reader.recent_runs(10).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn timestamps_are_fixed_width_utc() {
+        let t = DateTime::parse_from_rfc3339("2023-11-09T10:00:00.123+02:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(format_time(t), "2023-11-09T08:00:00Z");
+    }
+}
