@@ -2,9 +2,14 @@
 //! - `pipeline`: whole passes against a real HTTP server on 127.0.0.1 into a real SQLite file
 //! - `cli`: the `chipwatch` binary as users run it (exit codes, output contracts)
 //! - `docs`: the README and the shipped config stay true to the program
+//! - `fetch`: the fetch stage against misbehaving local servers
+
+// Unwrapping is how a test says "this must hold".
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 mod cli;
 mod docs;
+mod fetch;
 mod pipeline;

@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::output::{write_events, EventFormat};
 use super::{runtime, ExitCode};
-use crate::config::{Config, PrivateAccess};
+use crate::config::{Config, HttpConfig, PrivateAccess};
 use crate::model::FeedSpec;
 use crate::pipeline::{run_pass, PassOptions};
 use crate::rules::RuleSet;
@@ -43,17 +43,24 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let base = format!("http://{}", listener.local_addr()?);
         tokio::spawn(serve(listener, base.clone()));
 
-        let mut config = Config::default();
-        config.database_path = db_path.clone();
-        config.http.allow_private_addresses = PrivateAccess::AllowAll;
-        config.http.per_host_delay = Duration::ZERO;
-        config.http.retries = 0;
-        config.feeds = vec![FeedSpec {
-            name: "demo".into(),
-            url: format!("{base}/feed.xml"),
-            interval_mins: 30,
-            fetch_articles: true,
-        }];
+        let defaults = Config::default();
+        let config = Config {
+            database_path: db_path.clone(),
+            http: HttpConfig {
+                // The demo site is on loopback, which the guard refuses by default.
+                allow_private_addresses: PrivateAccess::AllowAll,
+                per_host_delay: Duration::ZERO,
+                retries: 0,
+                ..defaults.http
+            },
+            feeds: vec![FeedSpec {
+                name: "demo".into(),
+                url: format!("{base}/feed.xml"),
+                interval_mins: 30,
+                fetch_articles: true,
+            }],
+            ..Config::default()
+        };
         let store = Arc::new(Mutex::new(Store::open(&db_path)?));
         let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default()).await?;
         eprintln!(

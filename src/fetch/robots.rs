@@ -56,7 +56,7 @@ impl Robots {
                     let allow = key == "allow";
                     if value.is_empty() {
                         // "Disallow:" with no path allows everything: no rule.
-                        if agents.iter().any(|a| *a == token) {
+                        if agents.contains(&token) {
                             found_ours = true;
                         }
                         if agents.iter().any(|a| a == "*") {
@@ -64,7 +64,7 @@ impl Robots {
                         }
                         continue;
                     }
-                    if agents.iter().any(|a| *a == token) {
+                    if agents.contains(&token) {
                         found_ours = true;
                         ours.push((allow, value.to_string()));
                     }

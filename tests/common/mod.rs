@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests: the seed fixture site on a local wiremock
 //! server, configs pointing at it, and a temporary database.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,39 @@
+//! The README is the front door: its usage block is the binary's `--help`, and its exit
+//! code table is the `ExitCode` enum.
+
+use std::process::Command;
+
+use chipwatch::cli::ExitCode;
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap()
+}
+
+#[test]
+fn readme_usage_block_is_the_help_output() {
+    let output = Command::new(env!("CARGO_BIN_EXE_chipwatch")).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    let readme = readme();
+    let usage = readme
+        .split("## Usage\n\n```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("README has a ## Usage section with a text block");
+    assert_eq!(usage.trim_end(), help.trim_end(), "update the README's usage block from `chipwatch --help`");
+}
+
+#[test]
+fn readme_exit_codes_match_the_enum() {
+    let readme = readme();
+    for (code, meaning) in [
+        (ExitCode::Success, "success"),
+        (ExitCode::Fatal, "fatal runtime error"),
+        (ExitCode::Usage, "usage or configuration error"),
+        (ExitCode::Locked, "another run holds the lock"),
+        (ExitCode::FeedsFailed, "the pass completed but some feeds failed"),
+    ] {
+        let row = format!("| {} | {meaning}", code as u8);
+        assert!(readme.contains(&row), "README lacks the exit code row {row:?}");
+    }
+}
