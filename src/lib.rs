@@ -10,4 +10,5 @@
 //! `model` holds the plain data the stages pass along; only `fetch` touches the network
 //! and only `store` speaks SQL.
 
+pub mod extract;
 pub mod model;
