@@ -279,3 +279,78 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
 pub(crate) fn is_stock_block(block: &str) -> bool {
     block.chars().count() <= 400 && STOCK_BLOCK.is_match(block.trim())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    fn first_div_verdict(html: &str) -> Verdict {
+        let doc = Html::parse_fragment(html);
+        let div = doc.root_element().child_elements().next();
+        div.map_or(Verdict::Keep, |d| verdict(d.value()))
+    }
+
+    #[test]
+    fn class_words_match_whole_words_only() {
+        assert_eq!(
+            first_div_verdict(r#"<div class="post-share-bar">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="most-read">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="you-may-also-like">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="shareholders adventure">"#),
+            Verdict::Keep
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div id="article-comments">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="entry-content has-share">"#),
+            Verdict::MixedChrome
+        );
+    }
+
+    #[test]
+    fn roles_hidden_and_tags() {
+        assert_eq!(
+            first_div_verdict(r#"<div role="navigation">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div style="DISPLAY: None">"#),
+            Verdict::Noise
+        );
+        assert_eq!(first_div_verdict("<header>"), Verdict::Header);
+        assert_eq!(first_div_verdict("<aside>"), Verdict::Chrome);
+    }
+
+    #[test]
+    fn stock_lines_but_not_prose() {
+        for line in [
+            "Comments are closed.",
+            "Leave a Reply",
+            "Share this story",
+            "Advertisement",
+            "Related Articles",
+            "Read more: US rules",
+        ] {
+            assert!(is_stock_block(line), "{line}");
+        }
+        for line in [
+            "Share prices of Nvidia rose 3% on Thursday.",
+            "Related party transactions were disclosed in the filing.",
+            "Copyright disputes over chip designs are rising.",
+        ] {
+            assert!(!is_stock_block(line), "{line}");
+        }
+    }
+}

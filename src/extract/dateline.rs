@@ -295,3 +295,121 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
     }
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> Published {
+        Published::Day(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    fn time(rfc3339: &str) -> Published {
+        Published::Time(DateTime::parse_from_rfc3339(rfc3339).unwrap())
+    }
+
+    #[test]
+    fn datelines_in_common_styles() {
+        let cases = [
+            ("Published on November 9, 2023, 7:11 am", day(2023, 11, 9)),
+            ("Published: 9 November 2023", day(2023, 11, 9)),
+            (
+                "Thursday 9 November 2023 07.11 GMT",
+                time("2023-11-09T07:11:00+00:00"),
+            ),
+            (
+                "Posted Nov. 9th, 2023 at 7:11 pm EST",
+                time("2023-11-09T19:11:00-05:00"),
+            ),
+            (
+                "Updated 2023-11-09 07:11 +08:00",
+                time("2023-11-09T07:11:00+08:00"),
+            ),
+            ("Nov 9, 2023 7:11 AM ET", day(2023, 11, 9)),
+            (
+                "November 9, 2023 | Updated November 10, 2023",
+                day(2023, 11, 9),
+            ),
+            (
+                "Thu, Nov 9, 2023, 12:05 am GMT+8",
+                time("2023-11-09T00:05:00+08:00"),
+            ),
+        ];
+        for (text, expected) in cases {
+            let found = dateline_block(text).unwrap_or_else(|| panic!("no dateline in {text:?}"));
+            assert_eq!(found.published, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn bylines_give_the_author() {
+        let found = dateline_block("By Jean-Luc Martin | Nov 9, 2023 | 3 min read").unwrap();
+        assert_eq!(found.author.as_deref(), Some("Jean-Luc Martin"));
+        assert!(found.keyword);
+        assert!(!dateline_block("November 9, 2023").unwrap().keyword);
+    }
+
+    #[test]
+    fn prose_with_a_date_is_not_a_dateline() {
+        for text in [
+            "The rules published on October 17, 2023 took effect in November.",
+            "Updated November 9, 2023: adds comment from Nvidia.",
+            "On November 9, 2023, Baidu ordered chips.",
+            "Published on Monday, the report says demand is strong.",
+            "November 31, 2023",
+        ] {
+            assert_eq!(dateline_block(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn plain_text_dateline_may_follow_a_title() {
+        let text = "Baidu orders Huawei chips\n\nPublished on November 9, 2023, 7:11 am\n\nBody.";
+        assert_eq!(dateline(text), Some(day(2023, 11, 9)));
+        assert_eq!(
+            dateline("Body first.\nSecond.\nThird.\nPublished on November 9, 2023"),
+            None
+        );
+    }
+
+    #[test]
+    fn machine_dates() {
+        assert_eq!(
+            parse_date_value("2023-11-08T09:30:00+00:00"),
+            Some(time("2023-11-08T09:30:00Z"))
+        );
+        assert_eq!(
+            parse_date_value("2023-11-08T09:30:00.000Z"),
+            Some(time("2023-11-08T09:30:00Z"))
+        );
+        assert_eq!(
+            parse_date_value("2023-11-08T09:30:00+0100"),
+            Some(time("2023-11-08T09:30:00+01:00"))
+        );
+        assert_eq!(
+            parse_date_value("2023-11-08 09:30+01:00"),
+            Some(time("2023-11-08T09:30:00+01:00"))
+        );
+        assert_eq!(
+            parse_date_value("Wed, 08 Nov 2023 09:30:00 GMT"),
+            Some(time("2023-11-08T09:30:00Z"))
+        );
+        assert_eq!(
+            parse_date_value("2023-11-08T09:30:00"),
+            Some(day(2023, 11, 8))
+        );
+        assert_eq!(parse_date_value("2023-11-08"), Some(day(2023, 11, 8)));
+        assert_eq!(parse_date_value("8 November 2023"), Some(day(2023, 11, 8)));
+        assert_eq!(parse_date_value("yesterday"), None);
+        assert_eq!(parse_date_value("2023-13-45"), None);
+    }
+
+    #[test]
+    fn implausible_dates() {
+        assert!(!plausible(&day(1989, 12, 31)));
+        assert!(plausible(&day(1990, 1, 1)));
+        assert!(!plausible(&day(2999, 1, 1)));
+        assert!(plausible(&Published::Day(Utc::now().date_naive())));
+    }
+}
