@@ -166,6 +166,17 @@ const CONTENT_WORDS: &[&str] = &[
 
 /// Classifies one element for the content walker.
 pub(crate) fn verdict(element: &Element) -> Verdict {
+    verdict_with(element, true)
+}
+
+/// Classifies by tag, role and visibility only. Used to find the article again when the
+/// class words hid all of it: some sites give their page wrapper a chrome-like class
+/// (`Page-ad-margins`, `content paywall`).
+pub(crate) fn verdict_ignoring_classes(element: &Element) -> Verdict {
+    verdict_with(element, false)
+}
+
+fn verdict_with(element: &Element, use_classes: bool) -> Verdict {
     let name = element.name();
     if NOISE_TAGS.contains(&name) || is_hidden(element) {
         return Verdict::Noise;
@@ -179,7 +190,11 @@ pub(crate) fn verdict(element: &Element) -> Verdict {
             return Verdict::Chrome;
         }
     }
-    let (chrome, content) = class_signals(element);
+    let (chrome, content) = if use_classes {
+        class_signals(element)
+    } else {
+        (false, false)
+    };
     match (chrome, content) {
         (true, false) => return Verdict::Chrome,
         (true, true) => return Verdict::MixedChrome,
@@ -274,6 +289,18 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
         )[.!:]?$",
     )
 });
+
+/// A byline ("By Meg James, Staff Writer") or a bare time ("5:50 PM") standing alone.
+static BYLINE_OR_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    built_in_regex(
+        r"^(?:(?i:by)\s+\p{Lu}[^.!?]{0,80}|\d{1,2}[:.]\d{2}\s*(?i:[ap]\.?\s?m\.?)?(?:\s+[A-Z]{2,5})?)$",
+    )
+});
+
+/// Whether a block is a byline or a bare time; above the story they are metadata.
+pub(crate) fn is_byline_or_time(block: &str) -> bool {
+    BYLINE_OR_TIME.is_match(block.trim())
+}
 
 /// Whether a block is stock site text rather than article prose.
 pub(crate) fn is_stock_block(block: &str) -> bool {

@@ -19,7 +19,9 @@ use std::collections::HashMap;
 use scraper::node::Element;
 use scraper::{Html, Node};
 
-use super::boilerplate::{is_stock_block, verdict, Verdict};
+use super::boilerplate::{
+    is_byline_or_time, is_stock_block, verdict, verdict_ignoring_classes, Verdict,
+};
 use super::dateline::{dateline_block, Dateline};
 use super::walk::{text_weight, walk, NodeRef, Step};
 
@@ -28,6 +30,10 @@ pub(crate) const MIN_PARAGRAPH_CHARS: usize = 25;
 
 /// An `<article>` / `articleBody` with less paragraph text than this is not trusted.
 const MIN_ARTICLE_CHARS: f64 = 100.0;
+
+/// When no candidate outside chrome gathers this much paragraph text, the document is
+/// scored again with class words ignored.
+const RELAX_BELOW: f64 = super::MIN_PAGE_TEXT_CHARS as f64;
 
 /// Candidates whose link density is measured before the best is chosen.
 const TOP_CANDIDATES: usize = 5;
@@ -125,7 +131,20 @@ pub(crate) struct MainText {
 
 /// The subtrees holding the article, in document order (one, or a root and its siblings).
 pub(crate) fn content_roots(doc: &Html) -> Vec<NodeRef<'_>> {
-    let scores = score_document(doc);
+    let strict = score_document(doc, verdict);
+    if strict.best_text() >= RELAX_BELOW {
+        return choose_roots(doc, &strict);
+    }
+    // Too little text outside chrome: perhaps a wrapper's class looked like chrome.
+    let relaxed = score_document(doc, verdict_ignoring_classes);
+    if relaxed.best_text() > strict.best_text() {
+        choose_roots(doc, &relaxed)
+    } else {
+        choose_roots(doc, &strict)
+    }
+}
+
+fn choose_roots<'a>(doc: &'a Html, scores: &Scores<'a>) -> Vec<NodeRef<'a>> {
     let density_best = scores.best_candidate();
     let best_score = density_best.map_or(0.0, |(_, s)| s);
     for candidate in [scores.best_article_body, scores.best_article]
@@ -138,7 +157,7 @@ pub(crate) fn content_roots(doc: &Html) -> Vec<NodeRef<'_>> {
         }
     }
     match density_best {
-        Some((top, top_score)) => with_good_siblings(top, top_score, &scores),
+        Some((top, top_score)) => with_good_siblings(top, top_score, scores),
         None => vec![body_or_root(doc)],
     }
 }
@@ -162,6 +181,16 @@ struct Scores<'a> {
 }
 
 impl<'a> Scores<'a> {
+    /// The most paragraph text any candidate gathered (its own and half its grandchildren's).
+    fn best_text(&self) -> f64 {
+        let containers = self.candidates.values().map(|c| c.1);
+        let articles = [self.best_article, self.best_article_body]
+            .into_iter()
+            .flatten()
+            .map(|a| a.1);
+        containers.chain(articles).fold(0.0, f64::max)
+    }
+
     /// The container with the best score after its link density is taken into account.
     fn best_candidate(&self) -> Option<(NodeRef<'a>, f64)> {
         let mut ranked: Vec<(NodeRef<'a>, f64)> = self.candidates.values().copied().collect();
@@ -188,8 +217,9 @@ fn key(node: NodeRef<'_>) -> usize {
     std::ptr::from_ref(node.value()) as usize
 }
 
-/// Walks the whole document once and scores containers by the paragraphs below them.
-fn score_document(doc: &Html) -> Scores<'_> {
+/// Walks the whole document once and scores containers by the paragraphs below them;
+/// `classify` decides which subtrees are chrome and left out.
+fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
     struct Open<'a> {
         node: NodeRef<'a>,
         chars: usize,
@@ -204,7 +234,7 @@ fn score_document(doc: &Html) -> Scores<'_> {
         Step::Open(node) => match node.value() {
             Node::Element(element) => {
                 let name = element.name();
-                match verdict(element) {
+                match classify(element) {
                     Verdict::Noise | Verdict::Header => return false,
                     Verdict::Chrome if name != "form" => return false,
                     _ => {}
@@ -359,6 +389,9 @@ fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
             }
         }
         if block.in_header || is_stock_block(&block.text) || block.link_chars * 2 > block.chars {
+            continue;
+        }
+        if !body_started && is_byline_or_time(&block.text) {
             continue;
         }
         match block.heading {

@@ -185,3 +185,17 @@ fn fragments_keep_paragraphs_and_drop_feed_stock_lines() {
     assert_eq!(fragment_to_text(""), "");
     assert_eq!(fragment_to_text("one<br><br>two"), "one\n\ntwo");
 }
+
+#[test]
+fn a_page_wrapper_with_a_chrome_like_class_still_yields_the_story() {
+    // Seen on a large news site: the wrapper of the whole page is called "Page-ad-margins".
+    let html = "<html><body><div class=\"Page-ad-margins\"><main><div class=\"story\">\
+        <p class=\"byline-line\">By Meg James</p><p>5:50 PM</p>\
+        <p>Walt Disney Co. said demand and a coding glitch caused the launch problems.</p>\
+        <p>More than 10 million users activated their accounts on the first day.</p>\
+        <p>The company said most of the problems were fixed within a few hours.</p>\
+        </div></main></div></body></html>";
+    let text = page(html).text;
+    assert!(text.starts_with("Walt Disney Co. said"), "{text}");
+    assert_eq!(text.split("\n\n").count(), 3);
+}
