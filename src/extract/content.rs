@@ -35,6 +35,11 @@ const MIN_ARTICLE_CHARS: f64 = 100.0;
 /// scored again with class words ignored.
 const RELAX_BELOW: f64 = super::MIN_PAGE_TEXT_CHARS as f64;
 
+/// How many times more text the walk with class words ignored must find to be preferred:
+/// it is a rescue for pages where the classes hid the story, not a way to let a short
+/// story's comments or related list in.
+const RESCUE_FACTOR: usize = 3;
+
 /// Candidates whose link density is measured before the best is chosen.
 const TOP_CANDIDATES: usize = 5;
 
@@ -137,7 +142,7 @@ pub(crate) fn content_roots(doc: &Html) -> Vec<NodeRef<'_>> {
     }
     // Too little text outside chrome: perhaps a wrapper's class looked like chrome.
     let relaxed = score_document(doc, verdict_ignoring_classes);
-    if relaxed.best_text() > strict.best_text() {
+    if relaxed.best_text() > RESCUE_FACTOR as f64 * strict.best_text() {
         choose_roots(doc, &relaxed)
     } else {
         choose_roots(doc, &strict)
@@ -364,14 +369,29 @@ pub(crate) fn main_text(
     title: Option<&str>,
     blank_lines_break: bool,
 ) -> MainText {
-    let mut collector = Collector {
-        blank_lines_break,
-        ..Collector::default()
+    let collect = |classify: fn(&Element) -> Verdict| {
+        let mut collector = Collector {
+            blank_lines_break,
+            classify: Some(classify),
+            ..Collector::default()
+        };
+        for root in roots {
+            collector.walk_root(*root);
+        }
+        assemble(collector.blocks, title)
     };
-    for root in roots {
-        collector.walk_root(*root);
+    let strict = collect(verdict);
+    if strict.text.chars().count() >= super::MIN_PAGE_TEXT_CHARS {
+        return strict;
     }
-    assemble(collector.blocks, title)
+    // Too little text: perhaps a wrapper inside the root has a chrome-like class
+    // (`content-with-sidebar-wrp`). Walk again trusting tags and roles only.
+    let relaxed = collect(verdict_ignoring_classes);
+    if relaxed.text.len() > RESCUE_FACTOR * strict.text.len() {
+        relaxed
+    } else {
+        strict
+    }
 }
 
 /// Keeps the blocks that are article prose, in order, joined by blank lines.
@@ -439,6 +459,8 @@ struct Collector {
     link_depth: usize,
     header_depth: usize,
     blank_lines_break: bool,
+    /// How elements are classified; `verdict` when not set.
+    classify: Option<fn(&Element) -> Verdict>,
 }
 
 impl Collector {
@@ -479,7 +501,7 @@ impl Collector {
         root: NodeRef<'_>,
         root_chars: &mut Option<usize>,
     ) -> bool {
-        match verdict(element) {
+        match self.classify.unwrap_or(verdict)(element) {
             Verdict::Keep => true,
             Verdict::Noise | Verdict::Chrome => false,
             Verdict::Header => {
@@ -521,7 +543,7 @@ impl Collector {
         } else if is_block(name) {
             self.flush();
             self.heading = None;
-            if name == "header" && verdict(element) == Verdict::Header {
+            if name == "header" && self.classify.unwrap_or(verdict)(element) == Verdict::Header {
                 self.header_depth = self.header_depth.saturating_sub(1);
             }
         }

@@ -199,3 +199,17 @@ fn a_page_wrapper_with_a_chrome_like_class_still_yields_the_story() {
     assert!(text.starts_with("Walt Disney Co. said"), "{text}");
     assert_eq!(text.split("\n\n").count(), 3);
 }
+
+#[test]
+fn a_story_wrapper_with_a_chrome_like_class_inside_the_article_is_kept() {
+    // Seen on a large news site: `content-with-sidebar-wrp` holds the whole story.
+    let html = "<html><body><article><header><h1>Governor doubles down</h1></header>\
+        <div class=\"content-with-sidebar-wrp\">\
+        <p>The tagline drew a mix of criticism and ridicule across the internet on Monday.</p>\
+        <p>The governor cited the backlash as proof that the campaign was working as intended.</p>\
+        <p>State officials said the campaign cost less than half a million dollars in total.</p>\
+        </div></article></body></html>";
+    let text = page(html).text;
+    assert!(text.starts_with("The tagline drew"), "{text}");
+    assert_eq!(text.split("\n\n").count(), 3);
+}
