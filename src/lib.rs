@@ -12,6 +12,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod logging;

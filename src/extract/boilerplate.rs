@@ -1,0 +1,383 @@
+//! What counts as page chrome rather than article: elements dropped for their tag, their
+//! ARIA role, their class/id words or because they are hidden, and short blocks of stock
+//! text ("Comments are closed.", "Share this article").
+//!
+//! Class and id values are split into words (`post-share-bar` → post, share, bar) and
+//! matched word by word, also joining neighbours (`most-read` → mostread), so that
+//! `shareholders` or `adventure` never look like a share bar or an ad. An element that also
+//! carries a content word (`entry-content has-share-buttons`) is chrome only if it holds
+//! a small part of the article; the content walker checks that.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use scraper::node::Element;
+
+use super::built_in_regex;
+
+/// How the content walker treats an element and everything inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Part of the article (or a container to look into).
+    Keep,
+    /// Never text: scripts, styles, forms, media, hidden elements.
+    Noise,
+    /// Page furniture: navigation, footers, share bars, related lists, comments, ads.
+    Chrome,
+    /// Chrome by its class but also marked as content; dropped only when small.
+    MixedChrome,
+    /// A header: its text is not article text but may hold the dateline and byline.
+    Header,
+}
+
+/// Tags whose content is never article text.
+const NOISE_TAGS: &[&str] = &[
+    "head", "title", "script", "style", "noscript", "template", "iframe", "object", "embed",
+    "canvas", "svg", "math", "video", "audio", "map", "button", "select", "textarea", "input",
+    "dialog",
+];
+
+/// Tags that hold page furniture. `form` is among them although some sites (ASP.NET) wrap
+/// the whole page in one: the walker only looks below the chosen content root.
+const CHROME_TAGS: &[&str] = &[
+    "nav",
+    "footer",
+    "aside",
+    "form",
+    "figure",
+    "figcaption",
+    "menu",
+];
+
+/// ARIA landmark roles of page furniture.
+const CHROME_ROLES: &[&str] = &[
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "search",
+    "dialog",
+    "alertdialog",
+    "menu",
+    "menubar",
+    "toolbar",
+];
+
+/// Class/id words of page furniture.
+const CHROME_WORDS: &[&str] = &[
+    // consent and cookie banners
+    "cookie",
+    "cookies",
+    "consent",
+    "gdpr",
+    "cmp",
+    // share bars and social widgets
+    "share",
+    "sharing",
+    "sharebar",
+    "shares",
+    "social",
+    "socials",
+    "sharethis",
+    "addthis",
+    // newsletter and subscription boxes, paywalls
+    "newsletter",
+    "newsletters",
+    "subscribe",
+    "subscription",
+    "signup",
+    "paywall",
+    "promo",
+    "promotion",
+    // related, most read and recommended lists
+    "related",
+    "recirc",
+    "recirculation",
+    "popular",
+    "trending",
+    "mostread",
+    "mostpopular",
+    "recommended",
+    "recommendations",
+    "outbrain",
+    "taboola",
+    "morestories",
+    "readmore",
+    "readnext",
+    "youmayalsolike",
+    // comments
+    "comment",
+    "comments",
+    "disqus",
+    "respond",
+    "discussion",
+    // breadcrumbs and navigation
+    "breadcrumb",
+    "breadcrumbs",
+    "crumbs",
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "pagination",
+    "pager",
+    "masthead",
+    "footer",
+    "sidebar",
+    "widget",
+    "widgets",
+    "toolbar",
+    "skiplink",
+    // advertising
+    "ad",
+    "ads",
+    "adslot",
+    "adunit",
+    "advert",
+    "adverts",
+    "advertisement",
+    "advertising",
+    "sponsor",
+    "sponsored",
+    "dfp",
+    "banner",
+    // overlays
+    "modal",
+    "popup",
+    "overlay",
+    "tags",
+    "tagcloud",
+];
+
+/// Class/id words that mark the article itself.
+const CONTENT_WORDS: &[&str] = &[
+    "article",
+    "articlebody",
+    "content",
+    "entry",
+    "main",
+    "story",
+    "storybody",
+    "post",
+    "postbody",
+    "text",
+    "body",
+];
+
+/// Classifies one element for the content walker.
+pub(crate) fn verdict(element: &Element) -> Verdict {
+    verdict_with(element, true)
+}
+
+/// Classifies by tag, role and visibility only. Used to find the article again when the
+/// class words hid all of it: some sites give their page wrapper a chrome-like class
+/// (`Page-ad-margins`, `content paywall`).
+pub(crate) fn verdict_ignoring_classes(element: &Element) -> Verdict {
+    verdict_with(element, false)
+}
+
+fn verdict_with(element: &Element, use_classes: bool) -> Verdict {
+    let name = element.name();
+    if NOISE_TAGS.contains(&name) || is_hidden(element) {
+        return Verdict::Noise;
+    }
+    if CHROME_TAGS.contains(&name) {
+        return Verdict::Chrome;
+    }
+    if let Some(role) = element.attr("role") {
+        let role = role.trim().to_ascii_lowercase();
+        if CHROME_ROLES.contains(&role.as_str()) {
+            return Verdict::Chrome;
+        }
+    }
+    let (chrome, content) = if use_classes {
+        class_signals(element)
+    } else {
+        (false, false)
+    };
+    match (chrome, content) {
+        (true, false) => return Verdict::Chrome,
+        (true, true) => return Verdict::MixedChrome,
+        _ => {}
+    }
+    if name == "header" {
+        return Verdict::Header;
+    }
+    Verdict::Keep
+}
+
+/// Whether the element's class and id carry chrome words and content words. A token with
+/// both (`article-comments`, `comment-content`) names a part of the article's furniture,
+/// so it counts as chrome only; mixed signals come from separate tokens.
+pub(crate) fn class_signals(element: &Element) -> (bool, bool) {
+    let mut chrome = false;
+    let mut content = false;
+    for value in [element.attr("class"), element.attr("id")]
+        .into_iter()
+        .flatten()
+    {
+        for token in value.split_ascii_whitespace() {
+            let token = token.to_ascii_lowercase();
+            let words: Vec<&str> = token
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            if has_word(&words, CHROME_WORDS) {
+                chrome = true;
+            } else if has_word(&words, CONTENT_WORDS) {
+                content = true;
+            }
+        }
+    }
+    (chrome, content)
+}
+
+/// Whether `words`, a single word, two neighbours joined (`most`+`read`) or all of them
+/// joined (`you-may-also-like`), is in `list`.
+fn has_word(words: &[&str], list: &[&str]) -> bool {
+    words.iter().any(|w| list.contains(w))
+        || words
+            .windows(2)
+            .any(|pair| list.contains(&format!("{}{}", pair[0], pair[1]).as_str()))
+        || (words.len() > 2 && list.contains(&words.concat().as_str()))
+}
+
+fn is_hidden(element: &Element) -> bool {
+    if element.attr("hidden").is_some() {
+        return true;
+    }
+    if element
+        .attr("aria-hidden")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        return true;
+    }
+    element.attr("style").is_some_and(|style| {
+        let style: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        style.contains("display:none") || style.contains("visibility:hidden")
+    })
+}
+
+/// Whole blocks of stock text that sites put around articles.
+static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    built_in_regex(
+        r"(?ix)^(?:
+            comments?\s+(?:are|is)\s+closed
+          | (?:leave|post|add|write)\s+a\s+(?:comment|reply)
+          | \d+\s+comments?
+          | (?:no|view|show|read)\s+comments?
+          | share(?:\s+(?:this|the)\s+(?:article|story|post|page))?(?:\s+on\s+\w+)?
+          | (?:share|tweet|email|print|copy\s+link)(?:\s*[|·•,]?\s*(?:share|tweet|email|print|copy\s+link|facebook|twitter|linkedin|whatsapp|reddit|x))*
+          | advertisement|sponsored(?:\s+content)?|ad
+          | (?:sign\s+up|subscribe)\b.{0,120}
+          | related(?:\s+(?:articles|stories|posts|news|content|coverage))?
+          | (?:more|also)\s+(?:from|on|in)\s+.{1,40}
+          | you\s+(?:may|might)\s+also\s+like
+          | (?:most\s+(?:read|popular)|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
+          | read\s+(?:more|next)(?::.{0,120})?
+          | click\s+here\b.{0,80}
+          | (?:follow\s+us|like\s+us)\b.{0,80}
+          | (?:we|this\s+(?:web)?site)\s+uses?\s+cookies\b.{0,300}
+          | (?:accept|reject|manage)(?:\s+all)?(?:\s+cookies)?
+          | all\s+rights\s+reserved.{0,80}
+          | (?:copyright\s+(?:©|\(c\)|\d{4})|©).{0,120}
+          | the\s+post\s+.{1,300}\s+appeared\s+first\s+on\s+.{1,120}
+        )[.!:]?$",
+    )
+});
+
+/// A byline ("By Meg James, Staff Writer") or a bare time ("5:50 PM") standing alone.
+static BYLINE_OR_TIME: LazyLock<Regex> = LazyLock::new(|| {
+    built_in_regex(
+        r"^(?:(?i:by)\s+\p{Lu}[^.!?]{0,80}|\d{1,2}[:.]\d{2}\s*(?i:[ap]\.?\s?m\.?)?(?:\s+[A-Z]{2,5})?)$",
+    )
+});
+
+/// Whether a block is a byline or a bare time; above the story they are metadata.
+pub(crate) fn is_byline_or_time(block: &str) -> bool {
+    BYLINE_OR_TIME.is_match(block.trim())
+}
+
+/// Whether a block is stock site text rather than article prose.
+pub(crate) fn is_stock_block(block: &str) -> bool {
+    block.chars().count() <= 400 && STOCK_BLOCK.is_match(block.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::Html;
+
+    fn first_div_verdict(html: &str) -> Verdict {
+        let doc = Html::parse_fragment(html);
+        let div = doc.root_element().child_elements().next();
+        div.map_or(Verdict::Keep, |d| verdict(d.value()))
+    }
+
+    #[test]
+    fn class_words_match_whole_words_only() {
+        assert_eq!(
+            first_div_verdict(r#"<div class="post-share-bar">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="most-read">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="you-may-also-like">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="shareholders adventure">"#),
+            Verdict::Keep
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div id="article-comments">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="entry-content has-share">"#),
+            Verdict::MixedChrome
+        );
+    }
+
+    #[test]
+    fn roles_hidden_and_tags() {
+        assert_eq!(
+            first_div_verdict(r#"<div role="navigation">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div style="DISPLAY: None">"#),
+            Verdict::Noise
+        );
+        assert_eq!(first_div_verdict("<header>"), Verdict::Header);
+        assert_eq!(first_div_verdict("<aside>"), Verdict::Chrome);
+    }
+
+    #[test]
+    fn stock_lines_but_not_prose() {
+        for line in [
+            "Comments are closed.",
+            "Leave a Reply",
+            "Share this story",
+            "Advertisement",
+            "Related Articles",
+            "Read more: US rules",
+        ] {
+            assert!(is_stock_block(line), "{line}");
+        }
+        for line in [
+            "Share prices of Nvidia rose 3% on Thursday.",
+            "Related party transactions were disclosed in the filing.",
+            "Copyright disputes over chip designs are rising.",
+        ] {
+            assert!(!is_stock_block(line), "{line}");
+        }
+    }
+}
