@@ -62,8 +62,7 @@ pub struct Cli {
 pub enum Command {
     /// One pass over the feeds that are due, then exit (for cron and systemd timers)
     Run(run::RunArgs),
-    /// Offline and self-contained: serve the bundled fixture feed on 127.0.0.1, run one pass
-    /// into a temporary database, print the events found
+    /// Offline demo: serve the bundled fixture feed on 127.0.0.1, run one pass, print the events
     Demo(demo::DemoArgs),
     /// Run text extraction and the rules on one document (HTML; plain text with --text)
     Extract(extract::ExtractArgs),
