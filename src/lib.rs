@@ -11,3 +11,5 @@
 //! and only `store` speaks SQL.
 
 pub mod model;
+pub mod rules;
+pub mod text;
