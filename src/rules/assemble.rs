@@ -157,10 +157,11 @@ fn absorb(d: &mut Draft, m: &Mention, trigger: bool) {
     d.sentences.extend(&m.extra_evidence);
     if trigger {
         d.hedged &= m.hedged;
+        // The best rule vouches for the event; a weak bare mention should not lower it.
+        d.confidence = d.confidence.max(m.confidence);
         if (m.sentence, m.offset) < d.first {
             d.first = (m.sentence, m.offset);
             d.rule.clone_from(&m.rule);
-            d.confidence = m.confidence;
         }
     }
 }

@@ -276,11 +276,12 @@ impl RuleSet {
         let mut seen = [false, false];
         for (i, s) in sentences.iter().enumerate() {
             let fired: Vec<usize> = self.prefilter.matches(s.text).into_iter().collect();
+            // Anaphora are plain words, so the raw text decides whether annotating is needed.
             let can_refer = [EventKind::ChipOrder, EventKind::ExportControl]
                 .iter()
                 .any(|&k| {
                     seen[usize::from(k == EventKind::ExportControl)]
-                        && !self.settings(k).anaphora.is_empty()
+                        && self.settings(k).anaphora.iter().any(|a| a.is_match(s.text))
                 });
             if fired.is_empty() && !can_refer {
                 continue;

@@ -415,3 +415,17 @@ fn weird_input_does_not_panic() {
         }
     }
 }
+#[test]
+fn anaphora_fill_the_latest_event() {
+    let r = rules();
+    let text = "Washington imposed new curbs on exports of H20 chips to China. \
+        The rules take effect on December 1. Nvidia shares fell.";
+    let e = r.extract_events(text, day("2024-11-20"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).effective, "2024-12-01".parse().ok());
+    assert_eq!(e[0].evidence.len(), 2);
+
+    // Without an earlier order, "the deal" refers to nothing.
+    let e = r.extract_events("The deal is worth $5 million.", day("2024-11-20"));
+    assert!(e.is_empty(), "{e:#?}");
+}
