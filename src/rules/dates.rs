@@ -21,6 +21,8 @@ pub enum Tense {
     Past,
     Present,
     Future,
+    /// No usable tense: the year that puts the date nearest the publication day.
+    Nearest,
 }
 
 /// A coarse, sentence-level guess: future cues win, then past cues. Good enough for
@@ -49,8 +51,9 @@ pub fn tense_of(sentence: &str) -> Tense {
     }
 }
 
-/// "effective December 1", "starting in March", "until June" point forward even inside a
-/// past-tense sentence ("imposed controls, effective December 1").
+/// "effective December 1", "starting in March", "until June" name a date whose tense is
+/// not the sentence's ("restricted exports, effective September 1" may be past or coming):
+/// in a future-tense sentence it is future, otherwise the nearest such date.
 fn local_tense(text: &str, start: usize, sentence: Tense) -> Tense {
     let before = text.get(..start).unwrap_or("");
     let mut words = before.split_whitespace().rev();
@@ -66,10 +69,12 @@ fn local_tense(text: &str, start: usize, sentence: Tense) -> Tense {
     let second = words.next();
     let preposition =
         last.is_some_and(|w| matches!(w.to_ascii_lowercase().as_str(), "in" | "on" | "from"));
-    if cue(last) || (preposition && cue(second)) {
+    if !(cue(last) || (preposition && cue(second))) {
+        sentence
+    } else if sentence == Tense::Future {
         Tense::Future
     } else {
-        sentence
+        Tense::Nearest
     }
 }
 
@@ -93,32 +98,32 @@ fn recognisers() -> &'static [Recogniser] {
     ALL.get_or_init(|| {
         let specs: Vec<(String, Resolve)> = vec![
             // ISO: 2024-03-01
-            (r"\b(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})\b".into(), |c, _, _, _| {
+            (r"\b(?P<y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})\b".into(), |c, _, _, _| {
                 let y = c.name("y")?.as_str().parse().ok()?;
                 let m = c.name("mo")?.as_str().parse().ok()?;
                 let d = c.name("d")?.as_str().parse().ok()?;
                 Some(NaiveDate::from_ymd_opt(y, m, d).map(PartialDate::Day))
             }),
             // November 9, 2023 / Dec. 31 / March 1st
-            (format!(r"\b(?P<m>{MONTHS})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>\d{{4}})\b)?"), |c, _, p, t| {
+            (format!(r"\b(?P<m>{MONTHS})\s+(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y>[0-9]{{4}})\b)?"), |c, _, p, t| {
                 Some(day(c, p, t))
             }),
             // 9 November 2023 / 1st of March
-            (format!(r"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{MONTHS})(?:,?\s+(?P<y>\d{{4}})\b)?"), |c, _, p, t| {
+            (format!(r"\b(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{MONTHS})(?:,?\s+(?P<y>[0-9]{{4}})\b)?"), |c, _, p, t| {
                 Some(day(c, p, t))
             }),
             // October 2023
-            (format!(r"\b(?P<m>{MONTHS})(?:\s+of)?,?\s+(?P<y>\d{{4}})\b"), |c, _, _, _| {
+            (format!(r"\b(?P<m>{MONTHS})(?:\s+of)?,?\s+(?P<y>[0-9]{{4}})\b"), |c, _, _, _| {
                 let m = month_number(c.name("m")?.as_str())?;
                 let y = c.name("y")?.as_str().parse().ok()?;
                 Some(Some(PartialDate::Month(y, m)))
             }),
             // (the) end of (the|this|next) year/month/quarter; end of 2024; end of March
-            (format!(r"(?i:\b(?:the\s+)?end\s+of\s+)(?:(?i:(?P<rel>the|this|next)\s+)?(?P<p>(?i:year|month|quarter))\b|(?P<y>\d{{4}})\b|(?P<m>{FULL_MONTHS})\b)|(?i:\byear[- ]end\b)"), |c, _, p, t| {
+            (format!(r"(?i:\b(?:the\s+)?end\s+of\s+)(?:(?i:(?P<rel>the|this|next)\s+)?(?P<p>(?i:year|month|quarter))\b|(?P<y>[0-9]{{4}})\b|(?P<m>{FULL_MONTHS})\b)|(?i:\byear[- ]end\b)"), |c, _, p, t| {
                 Some(end_of(c, p, t))
             }),
             // Q3 2024, third quarter of 2024, second half of 2026, H2 2026
-            (r"(?i:\b(?:the\s+)?)(?:\bQ(?P<q>[1-4])|(?i:(?P<qo>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)|\bH(?P<h>[12])|(?i:(?P<ho>first|second|1st|2nd)\s+half))\b(?:(?i:\s+(?:of\s+)?)(?P<y>\d{4})\b)?".into(), |c, _, p, _| {
+            (r"(?i:\b(?:the\s+)?)(?:\bQ(?P<q>[1-4])|(?i:(?P<qo>first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter)|\bH(?P<h>[12])|(?i:(?P<ho>first|second|1st|2nd)\s+half))\b(?:(?i:\s+(?:of\s+)?)(?P<y>[0-9]{4})\b)?".into(), |c, _, p, _| {
                 Some(period(c, p))
             }),
             // next year / this year / last year
@@ -136,7 +141,7 @@ fn recognisers() -> &'static [Recogniser] {
                 Some(p.map(PartialDate::Day))
             }),
             // within 30 days / in 120 days
-            (r"(?i)\b(?:within|in)\s+(?P<n>\d{1,4})\s+days\b".into(), |c, _, p, _| {
+            (r"(?i)\b(?:within|in)\s+(?P<n>[0-9]{1,4})\s+days\b".into(), |c, _, p, _| {
                 let n: i64 = c.name("n")?.as_str().parse().ok()?;
                 Some(p.and_then(|p| p.checked_add_signed(Duration::days(n))).map(PartialDate::Day))
             }),
@@ -155,7 +160,7 @@ fn recognisers() -> &'static [Recogniser] {
                 Some(p.map(|p| PartialDate::Month(month_year(p, m, t), m)))
             }),
             // in 2024 (a bare number is a year only after a preposition)
-            (r"(?i:\b(?:in|since|from|by|until|till|through|before|after|during|early|mid|late|of|fiscal|FY)[\s-]+)(?P<t>(?:19|20)\d{2})\b".into(), |c, _, _, _| {
+            (r"(?i:\b(?:in|since|from|by|until|till|through|before|after|during|early|mid|late|of|fiscal|FY)[\s-]+)(?P<t>(?:19|20)[0-9]{2})\b".into(), |c, _, _, _| {
                 let y = c.name("t")?.as_str().parse().ok()?;
                 Some(Some(PartialDate::Year(y)))
             }),
@@ -221,6 +226,17 @@ fn month_year(published: NaiveDate, month: u32, tense: Tense) -> i32 {
     match tense {
         Tense::Past if month > published.month() => y - 1,
         Tense::Future if month < published.month() => y + 1,
+        Tense::Nearest => {
+            // Months apart, published month 0: pick the year within six months.
+            let diff = i64::from(month) - i64::from(published.month());
+            if diff > 6 {
+                y - 1
+            } else if diff < -6 {
+                y + 1
+            } else {
+                y
+            }
+        }
         _ => y,
     }
 }

@@ -138,7 +138,8 @@ fn fragment(ty: SlotType, refs: &str) -> String {
         SlotType::Money => ph('M'),
         SlotType::Date => ph('D'),
         SlotType::Jurisdiction => ph('J'),
-        SlotType::Jurisdictions => list(&ph('J')),
+        // Targets often carry an article: "to the United States".
+        SlotType::Jurisdictions => list(&format!("(?:the )?{}", ph('J'))),
         SlotType::Agency => format!(r"(?:(?:the )?{}(?:'s)? )?{}", ph('J'), ph('A')),
     }
 }

@@ -19,7 +19,7 @@ pub struct Found<T> {
 }
 
 const APPROX: &str = r"(?:(?:approximately|approx\.|about|around|roughly|nearly|almost|some|over|more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|close\s+to|an\s+estimated|as\s+many\s+as|as\s+much\s+as)\s+)?";
-const NUM: &str = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)";
+const NUM: &str = r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)";
 const SCALE_WORD: &str = r"(?:\s+(?P<word>thousand|million|billion|trillion))";
 
 fn number_regex() -> &'static Regex {

@@ -244,8 +244,11 @@ fn a_negative_article_has_no_events() {
         chips. Analysts at Morgan Stanley said the U.S. economy remains strong.\n\n\
         Huawei unveiled a new smartphone in Beijing. Baidu's shares rose 3% after it launched \
         an upgraded version of its Ernie chatbot. Companies may face risks associated with US \
-        export restrictions, the report said.";
-    assert!(rules().extract_events(text, day("2023-11-09")).is_empty());
+        export restrictions, the report said.\n\nNvidia said demand for its chips remains strong \
+        despite the export restrictions. Apple ordered its suppliers to move production out of \
+        China. Nvidia sold 500,000 H100s last quarter. The deal is worth $5 million.";
+    let events = rules().extract_events(text, day("2023-11-09"));
+    assert!(events.is_empty(), "{events:#?}");
 }
 
 #[test]
@@ -428,4 +431,10 @@ fn anaphora_fill_the_latest_event() {
     // Without an earlier order, "the deal" refers to nothing.
     let e = r.extract_events("The deal is worth $5 million.", day("2024-11-20"));
     assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn non_ascii_digits_do_not_panic() {
+    let text = "Baidu ordered ١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠.١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠ Ascend 910B chips for $٣ million on ٣ October.";
+    let _ = rules().extract_events(text, day("2023-11-09"));
 }
