@@ -1,10 +1,77 @@
-//! Comparing an event with what a rule example expects. This module owns the meaning of
-//! `expect` and `absent` in a pack: every key set in `expect` must equal the event's field
-//! (dates compared as text, "2023-10"), every field named in `absent` must be null/empty.
+//! The self-check of rule packs (`chipwatch rules check`). This module owns the meaning of
+//! a rule's `examples` and `near_misses`: an example must make the rule fire and yield an
+//! event of the rule's kind whose fields equal every key set in `expect` (dates compared
+//! as text, "2023-10") and are null/empty for every field named in `absent`; a near miss
+//! must yield no event of the rule's kind.
+
+use chrono::NaiveDate;
 
 use crate::model::{Event, EventDetails};
+use crate::text::split_sentences;
 
+use super::annotate::annotate;
 use super::pack::RawExample;
+use super::{Rule, RuleSet};
+
+/// Runs every rule's examples and near misses; one message per failure.
+pub fn check(rules: &RuleSet) -> Vec<String> {
+    let mut failures = Vec::new();
+    for rule in &rules.rules {
+        let at = |what: String| format!("{} rule `{}` {what}", rule.pack, rule.id);
+        for (n, ex) in rule.examples.iter().enumerate() {
+            let published = ex
+                .published
+                .as_deref()
+                .and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
+            let events = rules.extract_events(&ex.text, published);
+            if !events.iter().any(|e| e.rule == rule.id) && !fires(rules, rule, &ex.text, published)
+            {
+                failures.push(format!(
+                    "{}: rule did not fire on `{}`",
+                    at(format!("example {}", n + 1)),
+                    ex.text
+                ));
+                continue;
+            }
+            let problems: Vec<Vec<String>> = events
+                .iter()
+                .filter(|e| e.kind() == rule.kind)
+                .map(|e| mismatches(e, ex))
+                .collect();
+            if !problems.iter().any(Vec::is_empty) {
+                let detail = problems
+                    .into_iter()
+                    .next()
+                    .map_or("no event of this kind".to_string(), |p| p.join("; "));
+                failures.push(format!(
+                    "{}: `{}`: {detail}",
+                    at(format!("example {}", n + 1)),
+                    ex.text
+                ));
+            }
+        }
+        for (n, text) in rule.near_misses.iter().enumerate() {
+            let events = rules.extract_events(text, NaiveDate::from_ymd_opt(2024, 1, 1));
+            if events.iter().any(|e| e.kind() == rule.kind) {
+                failures.push(format!(
+                    "{}: `{text}` produced a {} event",
+                    at(format!("near miss {}", n + 1)),
+                    rule.kind
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// Whether `rule` matches some sentence of `text` (an example may fire a rule whose
+/// mention then joins an event another rule started).
+fn fires(rules: &RuleSet, rule: &Rule, text: &str, published: Option<NaiveDate>) -> bool {
+    split_sentences(text).iter().any(|s| {
+        let ann = annotate(&rules.gazetteer, s.text, published);
+        rule.pattern.regex.is_match(&ann.typed)
+    })
+}
 
 /// What differs between `event` and the example's expectations (empty: it matches).
 pub fn mismatches(event: &Event, ex: &RawExample) -> Vec<String> {

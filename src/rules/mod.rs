@@ -14,6 +14,7 @@ mod annotate;
 mod assemble;
 mod dates;
 mod examples;
+mod extract;
 mod gazetteer;
 mod matcher;
 mod numbers;
@@ -30,10 +31,9 @@ use sha2::{Digest, Sha256};
 use crate::model::{ControlAction, Event, EventKind, OrderStatus};
 use crate::text::split_sentences;
 
-use annotate::{annotate, Annotated};
-use assemble::{assemble, Mention, SentenceRef};
+use assemble::{assemble, SentenceRef};
 use gazetteer::Gazetteer;
-use matcher::{compile, last_product_list, Fields, Pattern};
+use matcher::{compile, Pattern};
 use pack::{RawExample, RawPack};
 
 /// What went wrong loading rule packs. Every variant names the pack file and, where it
@@ -97,8 +97,8 @@ pub struct RuleSet {
     gazetteer: Gazetteer,
     rules: Vec<Rule>,
     prefilter: RegexSet,
-    chip_order: KindSettings,
-    export_control: KindSettings,
+    /// Fillers, anaphora and older cues, indexed by `kind_index`.
+    kinds: [KindSettings; 2],
     hedges: Option<Regex>,
 }
 
@@ -248,141 +248,24 @@ impl RuleSet {
                     })?,
             )
         };
-        let [chip_order, export_control] = kinds;
         Ok(RuleSet {
             version,
             gazetteer,
             rules,
             prefilter,
-            chip_order,
-            export_control,
+            kinds,
             hedges,
         })
     }
 
     fn settings(&self, kind: EventKind) -> &KindSettings {
-        match kind {
-            EventKind::ChipOrder => &self.chip_order,
-            EventKind::ExportControl => &self.export_control,
-        }
+        &self.kinds[kind_index(kind)]
     }
 
     /// Events of one article, ordered by first span. `published` resolves relative dates.
     pub fn extract_events(&self, text: &str, published: Option<NaiveDate>) -> Vec<Event> {
         let sentences = split_sentences(text);
-        let mut cache: Vec<Option<Annotated>> = vec![None; sentences.len()];
-        let mut mentions: Vec<Mention> = Vec::new();
-        // Whether a mention of each kind was seen (anaphora need one to refer to).
-        let mut seen = [false, false];
-        for (i, s) in sentences.iter().enumerate() {
-            let fired: Vec<usize> = self.prefilter.matches(s.text).into_iter().collect();
-            // Anaphora are plain words, so the raw text decides whether annotating is needed.
-            let can_refer = [EventKind::ChipOrder, EventKind::ExportControl]
-                .iter()
-                .any(|&k| {
-                    seen[usize::from(k == EventKind::ExportControl)]
-                        && self.settings(k).anaphora.iter().any(|a| a.is_match(s.text))
-                });
-            if fired.is_empty() && !can_refer {
-                continue;
-            }
-            let ann = annotated(&mut cache, i, &self.gazetteer, s.text, published).clone();
-            let hedged = self.hedges.as_ref().is_some_and(|h| h.is_match(&ann.typed));
-            for kind in [EventKind::ChipOrder, EventKind::ExportControl] {
-                let first_new = mentions.len();
-                for &r in &fired {
-                    let Some(rule) = self.rules.get(r).filter(|r| r.kind == kind) else {
-                        continue;
-                    };
-                    for caps in rule.pattern.regex.captures_iter(&ann.typed) {
-                        let Some(all) = caps.get(0) else { continue };
-                        let mut fields = Fields::default();
-                        rule.pattern.bind(&caps, &ann, &self.gazetteer, &mut fields);
-                        let mut extra = Vec::new();
-                        if fields.products_ref && i > 0 {
-                            let prev = sentences.get(i - 1).map_or("", |p| p.text);
-                            let prev_ann =
-                                annotated(&mut cache, i - 1, &self.gazetteer, prev, published);
-                            fields.products = last_product_list(prev_ann, &self.gazetteer);
-                            if !fields.products.is_empty() {
-                                extra.push(i - 1);
-                            }
-                        }
-                        let older = self
-                            .settings(kind)
-                            .older
-                            .iter()
-                            .any(|o| o.is_match(all.as_str()));
-                        mentions.push(Mention {
-                            kind,
-                            rule: rule.id.clone(),
-                            confidence: rule.confidence,
-                            sentence: i,
-                            offset: all.start(),
-                            hedged,
-                            older,
-                            status: rule.status,
-                            action: rule.action,
-                            fields,
-                            extra_evidence: extra,
-                            refers_to: None,
-                        });
-                    }
-                }
-                let settings = self.settings(kind);
-                seen[usize::from(kind == EventKind::ExportControl)] |= mentions.len() > first_new;
-                if mentions.len() > first_new {
-                    // Fillers complete what fired in this sentence (run once per sentence,
-                    // not once per mention: a long sentence may hold many mentions).
-                    let mut filled = Fields::default();
-                    self.apply_fillers(settings, &ann, &mut filled);
-                    for m in &mut mentions[first_new..] {
-                        m.fields.complete_from(&filled);
-                    }
-                } else if settings.anaphora.iter().any(|a| a.is_match(&ann.typed)) {
-                    // "The order is worth ...": fills the latest event of the kind, when
-                    // the sentence adds something.
-                    let target = latest(&mentions, kind);
-                    let mut fields = Fields::default();
-                    if let (Some(target), true) =
-                        (target, self.apply_fillers(settings, &ann, &mut fields))
-                    {
-                        mentions.push(Mention {
-                            kind,
-                            rule: String::new(),
-                            confidence: 0.0,
-                            sentence: i,
-                            offset: 0,
-                            hedged,
-                            older: false,
-                            status: None,
-                            action: None,
-                            fields,
-                            extra_evidence: Vec::new(),
-                            refers_to: Some(target),
-                        });
-                    }
-                }
-            }
-        }
-        // Companies of an export control include the vendors of its products.
-        for m in mentions
-            .iter_mut()
-            .filter(|m| m.kind == EventKind::ExportControl)
-        {
-            let vendors: Vec<String> = m
-                .fields
-                .products
-                .iter()
-                .filter_map(|p| self.gazetteer.vendor_of(p))
-                .map(str::to_string)
-                .collect();
-            for v in vendors {
-                if !m.fields.companies.contains(&v) {
-                    m.fields.companies.push(v);
-                }
-            }
-        }
+        let mentions = self.mentions(&sentences, published);
         let refs: Vec<SentenceRef<'_>> = sentences
             .iter()
             .map(|s| SentenceRef {
@@ -393,76 +276,16 @@ impl RuleSet {
         assemble(mentions, &refs, published, &self.version)
     }
 
-    fn apply_fillers(&self, settings: &KindSettings, ann: &Annotated, fields: &mut Fields) -> bool {
-        let mut changed = false;
-        for f in &settings.fillers {
-            for caps in f.regex.captures_iter(&ann.typed) {
-                changed |= f.bind(&caps, ann, &self.gazetteer, fields);
-            }
-        }
-        changed
-    }
-
-    /// Runs every rule's examples and near misses; one message per failure.
+    /// Runs every rule's examples and near misses; one message per failure naming the
+    /// pack, the rule and the example (empty: all good).
     pub fn check_examples(&self) -> Vec<String> {
-        let mut failures = Vec::new();
-        for rule in &self.rules {
-            let at = |what: &str| format!("{} rule `{}` {what}", rule.pack, rule.id);
-            for (n, ex) in rule.examples.iter().enumerate() {
-                let published = ex
-                    .published
-                    .as_deref()
-                    .and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
-                let events = self.extract_events(&ex.text, published);
-                let fired = events.iter().any(|e| e.rule == rule.id)
-                    || self.fires(rule, &ex.text, published);
-                if !fired {
-                    failures.push(format!(
-                        "{}: rule did not fire on `{}`",
-                        at(&format!("example {}", n + 1)),
-                        ex.text
-                    ));
-                    continue;
-                }
-                let of_kind: Vec<&Event> =
-                    events.iter().filter(|e| e.kind() == rule.kind).collect();
-                let problems: Vec<Vec<String>> = of_kind
-                    .iter()
-                    .map(|e| examples::mismatches(e, ex))
-                    .collect();
-                if !problems.iter().any(Vec::is_empty) {
-                    let detail = problems
-                        .into_iter()
-                        .next()
-                        .map_or("no event of this kind".to_string(), |p| p.join("; "));
-                    failures.push(format!(
-                        "{}: `{}`: {detail}",
-                        at(&format!("example {}", n + 1)),
-                        ex.text
-                    ));
-                }
-            }
-            for (n, text) in rule.near_misses.iter().enumerate() {
-                let events = self.extract_events(text, NaiveDate::from_ymd_opt(2024, 1, 1));
-                if events.iter().any(|e| e.kind() == rule.kind) {
-                    failures.push(format!(
-                        "{}: `{text}` produced a {} event",
-                        at(&format!("near miss {}", n + 1)),
-                        rule.kind
-                    ));
-                }
-            }
-        }
-        failures
+        examples::check(self)
     }
+}
 
-    /// Whether `rule` matches some sentence of `text` (it may still not make an event).
-    fn fires(&self, rule: &Rule, text: &str, published: Option<NaiveDate>) -> bool {
-        split_sentences(text).iter().any(|s| {
-            let ann = annotate(&self.gazetteer, s.text, published);
-            rule.pattern.regex.is_match(&ann.typed)
-        })
-    }
+/// Index of a kind in per-kind arrays.
+fn kind_index(kind: EventKind) -> usize {
+    usize::from(kind == EventKind::ExportControl)
 }
 
 fn kind_name(k: usize) -> &'static str {
@@ -471,39 +294,6 @@ fn kind_name(k: usize) -> &'static str {
     } else {
         "export_control"
     }
-}
-
-fn annotated<'c>(
-    cache: &'c mut [Option<Annotated>],
-    i: usize,
-    g: &Gazetteer,
-    text: &str,
-    published: Option<NaiveDate>,
-) -> &'c Annotated {
-    let slot = &mut cache[i];
-    slot.get_or_insert_with(|| annotate(g, text, published))
-}
-
-/// The mention an anaphoric sentence refers to: the latest one that can stand alone,
-/// else the latest of the kind.
-fn latest(mentions: &[Mention], kind: EventKind) -> Option<usize> {
-    let of_kind = || {
-        mentions
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.kind == kind && m.refers_to.is_none())
-    };
-    let standalone = of_kind()
-        .filter(|(_, m)| {
-            m.fields.product.is_some()
-                || m.fields.quantity.is_some()
-                || m.fields.value.is_some()
-                || !m.fields.products.is_empty()
-                || !m.fields.targets.is_empty()
-        })
-        .map(|(i, _)| i)
-        .next_back();
-    standalone.or_else(|| of_kind().map(|(i, _)| i).next_back())
 }
 
 fn compile_rule(
@@ -568,7 +358,7 @@ fn compile_rule(
             )));
         }
     }
-    let k = usize::from(r.kind == EventKind::ExportControl);
+    let k = kind_index(r.kind);
     let pattern =
         compile(&r.pattern, r.kind, &refs[k]).map_err(|m| err(format!("`pattern`: {m}")))?;
     Ok(Rule {
