@@ -8,7 +8,7 @@ use crate::model::{
     ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, OrderStatus, Span,
 };
 
-use super::matcher::Fields;
+use super::matcher::{push_unique, Fields};
 
 /// One rule (or anaphora) firing in one sentence.
 #[derive(Debug, Clone)]
@@ -123,36 +123,24 @@ fn shares_key(d: &Draft, m: &Mention) -> bool {
     }
 }
 
-fn fill<T: Clone>(target: &mut Option<T>, value: &Option<T>) {
-    if target.is_none() {
-        target.clone_from(value);
-    }
-}
-
-fn union(target: &mut Vec<String>, values: &[String]) {
-    for v in values {
-        if !target.contains(v) {
-            target.push(v.clone());
-        }
-    }
-}
-
 fn absorb(d: &mut Draft, m: &Mention, trigger: bool) {
-    let (a, b) = (&mut d.fields, &m.fields);
-    fill(&mut a.buyer, &b.buyer);
-    fill(&mut a.supplier, &b.supplier);
-    fill(&mut a.product, &b.product);
-    fill(&mut a.quantity, &b.quantity);
-    fill(&mut a.value, &b.value);
-    fill(&mut a.delivery, &b.delivery);
-    fill(&mut a.authority, &b.authority);
-    fill(&mut a.agency, &b.agency);
-    fill(&mut a.effective, &b.effective);
-    union(&mut a.targets, &b.targets);
-    union(&mut a.products, &b.products);
-    union(&mut a.companies, &b.companies);
-    fill(&mut d.status, &m.status);
-    fill(&mut d.action, &m.action);
+    // Values first stated win; lists grow in first-mention order.
+    d.fields.complete_from(&m.fields);
+    for v in &m.fields.targets {
+        push_unique(&mut d.fields.targets, v);
+    }
+    for v in &m.fields.products {
+        push_unique(&mut d.fields.products, v);
+    }
+    for v in &m.fields.companies {
+        push_unique(&mut d.fields.companies, v);
+    }
+    if d.status.is_none() {
+        d.status = m.status;
+    }
+    if d.action.is_none() {
+        d.action = m.action;
+    }
     d.sentences.push(m.sentence);
     d.sentences.extend(&m.extra_evidence);
     if trigger {

@@ -13,7 +13,7 @@ use crate::text::Sentence;
 use super::annotate::{annotate, Annotated};
 use super::assemble::Mention;
 use super::gazetteer::Gazetteer;
-use super::matcher::{last_product_list, Fields};
+use super::matcher::{last_product_list, push_unique, Fields};
 use super::{kind_index, KindSettings, RuleSet};
 
 impl RuleSet {
@@ -39,7 +39,12 @@ impl RuleSet {
             if fired.is_empty() && !can_refer {
                 continue;
             }
-            let ann = annotated(&mut cache, i, &self.gazetteer, s.text, published).clone();
+            // Taken out of the cache while in use (the previous sentence may be annotated
+            // meanwhile) and put back for the next sentence's "these alternatives".
+            let ann = cache
+                .get_mut(i)
+                .and_then(Option::take)
+                .unwrap_or_else(|| annotate(&self.gazetteer, s.text, published));
             let hedged = self.hedges.as_ref().is_some_and(|h| h.is_match(&ann.typed));
             for kind in [EventKind::ChipOrder, EventKind::ExportControl] {
                 let first_new = mentions.len();
@@ -117,23 +122,23 @@ impl RuleSet {
                     }
                 }
             }
+            if let Some(slot) = cache.get_mut(i) {
+                *slot = Some(ann);
+            }
         }
         // Companies of an export control include the vendors of its products.
         for m in mentions
             .iter_mut()
             .filter(|m| m.kind == EventKind::ExportControl)
         {
-            let vendors: Vec<String> = m
+            let vendors: Vec<&str> = m
                 .fields
                 .products
                 .iter()
                 .filter_map(|p| self.gazetteer.vendor_of(p))
-                .map(str::to_string)
                 .collect();
             for v in vendors {
-                if !m.fields.companies.contains(&v) {
-                    m.fields.companies.push(v);
-                }
+                push_unique(&mut m.fields.companies, v);
             }
         }
         mentions

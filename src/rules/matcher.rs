@@ -251,6 +251,13 @@ pub struct Fields {
     pub products_ref: bool,
 }
 
+/// Appends `value` unless present: lists keep first-mention order without duplicates.
+pub fn push_unique(list: &mut Vec<String>, value: &str) {
+    if !list.iter().any(|v| v == value) {
+        list.push(value.to_string());
+    }
+}
+
 impl Fields {
     /// Sets every field still unset here from `other` (lists only when empty).
     pub fn complete_from(&mut self, other: &Fields) {
@@ -305,27 +312,18 @@ impl Pattern {
                 .map(|a| &a.value)
                 .filter(|v| v.letter() == ty.letter())
                 .collect();
-            changed |= set_slot(*slot, &values, ann, g, fields);
+            changed |= set_slot(*slot, &values, g, fields);
         }
         changed
     }
 }
 
-fn set_slot(
-    slot: SlotName,
-    values: &[&Value],
-    _ann: &Annotated,
-    g: &Gazetteer,
-    f: &mut Fields,
-) -> bool {
+fn set_slot(slot: SlotName, values: &[&Value], g: &Gazetteer, f: &mut Fields) -> bool {
     let names = || -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for v in values {
             if let Value::Entity(e) = v {
-                let n = g.name(*e).to_string();
-                if !out.contains(&n) {
-                    out.push(n);
-                }
+                push_unique(&mut out, g.name(*e));
             }
         }
         out
@@ -407,10 +405,7 @@ pub fn last_product_list(ann: &Annotated, g: &Gazetteer) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for a in ann.placeholders_in(m.start(), m.end()) {
         if let Value::Entity(e @ EntityRef::Product(_)) = a.value {
-            let n = g.name(e).to_string();
-            if !out.contains(&n) {
-                out.push(n);
-            }
+            push_unique(&mut out, g.name(e));
         }
     }
     out
