@@ -62,12 +62,7 @@ impl Gazetteer {
     /// is an error, because a matcher cannot tell them apart.
     pub fn add_pack(&mut self, path: &str, pack: &RawPack) -> Result<(), RuleError> {
         for org in &pack.organisations {
-            let id = find_or_push(
-                &mut self.orgs,
-                &org.name,
-                |n| n.clone(),
-                || org.name.clone(),
-            );
+            let id = index_of(&mut self.orgs, &org.name);
             self.add_aliases(path, &org.name, &org.aliases, EntityRef::Org(id), false)?;
         }
         for product in &pack.products {
@@ -97,12 +92,7 @@ impl Gazetteer {
             )?;
         }
         for j in &pack.jurisdictions {
-            let id = find_or_push(
-                &mut self.jurisdictions,
-                &j.name,
-                |n| n.clone(),
-                || j.name.clone(),
-            );
+            let id = index_of(&mut self.jurisdictions, &j.name);
             self.add_aliases(
                 path,
                 &j.name,
@@ -316,16 +306,12 @@ impl Gazetteer {
     }
 }
 
-fn find_or_push<T>(
-    list: &mut Vec<T>,
-    name: &str,
-    key: impl Fn(&T) -> String,
-    make: impl FnOnce() -> T,
-) -> usize {
-    match list.iter().position(|x| key(x) == name) {
+/// The index of `name` in `list`, appended when new.
+fn index_of(list: &mut Vec<String>, name: &str) -> usize {
+    match list.iter().position(|x| x == name) {
         Some(i) => i,
         None => {
-            list.push(make());
+            list.push(name.to_string());
             list.len() - 1
         }
     }
