@@ -438,3 +438,78 @@ fn non_ascii_digits_do_not_panic() {
     let text = "Baidu ordered ١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠.١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠ Ascend 910B chips for $٣ million on ٣ October.";
     let _ = rules().extract_events(text, day("2023-11-09"));
 }
+
+/// A small deterministic generator (no proptest dependency): strings built from pieces that
+/// stress the splitter, the recognisers and the placeholders.
+fn random_texts(count: usize) -> Vec<String> {
+    const PIECES: &[&str] = &[
+        "Baidu",
+        " ordered ",
+        "1,600",
+        " Huawei ",
+        "910B Ascend",
+        " chips",
+        ". ",
+        "U.S.",
+        " Dec. 31",
+        " $61.83 million",
+        " the US export ban",
+        " to China",
+        " these alternatives",
+        " cannot be sold",
+        "’",
+        "–",
+        "\u{E000}",
+        "\u{E001}",
+        "O1",
+        "\n\n",
+        "\n",
+        "é",
+        "日本",
+        "?",
+        "!",
+        "\"",
+        " in October",
+        " by the end of the year",
+        " 99999999999999999999",
+        ".",
+        " ",
+        "Nvidia’s A800 and H800",
+        " worth about",
+        " The order is worth",
+        " within 30 days",
+        " Q3 2024",
+        " on Tuesday",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            let len = (next() % 40) as usize;
+            (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn random_text_never_panics_and_spans_round_trip() {
+    let r = rules();
+    for text in random_texts(400) {
+        for s in crate::text::split_sentences(&text) {
+            assert_eq!(&text[s.span.start..s.span.end], s.text);
+        }
+        for e in r.extract_events(&text, day("2023-11-09")) {
+            assert!(e.confidence > 0.0 && e.confidence <= 1.0);
+            for (ev, span) in e.evidence.iter().zip(&e.spans) {
+                assert_eq!(&text[span.start..span.end], ev);
+            }
+        }
+    }
+}
