@@ -18,4 +18,6 @@ pub mod fetch;
 pub mod logging;
 pub mod model;
 pub mod pipeline;
+pub mod rules;
 pub mod store;
+pub mod text;

@@ -1,0 +1,338 @@
+//! Event assembly: one article's mentions become its events (DESIGN.md, "One article, one
+//! event per real-world action"). This module owns the merge semantics: authority
+//! inheritance between export controls, which mentions may start an event and which may
+//! only join one ("bare" mentions), when two mentions agree, anaphoric fill-ins, hedging,
+//! evidence, the first rule and the confidence. It sees no text patterns, only mentions.
+
+use crate::model::{
+    ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, OrderStatus, Span,
+};
+
+use super::matcher::{push_unique, Fields};
+
+/// One rule (or anaphora) firing in one sentence.
+#[derive(Debug, Clone)]
+pub struct Mention {
+    pub kind: EventKind,
+    /// Id of the rule; empty for anaphoric fill-ins.
+    pub rule: String,
+    pub confidence: f64,
+    /// Sentence index and byte offset of the match in the typed sentence (for ordering).
+    pub sentence: usize,
+    pub offset: usize,
+    pub hedged: bool,
+    /// Qualified as "previous/earlier/prior" rules: a different, older action.
+    pub older: bool,
+    pub status: Option<OrderStatus>,
+    pub action: Option<ControlAction>,
+    pub fields: Fields,
+    /// Other sentences the mention relies on (where "these alternatives" were named).
+    pub extra_evidence: Vec<usize>,
+    /// For a fill-in ("The order is worth ..."): the index of the mention it refers to.
+    pub refers_to: Option<usize>,
+}
+
+/// A sentence as assembly needs it.
+pub struct SentenceRef<'a> {
+    pub text: &'a str,
+    pub span: Span,
+}
+
+struct Draft {
+    kind: EventKind,
+    older: bool,
+    first: (usize, usize),
+    rule: String,
+    confidence: f64,
+    hedged: bool,
+    status: Option<OrderStatus>,
+    action: Option<ControlAction>,
+    fields: Fields,
+    sentences: Vec<usize>,
+}
+
+/// Whether a mention may start an event, or only join one.
+fn is_bare(m: &Mention) -> bool {
+    let f = &m.fields;
+    match m.kind {
+        // A trigger plus buyer or supplier is not enough: it needs a product, quantity or
+        // value ("Baidu may no longer be able to purchase from Nvidia" is no order).
+        EventKind::ChipOrder => f.product.is_none() && f.quantity.is_none() && f.value.is_none(),
+        // "the US export ban": authority and action only.
+        EventKind::ExportControl => {
+            f.targets.is_empty()
+                && f.products.is_empty()
+                && f.companies.is_empty()
+                && f.effective.is_none()
+                && f.agency.is_none()
+        }
+    }
+}
+
+fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+fn same_known<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+    matches!((a, b), (Some(a), Some(b)) if a == b)
+}
+
+fn compatible(d: &Draft, m: &Mention) -> bool {
+    if d.kind != m.kind {
+        return false;
+    }
+    let (a, b) = (&d.fields, &m.fields);
+    match m.kind {
+        EventKind::ChipOrder => {
+            agree(&a.buyer, &b.buyer)
+                && agree(&a.supplier, &b.supplier)
+                && agree(&a.quantity, &b.quantity)
+                && agree(&a.value, &b.value)
+                && agree(&a.delivery, &b.delivery)
+        }
+        EventKind::ExportControl => {
+            let subset = |x: &[String], y: &[String]| x.iter().all(|t| y.contains(t));
+            let targets_agree = a.targets.is_empty()
+                || b.targets.is_empty()
+                || subset(&a.targets, &b.targets)
+                || subset(&b.targets, &a.targets);
+            let products_agree = a.products.is_empty()
+                || b.products.is_empty()
+                || a.products.iter().any(|p| b.products.contains(p));
+            d.older == m.older
+                && agree(&a.authority, &b.authority)
+                && agree(&d.action, &m.action)
+                && targets_agree
+                && agree(&a.effective, &b.effective)
+                && products_agree
+        }
+    }
+}
+
+/// A bare mention joins only an event it shares a stated key with.
+fn shares_key(d: &Draft, m: &Mention) -> bool {
+    let (a, b) = (&d.fields, &m.fields);
+    match m.kind {
+        EventKind::ChipOrder => {
+            same_known(&a.buyer, &b.buyer) || same_known(&a.supplier, &b.supplier)
+        }
+        EventKind::ExportControl => same_known(&a.authority, &b.authority),
+    }
+}
+
+fn absorb(d: &mut Draft, m: &Mention, trigger: bool) {
+    // Values first stated win; lists grow in first-mention order.
+    d.fields.complete_from(&m.fields);
+    for v in &m.fields.targets {
+        push_unique(&mut d.fields.targets, v);
+    }
+    for v in &m.fields.products {
+        push_unique(&mut d.fields.products, v);
+    }
+    for v in &m.fields.companies {
+        push_unique(&mut d.fields.companies, v);
+    }
+    if d.status.is_none() {
+        d.status = m.status;
+    }
+    if d.action.is_none() {
+        d.action = m.action;
+    }
+    d.sentences.push(m.sentence);
+    d.sentences.extend(&m.extra_evidence);
+    if trigger {
+        d.hedged &= m.hedged;
+        // The best rule vouches for the event; a weak bare mention should not lower it.
+        d.confidence = d.confidence.max(m.confidence);
+        if (m.sentence, m.offset) < d.first {
+            d.first = (m.sentence, m.offset);
+            d.rule.clone_from(&m.rule);
+        }
+    }
+}
+
+fn draft_from(m: &Mention) -> Draft {
+    let mut d = Draft {
+        kind: m.kind,
+        older: m.older,
+        first: (m.sentence, m.offset),
+        rule: m.rule.clone(),
+        confidence: m.confidence,
+        hedged: m.hedged,
+        status: None,
+        action: None,
+        fields: Fields::default(),
+        sentences: Vec::new(),
+    };
+    absorb(&mut d, m, true);
+    d
+}
+
+/// Turns the mentions of one article (in text order) into events ordered by first span.
+pub fn assemble(
+    mut mentions: Vec<Mention>,
+    sentences: &[SentenceRef<'_>],
+    published: Option<chrono::NaiveDate>,
+    rules_version: &str,
+) -> Vec<Event> {
+    // An export control whose own sentence names no authority takes the authority of the
+    // nearest earlier export control of the article.
+    let mut last_authority: Option<String> = None;
+    for m in mentions
+        .iter_mut()
+        .filter(|m| m.kind == EventKind::ExportControl && m.refers_to.is_none())
+    {
+        if m.fields.authority.is_none() {
+            m.fields.authority.clone_from(&last_authority);
+        }
+        if m.fields.authority.is_some() {
+            last_authority.clone_from(&m.fields.authority);
+        }
+    }
+
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut home: Vec<Option<usize>> = vec![None; mentions.len()];
+    // Pass 1: mentions that can stand alone start or join events; fill-ins follow the
+    // mention they refer to.
+    for (i, m) in mentions.iter().enumerate() {
+        if let Some(target) = m.refers_to {
+            if let Some(Some(d)) = home.get(target) {
+                let d = *d;
+                if let Some(draft) = drafts.get_mut(d) {
+                    absorb(draft, m, false);
+                    home[i] = Some(d);
+                }
+            }
+            continue;
+        }
+        if is_bare(m) {
+            continue;
+        }
+        match drafts.iter().position(|d| compatible(d, m)) {
+            Some(d) => {
+                absorb(&mut drafts[d], m, true);
+                home[i] = Some(d);
+            }
+            None => {
+                drafts.push(draft_from(m));
+                home[i] = Some(drafts.len() - 1);
+            }
+        }
+    }
+    // Pass 2: bare mentions join the first compatible event that shares a stated key,
+    // wherever it is in the article ("the US export ban" often comes first).
+    for m in mentions
+        .iter()
+        .filter(|m| m.refers_to.is_none() && is_bare(m))
+    {
+        if let Some(d) = drafts
+            .iter()
+            .position(|d| compatible(d, m) && shares_key(d, m))
+        {
+            absorb(&mut drafts[d], m, true);
+        }
+    }
+
+    // Ordered by first span; events starting in the same sentence by where their first
+    // mention starts in it.
+    let mut events: Vec<((usize, usize), Event)> = drafts
+        .into_iter()
+        .map(|d| {
+            let first = d.first;
+            let event = finish(d, sentences, published, rules_version);
+            (first, event)
+        })
+        .collect();
+    events.sort_by_key(|(first, e)| (e.spans.first().map(|s| (s.start, s.end)), *first));
+    events.into_iter().map(|(_, e)| e).collect()
+}
+
+fn finish(
+    mut d: Draft,
+    sentences: &[SentenceRef<'_>],
+    published: Option<chrono::NaiveDate>,
+    version: &str,
+) -> Event {
+    d.sentences.sort_unstable();
+    d.sentences.dedup();
+    let picked: Vec<&SentenceRef<'_>> = d
+        .sentences
+        .iter()
+        .filter_map(|&i| sentences.get(i))
+        .collect();
+    let f = d.fields;
+    let (details, filled, total) = match d.kind {
+        EventKind::ChipOrder => {
+            let filled = [
+                f.buyer.is_some(),
+                f.supplier.is_some(),
+                f.product.is_some(),
+                f.quantity.is_some(),
+                f.value.is_some(),
+                f.delivery.is_some(),
+            ];
+            let value_usd = f
+                .value
+                .as_ref()
+                .filter(|v| v.currency == "USD")
+                .map(|v| v.amount);
+            let order = ChipOrder {
+                buyer: f.buyer,
+                supplier: f.supplier,
+                product: f.product,
+                quantity: f.quantity,
+                value: f.value,
+                value_usd,
+                delivery: f.delivery,
+                status: d.status,
+            };
+            (
+                EventDetails::ChipOrder(order),
+                filled.iter().filter(|x| **x).count(),
+                filled.len(),
+            )
+        }
+        EventKind::ExportControl => {
+            let filled = [
+                f.authority.is_some(),
+                !f.targets.is_empty(),
+                !f.products.is_empty(),
+                !f.companies.is_empty(),
+                d.action.is_some(),
+                f.effective.is_some(),
+            ];
+            let control = ExportControl {
+                authority: f.authority,
+                agency: f.agency,
+                targets: f.targets,
+                products: f.products,
+                companies: f.companies,
+                action: d.action,
+                effective: f.effective,
+            };
+            (
+                EventDetails::ExportControl(control),
+                filled.iter().filter(|x| **x).count(),
+                filled.len(),
+            )
+        }
+    };
+    // Rule confidence, discounted when few fields are stated.
+    let share = filled as f64 / total.max(1) as f64;
+    let confidence = (d.confidence * (0.6 + 0.4 * share)).clamp(0.01, 1.0);
+    Event {
+        id: None,
+        article_url: None,
+        published,
+        evidence: picked.iter().map(|s| s.text.to_string()).collect(),
+        spans: picked.iter().map(|s| s.span).collect(),
+        rule: d.rule,
+        rules_version: version.to_string(),
+        confidence: (confidence * 1000.0).round() / 1000.0,
+        hedged: d.hedged,
+        details,
+    }
+}

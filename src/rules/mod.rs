@@ -1,0 +1,376 @@
+//! Rule packs and the matcher: from an article's text to its events. This module owns the
+//! public face of the stage — `RuleSet` (packs loaded, validated and compiled once;
+//! `Send + Sync`), `RuleError`, extraction and the self-check of every rule's embedded
+//! examples. The work is split by step: `pack` (TOML schema and files), `gazetteer`
+//! (names), `numbers` and `dates` (built-in recognisers), `annotate` (typed sentences),
+//! `matcher` (the pattern language and slot binding) and `assemble` (mentions → events).
+//!
+//! Per sentence: a `RegexSet` of the rules' literal triggers decides which rules can fire
+//! (most sentences stop there, unannotated); the rest are annotated and their rules run
+//! over the typed sentence; per-kind fillers add slots to what fired, anaphora add to the
+//! latest event; then the article's mentions are merged into events.
+
+mod annotate;
+mod assemble;
+mod dates;
+mod examples;
+mod extract;
+mod gazetteer;
+mod matcher;
+mod numbers;
+mod pack;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use sha2::{Digest, Sha256};
+
+use crate::model::{ControlAction, Event, EventKind, OrderStatus};
+use crate::text::split_sentences;
+
+use assemble::{assemble, SentenceRef};
+use gazetteer::Gazetteer;
+use matcher::{compile, Pattern};
+use pack::{RawExample, RawPack};
+
+/// What went wrong loading rule packs. Every variant names the pack file and, where it
+/// applies, the rule or entry, and says what to fix.
+#[derive(thiserror::Error, Debug)]
+pub enum RuleError {
+    #[error("cannot read rule pack {path}: {source} (check the path in [rules] paths)")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no *.toml rule packs in directory {path} (add packs or fix [rules] paths)")]
+    Empty { path: String },
+    #[error("rule pack {path} is not valid TOML for a pack: {message}")]
+    Parse { path: String, message: String },
+    #[error("rule pack {path}, rule `{rule}`: {message}")]
+    Rule {
+        path: String,
+        rule: String,
+        message: String,
+    },
+    #[error("rule pack {path}, entry `{entry}`: {message}")]
+    Entry {
+        path: String,
+        entry: String,
+        message: String,
+    },
+    #[error("rule pack {path}, [{section}] {key}: {message}")]
+    Setting {
+        path: String,
+        section: String,
+        key: String,
+        message: String,
+    },
+}
+
+struct Rule {
+    id: String,
+    pack: String,
+    kind: EventKind,
+    pattern: Pattern,
+    status: Option<OrderStatus>,
+    action: Option<ControlAction>,
+    confidence: f64,
+    triggers: Vec<String>,
+    examples: Vec<RawExample>,
+    near_misses: Vec<String>,
+}
+
+#[derive(Default)]
+struct KindSettings {
+    fillers: Vec<Pattern>,
+    anaphora: Vec<Regex>,
+    older: Vec<Regex>,
+}
+
+/// Compiled rule packs. Build once per process; matching borrows it immutably.
+pub struct RuleSet {
+    version: String,
+    gazetteer: Gazetteer,
+    rules: Vec<Rule>,
+    prefilter: RegexSet,
+    /// Fillers, anaphora and older cues, indexed by `kind_index`.
+    kinds: [KindSettings; 2],
+    hedges: Option<Regex>,
+}
+
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleSet")
+            .field("version", &self.version)
+            .field("rules", &self.rules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RuleSet {
+    /// The packs shipped in `config/rules/`, compiled into the binary.
+    pub fn embedded() -> Result<RuleSet, RuleError> {
+        let packs: Vec<(String, String)> = pack::EMBEDDED
+            .iter()
+            .map(|(p, t)| ((*p).to_string(), (*t).to_string()))
+            .collect();
+        Self::from_texts(&packs)
+    }
+
+    /// Loads packs from files and directories (a directory contributes its `*.toml`
+    /// files, sorted by name).
+    pub fn load(paths: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let packs = pack::read_all(paths)?;
+        Self::from_texts(&packs)
+    }
+
+    /// Short hex hash of the packs' bytes in load order; stored with every event.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    fn from_texts(packs: &[(String, String)]) -> Result<RuleSet, RuleError> {
+        let mut hasher = Sha256::new();
+        let mut parsed: Vec<(String, RawPack)> = Vec::new();
+        for (path, text) in packs {
+            hasher.update(text.as_bytes());
+            parsed.push((path.clone(), pack::parse(path, text)?));
+        }
+        let digest = hasher.finalize();
+        let version: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+
+        let mut gazetteer = Gazetteer::default();
+        for (path, p) in &parsed {
+            gazetteer.add_pack(path, p)?;
+        }
+        gazetteer.finish()?;
+
+        let compile_regexes = |path: &str, section: &str, key: &str, srcs: &[String]| {
+            srcs.iter()
+                .map(|s| {
+                    RegexBuilder::new(&format!("(?i){s}"))
+                        .build()
+                        .map_err(|e| RuleError::Setting {
+                            path: path.to_string(),
+                            section: section.to_string(),
+                            key: key.to_string(),
+                            message: format!("`{s}` does not compile: {e}"),
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+
+        // Product references are needed before any pattern compiles.
+        let mut refs: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+        for (path, p) in &parsed {
+            for (k, s) in [(0, &p.chip_order), (1, &p.export_control)] {
+                if let Some(s) = s {
+                    compile_regexes(path, kind_name(k), "product_refs", &s.product_refs)?;
+                    refs[k].extend(s.product_refs.iter().cloned());
+                }
+            }
+        }
+
+        let mut kinds = [KindSettings::default(), KindSettings::default()];
+        let mut hedges: Vec<String> = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        for (path, p) in &parsed {
+            compile_regexes(path, "top level", "hedges", &p.hedges)?;
+            hedges.extend(p.hedges.iter().cloned());
+            for (k, s) in [(0, &p.chip_order), (1, &p.export_control)] {
+                let Some(s) = s else { continue };
+                let kind = if k == 0 {
+                    EventKind::ChipOrder
+                } else {
+                    EventKind::ExportControl
+                };
+                for f in &s.fillers {
+                    let pattern =
+                        compile(f, kind, &refs[k]).map_err(|message| RuleError::Setting {
+                            path: path.clone(),
+                            section: kind_name(k).into(),
+                            key: "fillers".into(),
+                            message: format!("`{f}`: {message}"),
+                        })?;
+                    kinds[k].fillers.push(pattern);
+                }
+                kinds[k].anaphora.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "anaphora",
+                    &s.anaphora,
+                )?);
+                kinds[k]
+                    .older
+                    .extend(compile_regexes(path, kind_name(k), "older", &s.older)?);
+            }
+            for r in &p.rules {
+                rules.push(compile_rule(path, r, &refs, &rules)?);
+            }
+        }
+        let triggers: Vec<String> = rules
+            .iter()
+            .map(|rule| {
+                let alts: Vec<String> = rule
+                    .triggers
+                    .iter()
+                    .filter(|t| !t.trim().is_empty())
+                    .map(|t| regex::escape(t.trim()))
+                    .collect();
+                format!("(?i)(?:{})", alts.join("|"))
+            })
+            .collect();
+        let prefilter =
+            RegexSetBuilder::new(&triggers)
+                .build()
+                .map_err(|e| RuleError::Setting {
+                    path: "(all packs)".into(),
+                    section: "rules".into(),
+                    key: "triggers".into(),
+                    message: format!("triggers do not compile: {e}"),
+                })?;
+        let hedges = if hedges.is_empty() {
+            None
+        } else {
+            let joined = format!("(?i)(?:{})", hedges.join("|"));
+            Some(
+                RegexBuilder::new(&joined)
+                    .build()
+                    .map_err(|e| RuleError::Setting {
+                        path: "(all packs)".into(),
+                        section: "top level".into(),
+                        key: "hedges".into(),
+                        message: e.to_string(),
+                    })?,
+            )
+        };
+        Ok(RuleSet {
+            version,
+            gazetteer,
+            rules,
+            prefilter,
+            kinds,
+            hedges,
+        })
+    }
+
+    fn settings(&self, kind: EventKind) -> &KindSettings {
+        &self.kinds[kind_index(kind)]
+    }
+
+    /// Events of one article, ordered by first span. `published` resolves relative dates.
+    pub fn extract_events(&self, text: &str, published: Option<NaiveDate>) -> Vec<Event> {
+        let sentences = split_sentences(text);
+        let mentions = self.mentions(&sentences, published);
+        let refs: Vec<SentenceRef<'_>> = sentences
+            .iter()
+            .map(|s| SentenceRef {
+                text: s.text,
+                span: s.span,
+            })
+            .collect();
+        assemble(mentions, &refs, published, &self.version)
+    }
+
+    /// Runs every rule's examples and near misses; one message per failure naming the
+    /// pack, the rule and the example (empty: all good).
+    pub fn check_examples(&self) -> Vec<String> {
+        examples::check(self)
+    }
+}
+
+/// Index of a kind in per-kind arrays.
+fn kind_index(kind: EventKind) -> usize {
+    usize::from(kind == EventKind::ExportControl)
+}
+
+fn kind_name(k: usize) -> &'static str {
+    if k == 0 {
+        "chip_order"
+    } else {
+        "export_control"
+    }
+}
+
+fn compile_rule(
+    path: &str,
+    r: &pack::RawRule,
+    refs: &[Vec<String>; 2],
+    earlier: &[Rule],
+) -> Result<Rule, RuleError> {
+    let err = |message: String| RuleError::Rule {
+        path: path.to_string(),
+        rule: r.id.clone(),
+        message,
+    };
+    if r.id.trim().is_empty() {
+        return Err(err("empty `id`; give every rule a unique id".into()));
+    }
+    if let Some(other) = earlier.iter().find(|o| o.id == r.id) {
+        return Err(err(format!(
+            "duplicate id (also in {}); rule ids must be unique",
+            other.pack
+        )));
+    }
+    if r.triggers.iter().all(|t| t.trim().is_empty()) {
+        return Err(err(
+            "`triggers` is empty; list the literal words the rule needs (e.g. [\"order\"])".into(),
+        ));
+    }
+    if !(r.confidence > 0.0 && r.confidence <= 1.0) {
+        return Err(err(format!(
+            "`confidence` = {} must be in (0, 1]",
+            r.confidence
+        )));
+    }
+    match r.kind {
+        EventKind::ChipOrder if r.action.is_some() => {
+            return Err(err(
+                "`action` is for export_control rules; use `status`".into()
+            ))
+        }
+        EventKind::ExportControl if r.status.is_some() => {
+            return Err(err("`status` is for chip_order rules; use `action`".into()))
+        }
+        _ => {}
+    }
+    for (n, ex) in r.examples.iter().enumerate() {
+        if let Some(p) = &ex.published {
+            if NaiveDate::parse_from_str(p, "%Y-%m-%d").is_err() {
+                return Err(err(format!(
+                    "example {}: `published` = `{p}` is not YYYY-MM-DD",
+                    n + 1
+                )));
+            }
+        }
+        if let Some(bad) = ex
+            .absent
+            .iter()
+            .find(|f| !pack::FIELD_NAMES.contains(&f.as_str()))
+        {
+            return Err(err(format!(
+                "example {}: `absent` names unknown field `{bad}`",
+                n + 1
+            )));
+        }
+    }
+    let k = kind_index(r.kind);
+    let pattern =
+        compile(&r.pattern, r.kind, &refs[k]).map_err(|m| err(format!("`pattern`: {m}")))?;
+    Ok(Rule {
+        id: r.id.clone(),
+        pack: path.to_string(),
+        kind: r.kind,
+        pattern,
+        status: r.status,
+        action: r.action,
+        confidence: r.confidence,
+        triggers: r.triggers.clone(),
+        examples: r.examples.clone(),
+        near_misses: r.near_misses.clone(),
+    })
+}

@@ -1,0 +1,259 @@
+//! Built-in recognisers for quantities and money. This module owns reading "1,600",
+//! "1.6 million", "10k", "$61.83 million", "US$1.2bn" and "450 million yuan" into values.
+//! Approximations ("approximately", "more than", ...) are absorbed into the token so rule
+//! patterns need not mention them, and the stated number is kept. Arithmetic is exact on
+//! integers (no `61.83 * 1e6` rounding noise) and overflow drops the value, never panics.
+
+use std::sync::OnceLock;
+
+use regex::{Captures, Regex};
+
+use crate::model::Money;
+
+/// A recognised token: byte range in the sentence and its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found<T> {
+    pub start: usize,
+    pub end: usize,
+    pub value: T,
+}
+
+const APPROX: &str = r"(?:(?:approximately|approx\.|about|around|roughly|nearly|almost|some|over|more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|close\s+to|an\s+estimated|as\s+many\s+as|as\s+much\s+as)\s+)?";
+const NUM: &str = r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)";
+const SCALE_WORD: &str = r"(?:\s+(?P<word>thousand|million|billion|trillion))";
+
+fn number_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        let p = format!(
+            r"(?i:{APPROX})(?:^|\b){NUM}(?:{SCALE_WORD}|(?P<abbr>k|K|mn|bn)\b)?(?:[^\p{{L}}\p{{N}}_]|$)"
+        );
+        #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
+        Regex::new(&p).expect("number pattern compiles")
+    })
+}
+
+fn money_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        let prefix = r"(?P<pre>US\$|USD\s?|HK\$|NT\$|S\$|A\$|C\$|\$|€|EUR\s?|£|GBP\s?|¥|RMB\s?|CNY\s?|JPY\s?|KRW\s?|₩|₹)";
+        let suffix = r"(?P<post>(?:US\s+)?dollars|USD|yuan|renminbi|RMB|CNY|euros?|EUR|yen|JPY|won|KRW|pounds|GBP|rupees)";
+        let scale = r"(?:\s*(?P<word>thousand|million|billion|trillion)|\s?(?P<abbr>k|K|m|M|mn|bn|b|B|tn)\b)";
+        let p = format!(
+            r"(?i:{APPROX})(?:{prefix}{NUM}{scale}?|\b{NUM2}{scale2}?\s+{suffix}\b)",
+            NUM2 = NUM.replace("?P<num>", "?P<num2>"),
+            scale2 = scale.replace("?P<word>", "?P<word2>").replace("?P<abbr>", "?P<abbr2>"),
+        );
+        #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
+        Regex::new(&p).expect("money pattern compiles")
+    })
+}
+
+/// Every quantity in `text`. Numbers glued to letters ("H100", "910B") are not quantities.
+pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
+    let mut out = Vec::new();
+    for caps in number_regex().captures_iter(text) {
+        let (Some(all), Some(num)) = (caps.get(0), caps.name("num")) else {
+            continue;
+        };
+        // A digit run preceded by a letter or digit is part of a model name.
+        if text[..num.start()]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '.' || c == '$')
+        {
+            continue;
+        }
+        let scale = scale_of(caps.name("word").or(caps.name("abbr")).map(|m| m.as_str()));
+        let end = caps
+            .name("word")
+            .or(caps.name("abbr"))
+            .map_or(num.end(), |m| m.end());
+        out.push(Found {
+            start: all.start(),
+            end,
+            value: scale.and_then(|s| scaled(num.as_str(), s)),
+        });
+    }
+    out
+}
+
+/// Every amount of money in `text`, with its ISO 4217 currency.
+pub fn find_money(text: &str) -> Vec<Found<Option<Money>>> {
+    let mut out = Vec::new();
+    for caps in money_regex().captures_iter(text) {
+        let Some(all) = caps.get(0) else { continue };
+        let value = money_value(&caps);
+        out.push(Found {
+            start: all.start(),
+            end: all.end(),
+            value,
+        });
+    }
+    out
+}
+
+fn money_value(caps: &Captures<'_>) -> Option<Money> {
+    let (num, scale, currency) = if let Some(num) = caps.name("num") {
+        let cur = currency_code(caps.name("pre")?.as_str())?;
+        let scale = caps.name("word").or(caps.name("abbr")).map(|m| m.as_str());
+        (num.as_str(), scale, cur)
+    } else {
+        let cur = currency_code(caps.name("post")?.as_str())?;
+        let scale = caps
+            .name("word2")
+            .or(caps.name("abbr2"))
+            .map(|m| m.as_str());
+        (caps.name("num2")?.as_str(), scale, cur)
+    };
+    let amount = scaled(num, scale_of(scale)?)?;
+    Some(Money {
+        amount,
+        currency: currency.to_string(),
+    })
+}
+
+fn currency_code(sym: &str) -> Option<&'static str> {
+    let s = sym.trim().to_ascii_lowercase();
+    let code = match s.as_str() {
+        "us$" | "$" | "usd" | "dollars" => "USD",
+        "hk$" => "HKD",
+        "nt$" => "TWD",
+        "s$" => "SGD",
+        "a$" => "AUD",
+        "c$" => "CAD",
+        "€" | "eur" | "euro" | "euros" => "EUR",
+        "£" | "gbp" | "pounds" => "GBP",
+        // "¥" is written for both yuan and yen; in chip-trade news it is far more often
+        // yuan, and the value is kept as stated either way.
+        "¥" | "rmb" | "cny" | "yuan" | "renminbi" => "CNY",
+        "jpy" | "yen" => "JPY",
+        "krw" | "₩" | "won" => "KRW",
+        "₹" | "rupees" => "INR",
+        _ if s.starts_with("us") && s.ends_with("dollars") => "USD",
+        _ => return None,
+    };
+    Some(code)
+}
+
+/// The power of ten a scale word or abbreviation stands for (`None` input: 1).
+fn scale_of(word: Option<&str>) -> Option<u32> {
+    let Some(word) = word else { return Some(0) };
+    Some(match word.to_ascii_lowercase().as_str() {
+        "thousand" | "k" => 3,
+        "million" | "m" | "mn" => 6,
+        "billion" | "b" | "bn" => 9,
+        "trillion" | "tn" => 12,
+        _ => return None,
+    })
+}
+
+/// `digits` (with thousands commas and an optional decimal part) times 10^`exp`,
+/// computed on integers; `None` when it does not fit.
+pub fn scaled(digits: &str, exp: u32) -> Option<f64> {
+    let clean: String = digits.chars().filter(|c| *c != ',').collect();
+    let (int, frac) = clean.split_once('.').unwrap_or((clean.as_str(), ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let frac = &frac[..frac.len().min(18)];
+    let mut mantissa: u128 = 0;
+    for c in int.chars().chain(frac.chars()) {
+        let d = c.to_digit(10)?;
+        mantissa = mantissa.checked_mul(10)?.checked_add(u128::from(d))?;
+    }
+    let frac_len = u32::try_from(frac.len()).ok()?;
+    if exp >= frac_len {
+        let factor = 10u128.checked_pow(exp - frac_len)?;
+        let v = mantissa.checked_mul(factor)?;
+        // Beyond 2^53 an f64 is no longer exact; such "numbers" are noise, not amounts.
+        (v <= (1u128 << 53)).then_some(v as f64)
+    } else {
+        let divisor = 10u128.checked_pow(frac_len - exp)?;
+        if mantissa > (1u128 << 53) {
+            return None;
+        }
+        Some(mantissa as f64 / divisor as f64)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_table() {
+        let cases: &[(&str, Option<(&str, f64)>)] = &[
+            ("ordered 1,600 chips", Some(("1,600", 1600.0))),
+            ("1.6 million units", Some(("1.6 million", 1_600_000.0))),
+            ("some 10k GPUs", Some(("some 10k", 10_000.0))),
+            ("more than 5,000 H20", Some(("more than 5,000", 5000.0))),
+            ("the H100 chip", None),
+            ("the 910B", None),
+            ("v2.5", None),
+            ("99999999999999999999999999999999999999999 chips", None),
+        ];
+        for (text, expected) in cases {
+            let found = find_numbers(text);
+            match expected {
+                Some((token, value)) => {
+                    let f = found
+                        .first()
+                        .unwrap_or_else(|| panic!("no number in {text}"));
+                    assert_eq!(&text[f.start..f.end], *token, "{text}");
+                    assert_eq!(f.value, Some(*value), "{text}");
+                }
+                None => assert!(found.iter().all(|f| f.value.is_none()), "{text}: {found:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn money_table() {
+        let cases: &[(&str, &str, f64, &str)] = &[
+            (
+                "worth approximately $61.83 million and",
+                "approximately $61.83 million",
+                61_830_000.0,
+                "USD",
+            ),
+            ("for US$1.2bn.", "US$1.2bn", 1_200_000_000.0, "USD"),
+            (
+                "paid 450 million yuan",
+                "450 million yuan",
+                450_000_000.0,
+                "CNY",
+            ),
+            ("for $300 million.", "$300 million", 300_000_000.0, "USD"),
+            (
+                "about €2 billion",
+                "about €2 billion",
+                2_000_000_000.0,
+                "EUR",
+            ),
+            ("cost $1,250", "$1,250", 1250.0, "USD"),
+            ("cost $19.99 each", "$19.99", 19.99, "USD"),
+            ("5 billion US dollars", "5 billion US dollars", 5e9, "USD"),
+        ];
+        for (text, token, amount, currency) in cases {
+            let found = find_money(text);
+            let f = found
+                .first()
+                .unwrap_or_else(|| panic!("no money in {text}"));
+            assert_eq!(&text[f.start..f.end], *token, "{text}");
+            let m = f.value.clone().unwrap();
+            assert_eq!(m.amount, *amount, "{text}");
+            assert_eq!(m.currency, *currency, "{text}");
+        }
+        assert!(find_money("no money here, 1,600 chips").is_empty());
+    }
+
+    #[test]
+    fn scaled_is_exact_and_overflow_safe() {
+        assert_eq!(scaled("61.83", 6), Some(61_830_000.0));
+        assert_eq!(scaled("0.1", 0), Some(0.1));
+        assert_eq!(scaled("1", 40), None);
+        assert_eq!(scaled(".", 0), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! The on-disk shape of a rule pack and how packs are read. This module owns the TOML
+//! schema (`deny_unknown_fields` everywhere, so a misspelt key is an error rather than a
+//! silently ignored setting), the embedded shipped packs, and turning a list of files or
+//! directories into `(path, text)` pairs in a stable order. It compiles nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::model::{ControlAction, EventKind, Money, OrderStatus};
+
+use super::RuleError;
+
+/// The packs shipped in `config/rules/`, in the order `load` reads that directory (sorted
+/// by file name), so the embedded packs and `load(["config/rules"])` share a version.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "config/rules/chip_orders.toml",
+        include_str!("../../config/rules/chip_orders.toml"),
+    ),
+    (
+        "config/rules/export_controls.toml",
+        include_str!("../../config/rules/export_controls.toml"),
+    ),
+    (
+        "config/rules/gazetteer.toml",
+        include_str!("../../config/rules/gazetteer.toml"),
+    ),
+    (
+        "config/rules/hedges.toml",
+        include_str!("../../config/rules/hedges.toml"),
+    ),
+];
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPack {
+    /// Regexes (case-insensitive) marking a sentence as second-hand reporting.
+    #[serde(default)]
+    pub hedges: Vec<String>,
+    #[serde(default)]
+    pub organisations: Vec<RawOrganisation>,
+    #[serde(default)]
+    pub products: Vec<RawProduct>,
+    #[serde(default)]
+    pub jurisdictions: Vec<RawJurisdiction>,
+    #[serde(default)]
+    pub agencies: Vec<RawAgency>,
+    #[serde(default)]
+    pub chip_order: Option<RawKindSettings>,
+    #[serde(default)]
+    pub export_control: Option<RawKindSettings>,
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrganisation {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Part of the schema for later stages; matching does not use it yet.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProduct {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Canonical name of an organisation in some loaded pack.
+    #[serde(default)]
+    pub vendor: Option<String>,
+    /// Part of the schema for later stages; matching does not use it yet.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawJurisdiction {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAgency {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Canonical name of a jurisdiction; the authority when a sentence names only the agency.
+    #[serde(default)]
+    pub jurisdiction: Option<String>,
+}
+
+/// Per-kind patterns that are not rules of their own: they add to a mention found by a
+/// rule in the same sentence, or (anaphora) to the latest event of the kind.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawKindSettings {
+    /// Slot-filler patterns, e.g. `worth {value:money}`.
+    #[serde(default)]
+    pub fillers: Vec<String>,
+    /// Sentence patterns that refer back to the latest event ("The order ...").
+    #[serde(default)]
+    pub anaphora: Vec<String>,
+    /// Phrases standing for the last product list of the previous sentence
+    /// ("these alternatives"); usable in rules as `{products:products_ref}`.
+    #[serde(default)]
+    pub product_refs: Vec<String>,
+    /// Cues inside a match marking an older, different action ("previous regulations").
+    #[serde(default)]
+    pub older: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: String,
+    pub kind: EventKind,
+    pub pattern: String,
+    /// Case-insensitive literals; the rule only runs on sentences containing one.
+    pub triggers: Vec<String>,
+    #[serde(default)]
+    pub status: Option<OrderStatus>,
+    #[serde(default)]
+    pub action: Option<ControlAction>,
+    #[serde(default = "default_confidence")]
+    pub confidence: f64,
+    #[serde(default)]
+    pub examples: Vec<RawExample>,
+    #[serde(default)]
+    pub near_misses: Vec<String>,
+}
+
+fn default_confidence() -> f64 {
+    0.8
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawExample {
+    pub text: String,
+    /// `YYYY-MM-DD`; dates in the text resolve against it.
+    #[serde(default)]
+    pub published: Option<String>,
+    #[serde(default)]
+    pub expect: Expect,
+    /// Fields that must be null or empty.
+    #[serde(default)]
+    pub absent: Vec<String>,
+}
+
+/// Expected field values of the event an example must produce; unset keys are not checked.
+#[derive(Debug, Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub buyer: Option<String>,
+    pub supplier: Option<String>,
+    pub product: Option<String>,
+    pub quantity: Option<u64>,
+    pub value: Option<Money>,
+    pub value_usd: Option<f64>,
+    pub delivery: Option<String>,
+    pub status: Option<OrderStatus>,
+    pub authority: Option<String>,
+    pub agency: Option<String>,
+    pub targets: Option<Vec<String>>,
+    pub products: Option<Vec<String>>,
+    pub companies: Option<Vec<String>>,
+    pub action: Option<ControlAction>,
+    pub effective: Option<String>,
+    pub hedged: Option<bool>,
+}
+
+/// Field names accepted in an example's `absent` list.
+pub const FIELD_NAMES: &[&str] = &[
+    "buyer",
+    "supplier",
+    "product",
+    "quantity",
+    "value",
+    "value_usd",
+    "delivery",
+    "status",
+    "authority",
+    "agency",
+    "targets",
+    "products",
+    "companies",
+    "action",
+    "effective",
+];
+
+/// Parses one pack's text; errors name the file and (through toml) the key and line.
+pub fn parse(path: &str, text: &str) -> Result<RawPack, RuleError> {
+    toml::from_str(text).map_err(|e| RuleError::Parse {
+        path: path.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads every pack named by `paths`: a file is read as is, a directory contributes its
+/// `*.toml` files sorted by name (so load order, and with it the version hash, is stable).
+pub fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, String)>, RuleError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|source| RuleError::Read {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let mut files: Vec<PathBuf> = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(|source| RuleError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                let p = entry.path();
+                if p.extension().is_some_and(|e| e == "toml") && p.is_file() {
+                    files.push(p);
+                }
+            }
+            if files.is_empty() {
+                return Err(RuleError::Empty {
+                    path: path.display().to_string(),
+                });
+            }
+            files.sort();
+            for file in files {
+                out.push(read_one(&file)?);
+            }
+        } else {
+            out.push(read_one(path)?);
+        }
+    }
+    Ok(out)
+}
+
+fn read_one(path: &Path) -> Result<(String, String), RuleError> {
+    let text = std::fs::read_to_string(path).map_err(|source| RuleError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok((path.display().to_string(), text))
+}

@@ -1,0 +1,515 @@
+//! End-to-end tests of the rules stage: the seed article (the reference fixture), generic
+//! phrasings, negatives, the shipped packs' own examples, pack errors and odd input.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use super::*;
+use crate::model::{ChipOrder, EventDetails, ExportControl, Money, PartialDate};
+
+/// A copy of `shared/fixtures/seed/` inside the crate, so the crate tests on its own.
+const SEED: &str = include_str!("../../tests/fixtures/seed/baidu-huawei-ascend-2023-11-09.txt");
+
+fn seed_text() -> String {
+    SEED.to_string()
+}
+
+fn day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+fn rules() -> RuleSet {
+    RuleSet::embedded().unwrap()
+}
+
+fn order(e: &Event) -> &ChipOrder {
+    match &e.details {
+        EventDetails::ChipOrder(o) => o,
+        other => panic!("not a chip order: {other:?}"),
+    }
+}
+
+fn control(e: &Event) -> &ExportControl {
+    match &e.details {
+        EventDetails::ExportControl(c) => c,
+        other => panic!("not an export control: {other:?}"),
+    }
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn check_seed_events(text: &str, events: &[Event]) {
+    assert_eq!(events.len(), 3, "{events:#?}");
+    for e in events {
+        for (ev, span) in e.evidence.iter().zip(&e.spans) {
+            assert_eq!(&text[span.start..span.end], ev);
+        }
+        assert!(e.confidence > 0.0 && e.confidence <= 1.0);
+        assert_eq!(e.published, day("2023-11-09"));
+        assert_eq!(e.id, None);
+        assert_eq!(e.article_url, None);
+    }
+
+    let o = order(&events[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Baidu"));
+    assert_eq!(o.supplier.as_deref(), Some("Huawei"));
+    assert_eq!(o.product.as_deref(), Some("Ascend 910B"));
+    assert_eq!(o.quantity, Some(1600));
+    assert_eq!(
+        o.value,
+        Some(Money {
+            amount: 61_830_000.0,
+            currency: "USD".into()
+        })
+    );
+    assert_eq!(o.value_usd, Some(61_830_000.0));
+    assert_eq!(
+        o.delivery,
+        Some(PartialDate::Day(day("2023-12-31").unwrap()))
+    );
+    assert_eq!(o.status, Some(OrderStatus::Placed));
+    assert!(events[0].hedged);
+    assert_eq!(events[0].evidence.len(), 3, "{:#?}", events[0].evidence);
+    assert!(events[0].evidence[0].starts_with("Chinese tech giant Baidu"));
+    assert!(events[0].evidence[0].ends_with("according to Reuters."));
+    assert!(events[0].evidence[1].starts_with("Baidu reportedly ordered 1,600"));
+    assert!(events[0].evidence[2].starts_with("The order is worth approximately $61.83 million"));
+
+    let c = control(&events[1]);
+    assert_eq!(c.authority.as_deref(), Some("United States"));
+    assert_eq!(c.agency, None);
+    assert_eq!(c.targets, strings(&["China"]));
+    assert_eq!(c.companies, strings(&["Nvidia"]));
+    assert_eq!(c.products, strings(&["A800", "H800"]));
+    assert_eq!(c.action, Some(ControlAction::Restrict));
+    assert_eq!(c.effective, Some(PartialDate::Month(2023, 10)));
+    assert!(!events[1].hedged);
+    assert!(events[1]
+        .evidence
+        .iter()
+        .any(|s| s.contains("the US export ban")));
+    assert!(events[1]
+        .evidence
+        .iter()
+        .any(|s| s.contains("affecting products from Nvidia")));
+    assert!(events[1]
+        .evidence
+        .iter()
+        .any(|s| s.contains("even these alternatives")));
+    assert!(events[1]
+        .evidence
+        .iter()
+        .any(|s| s.contains("the A800 and H800 chips")));
+
+    let c = control(&events[2]);
+    assert_eq!(c.authority.as_deref(), Some("United States"));
+    assert_eq!(c.agency, None);
+    assert_eq!(c.targets, strings(&["China"]));
+    assert_eq!(c.companies, strings(&["Nvidia"]));
+    assert_eq!(c.products, strings(&["A100", "H100"]));
+    assert_eq!(c.action, Some(ControlAction::Restrict));
+    assert_eq!(c.effective, None);
+    assert!(!events[2].hedged);
+    assert_eq!(events[2].evidence.len(), 1);
+    assert!(events[2].evidence[0].starts_with("In response to previous regulations"));
+
+    for e in events {
+        assert!(
+            !e.evidence.iter().any(|s| s.contains("mitigate risks")),
+            "{e:#?}"
+        );
+        assert!(
+            !e.evidence.iter().any(|s| s.contains("relied on Nvidia")),
+            "{e:#?}"
+        );
+    }
+}
+
+#[test]
+fn seed_article_gives_exactly_the_three_events() {
+    let r = rules();
+    let text = seed_text();
+    let events = r.extract_events(&text, day("2023-11-09"));
+    check_seed_events(&text, &events);
+    for e in &events {
+        assert_eq!(e.rules_version, r.version());
+    }
+}
+
+#[test]
+fn seed_article_without_dateline_and_footer_gives_the_same_events() {
+    let r = rules();
+    let text = seed_text();
+    let full = r.extract_events(&text, day("2023-11-09"));
+    let body: String = text
+        .lines()
+        .filter(|l| !l.starts_with("Published on") && !l.starts_with("Comments are closed"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let stripped = r.extract_events(&body, day("2023-11-09"));
+    check_seed_events(&body, &stripped);
+    let without_spans = |events: &[Event]| -> Vec<Event> {
+        events
+            .iter()
+            .cloned()
+            .map(|mut e| {
+                e.spans.clear();
+                e
+            })
+            .collect()
+    };
+    assert_eq!(without_spans(&full), without_spans(&stripped));
+}
+
+#[test]
+fn seed_events_serialise_as_the_contract_says() {
+    let events = rules().extract_events(&seed_text(), day("2023-11-09"));
+    let json = serde_json::to_value(&events).unwrap();
+    assert_eq!(json[0]["value"]["amount"], 61_830_000);
+    assert_eq!(json[0]["delivery"], "2023-12-31");
+    assert_eq!(json[1]["effective"], "2023-10");
+    assert_eq!(json[2]["effective"], serde_json::Value::Null);
+}
+
+#[test]
+fn generic_phrasings() {
+    let r = rules();
+    let p = day("2025-04-17");
+
+    let e = r.extract_events(
+        "Microsoft has ordered 10,000 H100 GPUs from Nvidia for $300 million.",
+        p,
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(
+        (
+            o.buyer.as_deref(),
+            o.supplier.as_deref(),
+            o.product.as_deref(),
+            o.quantity
+        ),
+        (
+            Some("Microsoft"),
+            Some("Nvidia"),
+            Some("H100"),
+            Some(10_000)
+        )
+    );
+    assert_eq!(o.value_usd, Some(300_000_000.0));
+
+    let e = r.extract_events("Nvidia will supply Tencent with 5,000 H20 chips.", p);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(
+        (
+            o.buyer.as_deref(),
+            o.supplier.as_deref(),
+            o.product.as_deref(),
+            o.quantity
+        ),
+        (Some("Tencent"), Some("Nvidia"), Some("H20"), Some(5000))
+    );
+
+    let e = r.extract_events(
+        "The U.S. Commerce Department on Tuesday barred Nvidia from selling its H20 chips to China.",
+        p,
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.authority.as_deref(), Some("United States"));
+    assert_eq!(c.agency.as_deref(), Some("Commerce Department"));
+    assert_eq!(c.targets, strings(&["China"]));
+    assert_eq!(c.products, strings(&["H20"]));
+    assert_eq!(c.companies, strings(&["Nvidia"]));
+
+    let e = r.extract_events("Beijing restricted exports of gallium and germanium.", p);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.authority.as_deref(), Some("China"));
+    assert_eq!(c.products, strings(&["gallium", "germanium"]));
+    assert_eq!(c.action, Some(ControlAction::Restrict));
+    assert!(c.targets.is_empty());
+}
+
+#[test]
+fn a_negative_article_has_no_events() {
+    let text =
+        "Nvidia reported record quarterly revenue on Wednesday, driven by demand for its H100 \
+        chips. Analysts at Morgan Stanley said the U.S. economy remains strong.\n\n\
+        Huawei unveiled a new smartphone in Beijing. Baidu's shares rose 3% after it launched \
+        an upgraded version of its Ernie chatbot. Companies may face risks associated with US \
+        export restrictions, the report said.\n\nNvidia said demand for its chips remains strong \
+        despite the export restrictions. Apple ordered its suppliers to move production out of \
+        China. Nvidia sold 500,000 H100s last quarter. The deal is worth $5 million.";
+    let events = rules().extract_events(text, day("2023-11-09"));
+    assert!(events.is_empty(), "{events:#?}");
+}
+
+#[test]
+fn shipped_packs_pass_their_own_examples() {
+    let failures = rules().check_examples();
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn ruleset_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<RuleSet>();
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("chipwatch-rules-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn loading_the_shipped_directory_matches_the_embedded_packs() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/rules");
+    let loaded = RuleSet::load(&[dir]).unwrap();
+    let embedded = rules();
+    assert_eq!(loaded.version(), embedded.version());
+    assert_eq!(loaded.version().len(), 12);
+    let text = seed_text();
+    assert_eq!(
+        loaded.extract_events(&text, day("2023-11-09")),
+        embedded.extract_events(&text, day("2023-11-09"))
+    );
+}
+
+const MINI: &str = r#"
+[[organisations]]
+name = "Acme"
+[[products]]
+name = "X1"
+vendor = "Acme"
+"#;
+
+fn load_err(file: &str, extra: &str) -> String {
+    let dir = temp_dir(file.trim_end_matches(".toml"));
+    std::fs::write(dir.join("a.toml"), MINI).unwrap();
+    std::fs::write(dir.join(file), extra).unwrap();
+    match RuleSet::load(&[dir]) {
+        Ok(_) => panic!("{file} loaded"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn pack_errors_name_the_file_and_the_rule() {
+    let e = load_err("unknown_key.toml", "[[rules]]\nid = \"r1\"\nkind = \"chip_order\"\npattern = \"x\"\ntriggers = [\"x\"]\ncolour = \"red\"\n");
+    assert!(
+        e.contains("unknown_key.toml") && e.contains("colour"),
+        "{e}"
+    );
+
+    let e = load_err("bad_regex.toml", "[[rules]]\nid = \"r2\"\nkind = \"chip_order\"\npattern = \"{buyer:org} (\"\ntriggers = [\"x\"]\n");
+    assert!(
+        e.contains("bad_regex.toml") && e.contains("`r2`") && e.contains("does not compile"),
+        "{e}"
+    );
+
+    let e = load_err("bad_slot.toml", "[[rules]]\nid = \"r3\"\nkind = \"chip_order\"\npattern = \"{buyer:gadget}\"\ntriggers = [\"x\"]\n");
+    assert!(
+        e.contains("bad_slot.toml") && e.contains("`r3`") && e.contains("gadget"),
+        "{e}"
+    );
+
+    let e = load_err("bad_toml.toml", "[[rules]\n");
+    assert!(e.contains("bad_toml.toml"), "{e}");
+
+    let e = load_err(
+        "vendor.toml",
+        "[[products]]\nname = \"Y\"\nvendor = \"Nobody\"\n",
+    );
+    assert!(e.contains("vendor.toml") && e.contains("Nobody"), "{e}");
+
+    let missing = RuleSet::load(&[PathBuf::from("/nonexistent/rules.toml")])
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("/nonexistent/rules.toml"), "{missing}");
+}
+
+#[test]
+fn a_directory_of_packs_loads_in_name_order() {
+    let dir = temp_dir("dir");
+    std::fs::write(dir.join("a.toml"), MINI).unwrap();
+    std::fs::write(
+        dir.join("b.toml"),
+        r#"
+[[rules]]
+id = "acme.bought"
+kind = "chip_order"
+triggers = ["bought"]
+status = "placed"
+pattern = '{buyer:org} bought {quantity:number} {product:product}'
+examples = [{ text = "Acme bought 5 X1 chips.", expect = { buyer = "Acme", quantity = 5, product = "X1" } }]
+"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "ignored").unwrap();
+    let r = RuleSet::load(std::slice::from_ref(&dir)).unwrap();
+    assert!(r.check_examples().is_empty(), "{:?}", r.check_examples());
+    let e = r.extract_events("Acme bought 5 X1 chips.", None);
+    assert_eq!(order(&e[0]).quantity, Some(5));
+    // The same packs named one by one give the same version.
+    let r2 = RuleSet::load(&[dir.join("a.toml"), dir.join("b.toml")]).unwrap();
+    assert_eq!(r.version(), r2.version());
+}
+
+#[test]
+fn failing_examples_are_reported_by_pack_and_rule() {
+    let dir = temp_dir("failing");
+    std::fs::write(dir.join("a.toml"), MINI).unwrap();
+    std::fs::write(
+        dir.join("b.toml"),
+        r#"
+[[rules]]
+id = "acme.bought"
+kind = "chip_order"
+triggers = ["bought"]
+pattern = '{buyer:org} bought {quantity:number} {product:product}'
+examples = [{ text = "Acme bought 5 X1 chips.", expect = { quantity = 6 } }, { text = "nothing here" }]
+near_misses = ["Acme bought 7 X1 chips."]
+"#,
+    )
+    .unwrap();
+    let failures = RuleSet::load(&[dir]).unwrap().check_examples();
+    assert_eq!(failures.len(), 3, "{failures:#?}");
+    assert!(failures
+        .iter()
+        .all(|f| f.contains("b.toml") && f.contains("acme.bought")));
+}
+
+#[test]
+fn weird_input_does_not_panic() {
+    let r = rules();
+    let long = "Nvidia ordered chips and ".repeat(4_000) + ".";
+    let inputs = [
+        String::new(),
+        "\u{E000}\u{E001}\u{E000}O0\u{E001} ordered \u{E000}N1\u{E001}".to_string(),
+        "Baidu ordered 999999999999999999999999999999 Ascend 910B chips for $99999999999999999999999 billion.".to_string(),
+        "Baidu ordered 1,600 910B chips by the end of the year.".to_string(),
+        "The order is worth $5 million.".to_string(),
+        "these alternatives cannot be sold to China.".to_string(),
+        "é’–—“”…\u{0}\u{FEFF}".repeat(100),
+        long,
+        "x".repeat(100_000),
+    ];
+    for text in &inputs {
+        for p in [
+            None,
+            day("2023-11-09"),
+            NaiveDate::from_ymd_opt(9999, 12, 31),
+            NaiveDate::from_ymd_opt(-5000, 1, 1),
+        ] {
+            for e in r.extract_events(text, p) {
+                for (ev, span) in e.evidence.iter().zip(&e.spans) {
+                    assert_eq!(&text[span.start..span.end], ev);
+                }
+            }
+        }
+    }
+}
+#[test]
+fn anaphora_fill_the_latest_event() {
+    let r = rules();
+    let text = "Washington imposed new curbs on exports of H20 chips to China. \
+        The rules take effect on December 1. Nvidia shares fell.";
+    let e = r.extract_events(text, day("2024-11-20"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).effective, "2024-12-01".parse().ok());
+    assert_eq!(e[0].evidence.len(), 2);
+
+    // Without an earlier order, "the deal" refers to nothing.
+    let e = r.extract_events("The deal is worth $5 million.", day("2024-11-20"));
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn non_ascii_digits_do_not_panic() {
+    let text = "Baidu ordered ١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠.١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠ Ascend 910B chips for $٣ million on ٣ October.";
+    let _ = rules().extract_events(text, day("2023-11-09"));
+}
+
+/// A small deterministic generator (no proptest dependency): strings built from pieces that
+/// stress the splitter, the recognisers and the placeholders.
+fn random_texts(count: usize) -> Vec<String> {
+    const PIECES: &[&str] = &[
+        "Baidu",
+        " ordered ",
+        "1,600",
+        " Huawei ",
+        "910B Ascend",
+        " chips",
+        ". ",
+        "U.S.",
+        " Dec. 31",
+        " $61.83 million",
+        " the US export ban",
+        " to China",
+        " these alternatives",
+        " cannot be sold",
+        "’",
+        "–",
+        "\u{E000}",
+        "\u{E001}",
+        "O1",
+        "\n\n",
+        "\n",
+        "é",
+        "日本",
+        "?",
+        "!",
+        "\"",
+        " in October",
+        " by the end of the year",
+        " 99999999999999999999",
+        ".",
+        " ",
+        "Nvidia’s A800 and H800",
+        " worth about",
+        " The order is worth",
+        " within 30 days",
+        " Q3 2024",
+        " on Tuesday",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..count)
+        .map(|_| {
+            let len = (next() % 40) as usize;
+            (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn random_text_never_panics_and_spans_round_trip() {
+    let r = rules();
+    for text in random_texts(400) {
+        for s in crate::text::split_sentences(&text) {
+            assert_eq!(&text[s.span.start..s.span.end], s.text);
+        }
+        for e in r.extract_events(&text, day("2023-11-09")) {
+            assert!(e.confidence > 0.0 && e.confidence <= 1.0);
+            for (ev, span) in e.evidence.iter().zip(&e.spans) {
+                assert_eq!(&text[span.start..span.end], ev);
+            }
+        }
+    }
+}
