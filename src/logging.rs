@@ -28,7 +28,11 @@ pub fn init(format: LogFormat, level: &str, verbosity: i8) {
         .with_writer(std::io::stderr);
     // try_init: a second call (tests) keeps the first subscriber instead of failing.
     let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
         LogFormat::Text => builder
             .with_ansi(std::io::stderr().is_terminal())
             .with_target(false)

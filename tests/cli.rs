@@ -20,8 +20,17 @@ fn chipwatch(cwd: &Path, args: &[&str]) -> Output {
 }
 
 fn stdout_json(output: &Output) -> Value {
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
 }
 
 /// The event records without the fields that depend on where the text came from.
@@ -50,24 +59,48 @@ fn extract_plain_seed_text_without_config_gives_the_page_events() {
     let seed_txt = fixture("seed/baidu-huawei-ascend-2023-11-09.txt");
     let from_text = stdout_json(&chipwatch(
         dir.path(),
-        &["extract", "--text", "--published", "2023-11-09", seed_txt.to_str().unwrap()],
+        &[
+            "extract",
+            "--text",
+            "--published",
+            "2023-11-09",
+            seed_txt.to_str().unwrap(),
+        ],
     ));
     assert_eq!(from_text["url"], Value::Null);
     assert_eq!(from_text["published"], "2023-11-09");
     assert_eq!(from_text["text_source"], "page");
     let events = &from_text["events"];
     assert_eq!(events.as_array().unwrap().len(), 3, "{events:#}");
-    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds.iter().filter(|k| **k == "chip_order").count(), 1);
-    let order = events.as_array().unwrap().iter().find(|e| e["kind"] == "chip_order").unwrap();
-    assert_eq!(order["value"], serde_json::json!({"amount": 61830000, "currency": "USD"}));
+    let order = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "chip_order")
+        .unwrap();
+    assert_eq!(
+        order["value"],
+        serde_json::json!({"amount": 61830000, "currency": "USD"})
+    );
     assert_eq!(order["delivery"], "2023-12-31");
     assert_eq!(order["id"], Value::Null);
 
     let page = fixture("seed/baidu-huawei-ascend.html");
     let from_page = stdout_json(&chipwatch(
         dir.path(),
-        &["extract", page.to_str().unwrap(), "--url", "https://chipwire.example/news/x"],
+        &[
+            "extract",
+            page.to_str().unwrap(),
+            "--url",
+            "https://chipwire.example/news/x",
+        ],
     ));
     assert_eq!(from_page["url"], "https://chipwire.example/news/x");
     assert_eq!(from_page["published"], "2023-11-09");
@@ -99,7 +132,12 @@ fn assert_config_error(config_text: &str, expected: &str) {
     let path = dir.path().join("chipwatch.toml");
     std::fs::write(&path, config_text).unwrap();
     let output = chipwatch(dir.path(), &["--config", path.to_str().unwrap(), "run"]);
-    assert_eq!(output.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line expected: {stderr}");
@@ -132,24 +170,59 @@ async fn run_then_events_in_every_format() {
     let config = dir.path().join("chipwatch.toml");
     std::fs::write(
         &config,
-        test_config_text(dir.path(), &[("seed", format!("{}/feed.xml", server.uri()))]),
+        test_config_text(
+            dir.path(),
+            &[("seed", format!("{}/feed.xml", server.uri()))],
+        ),
     )
     .unwrap();
     let cfg = config.to_str().unwrap().to_string();
     let cwd = dir.path().to_path_buf();
     let run = {
         let (cwd, cfg) = (cwd.clone(), cfg.clone());
-        tokio::task::spawn_blocking(move || chipwatch(&cwd, &["--config", &cfg, "run"])).await.unwrap()
+        tokio::task::spawn_blocking(move || chipwatch(&cwd, &["--config", &cfg, "run"]))
+            .await
+            .unwrap()
     };
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(run.stdout.is_empty(), "run must print nothing on stdout");
     assert!(String::from_utf8_lossy(&run.stderr).contains("pass finished"));
 
-    let json = stdout_json(&chipwatch(&cwd, &["--config", &cfg, "events", "--format", "json"]));
+    let json = stdout_json(&chipwatch(
+        &cwd,
+        &["--config", &cfg, "events", "--format", "json"],
+    ));
     assert_eq!(json.as_array().unwrap().len(), 3);
-    let ndjson = chipwatch(&cwd, &["--config", &cfg, "events", "--format", "ndjson", "--kind", "export_control"]);
+    let ndjson = chipwatch(
+        &cwd,
+        &[
+            "--config",
+            &cfg,
+            "events",
+            "--format",
+            "ndjson",
+            "--kind",
+            "export_control",
+        ],
+    );
     assert_eq!(String::from_utf8_lossy(&ndjson.stdout).lines().count(), 2);
-    let csv = chipwatch(&cwd, &["--config", &cfg, "events", "--format", "csv", "--kind", "chip_order"]);
+    let csv = chipwatch(
+        &cwd,
+        &[
+            "--config",
+            &cfg,
+            "events",
+            "--format",
+            "csv",
+            "--kind",
+            "chip_order",
+        ],
+    );
     let csv = String::from_utf8_lossy(&csv.stdout).to_string();
     let mut lines = csv.lines();
     assert_eq!(
@@ -157,7 +230,10 @@ async fn run_then_events_in_every_format() {
         "id,kind,article_url,published,evidence,spans,rule,rules_version,confidence,hedged,buyer,supplier,product,quantity,value_amount,value_currency,value_usd,delivery,status"
     );
     let row = lines.next().unwrap();
-    assert!(row.contains(",Baidu,Huawei,Ascend 910B,1600,61830000,USD,61830000,2023-12-31,placed"), "{row}");
+    assert!(
+        row.contains(",Baidu,Huawei,Ascend 910B,1600,61830000,USD,61830000,2023-12-31,placed"),
+        "{row}"
+    );
     let table = chipwatch(&cwd, &["--config", &cfg, "events"]);
     let table = String::from_utf8_lossy(&table.stdout).to_string();
     assert!(table.lines().all(|l| l.chars().count() <= 100), "{table}");
@@ -173,11 +249,28 @@ async fn run_then_events_in_every_format() {
 fn failed_feeds_exit_4_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("chipwatch.toml");
-    std::fs::write(&config, test_config_text(dir.path(), &[("dead", "http://127.0.0.1:1/feed.xml".into())])).unwrap();
+    std::fs::write(
+        &config,
+        test_config_text(
+            dir.path(),
+            &[("dead", "http://127.0.0.1:1/feed.xml".into())],
+        ),
+    )
+    .unwrap();
     let cfg = config.to_str().unwrap();
-    assert_eq!(chipwatch(dir.path(), &["--config", cfg, "run", "--all"]).status.code(), Some(0));
     assert_eq!(
-        chipwatch(dir.path(), &["--config", cfg, "run", "--all", "--fail-on-feed-error"]).status.code(),
+        chipwatch(dir.path(), &["--config", cfg, "run", "--all"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        chipwatch(
+            dir.path(),
+            &["--config", cfg, "run", "--all", "--fail-on-feed-error"]
+        )
+        .status
+        .code(),
         Some(4)
     );
 }
@@ -189,6 +282,11 @@ fn demo_prints_the_three_events() {
     let events = stdout_json(&chipwatch(dir.path(), &["demo"]));
     let events = events.as_array().unwrap();
     assert_eq!(events.len(), 3);
-    assert!(events.iter().all(|e| e["id"].is_i64() && e["published"] == "2023-11-09"));
-    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "demo must leave nothing behind");
+    assert!(events
+        .iter()
+        .all(|e| e["id"].is_i64() && e["published"] == "2023-11-09"));
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "demo must leave nothing behind"
+    );
 }

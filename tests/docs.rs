@@ -11,7 +11,10 @@ fn readme() -> String {
 
 #[test]
 fn readme_usage_block_is_the_help_output() {
-    let output = Command::new(env!("CARGO_BIN_EXE_chipwatch")).arg("--help").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_chipwatch"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
     let readme = readme();
@@ -20,7 +23,11 @@ fn readme_usage_block_is_the_help_output() {
         .nth(1)
         .and_then(|rest| rest.split("\n```").next())
         .expect("README has a ## Usage section with a text block");
-    assert_eq!(usage.trim_end(), help.trim_end(), "update the README's usage block from `chipwatch --help`");
+    assert_eq!(
+        usage.trim_end(),
+        help.trim_end(),
+        "update the README's usage block from `chipwatch --help`"
+    );
 }
 
 #[test]
@@ -31,9 +38,15 @@ fn readme_exit_codes_match_the_enum() {
         (ExitCode::Fatal, "fatal runtime error"),
         (ExitCode::Usage, "usage or configuration error"),
         (ExitCode::Locked, "another run holds the lock"),
-        (ExitCode::FeedsFailed, "the pass completed but some feeds failed"),
+        (
+            ExitCode::FeedsFailed,
+            "the pass completed but some feeds failed",
+        ),
     ] {
         let row = format!("| {} | {meaning}", code as u8);
-        assert!(readme.contains(&row), "README lacks the exit code row {row:?}");
+        assert!(
+            readme.contains(&row),
+            "README lacks the exit code row {row:?}"
+        );
     }
 }

@@ -28,8 +28,14 @@ async fn body_over_the_cap_is_refused() {
         .mount(&server)
         .await;
     let fetcher = Fetcher::new(&http_config(PrivateAccess::AllowAll)).unwrap();
-    let err = fetcher.fetch_feed(&format!("{}/big", server.uri()), &Validators::default()).await.unwrap_err();
-    assert!(matches!(err, FetchError::TooLarge { limit: 10_000, .. }), "{err}");
+    let err = fetcher
+        .fetch_feed(&format!("{}/big", server.uri()), &Validators::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, FetchError::TooLarge { limit: 10_000, .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -41,7 +47,10 @@ async fn a_server_that_stalls_is_cut_off_by_the_timeout() {
         .await;
     let fetcher = Fetcher::new(&http_config(PrivateAccess::AllowAll)).unwrap();
     let started = Instant::now();
-    let err = fetcher.fetch_feed(&format!("{}/slow", server.uri()), &Validators::default()).await.unwrap_err();
+    let err = fetcher
+        .fetch_feed(&format!("{}/slow", server.uri()), &Validators::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, FetchError::Timeout { .. }), "{err}");
     // Generous multiple of the 2 s timeout: the point is that it ends.
     assert!(started.elapsed() < Duration::from_secs(10));
@@ -61,7 +70,10 @@ async fn conditional_get_sends_validators_and_reports_not_modified() {
         etag: Some("\"v1\"".into()),
         last_modified: None,
     };
-    let fetched = fetcher.fetch_feed(&format!("{}/feed", server.uri()), &validators).await.unwrap();
+    let fetched = fetcher
+        .fetch_feed(&format!("{}/feed", server.uri()), &validators)
+        .await
+        .unwrap();
     assert!(fetched.not_modified);
     assert!(fetched.body.is_empty());
     assert_eq!(fetched.validators.etag.as_deref(), Some("\"v1\""));
@@ -79,15 +91,24 @@ async fn transient_errors_are_retried_and_permanent_ones_are_not() {
         .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
         .mount(&server)
         .await;
-    Mock::given(path("/gone")).respond_with(ResponseTemplate::new(404)).mount(&server).await;
+    Mock::given(path("/gone"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
     let config = HttpConfig {
         retries: 2,
         ..http_config(PrivateAccess::AllowAll)
     };
     let fetcher = Fetcher::new(&config).unwrap();
-    let fetched = fetcher.fetch_feed(&format!("{}/flaky", server.uri()), &Validators::default()).await.unwrap();
+    let fetched = fetcher
+        .fetch_feed(&format!("{}/flaky", server.uri()), &Validators::default())
+        .await
+        .unwrap();
     assert_eq!(fetched.body, b"ok");
-    let err = fetcher.fetch_feed(&format!("{}/gone", server.uri()), &Validators::default()).await.unwrap_err();
+    let err = fetcher
+        .fetch_feed(&format!("{}/gone", server.uri()), &Validators::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, FetchError::Status { status: 404, .. }));
     let gone_requests = server
         .received_requests()
@@ -103,14 +124,23 @@ async fn transient_errors_are_retried_and_permanent_ones_are_not() {
 async fn article_redirect_into_another_private_host_is_refused() {
     let allowed = MockServer::start().await;
     let other = MockServer::start().await;
-    Mock::given(path("/other-secret")).respond_with(ResponseTemplate::new(200)).mount(&other).await;
+    Mock::given(path("/other-secret"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&other)
+        .await;
     Mock::given(path("/hop"))
-        .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{}/other-secret", other.uri())))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/other-secret", other.uri())),
+        )
         .mount(&allowed)
         .await;
     let host_port = allowed.address().to_string();
     let fetcher = Fetcher::new(&http_config(PrivateAccess::AllowList(vec![host_port]))).unwrap();
-    let err = fetcher.fetch_article(&format!("{}/hop", allowed.uri())).await.unwrap_err();
+    let err = fetcher
+        .fetch_article(&format!("{}/hop", allowed.uri()))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("redirect refused"), "{err}");
     assert!(other.received_requests().await.unwrap().is_empty());
 }
@@ -119,18 +149,32 @@ async fn article_redirect_into_another_private_host_is_refused() {
 async fn robots_txt_disallow_is_obeyed() {
     let server = MockServer::start().await;
     Mock::given(path("/robots.txt"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("User-agent: *\nDisallow: /private/\n"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string("User-agent: *\nDisallow: /private/\n"),
+        )
         .mount(&server)
         .await;
-    Mock::given(path("/private/story")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-    Mock::given(path("/public/story")).respond_with(ResponseTemplate::new(200).set_body_string("hi")).mount(&server).await;
+    Mock::given(path("/private/story"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    Mock::given(path("/public/story"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("hi"))
+        .mount(&server)
+        .await;
     let fetcher = Fetcher::new(&http_config(PrivateAccess::AllowAll)).unwrap();
     assert!(matches!(
-        fetcher.fetch_article(&format!("{}/private/story", server.uri())).await.unwrap(),
+        fetcher
+            .fetch_article(&format!("{}/private/story", server.uri()))
+            .await
+            .unwrap(),
         ArticleFetch::DisallowedByRobots
     ));
     assert!(matches!(
-        fetcher.fetch_article(&format!("{}/public/story", server.uri())).await.unwrap(),
+        fetcher
+            .fetch_article(&format!("{}/public/story", server.uri()))
+            .await
+            .unwrap(),
         ArticleFetch::Fetched(_)
     ));
     let robots_requests = server
@@ -140,5 +184,8 @@ async fn robots_txt_disallow_is_obeyed() {
         .iter()
         .filter(|r| r.url.path() == "/robots.txt")
         .count();
-    assert_eq!(robots_requests, 1, "robots.txt is fetched once per host per pass");
+    assert_eq!(
+        robots_requests, 1,
+        "robots.txt is fetched once per host per pass"
+    );
 }

@@ -13,11 +13,15 @@ use crate::common::{seed_article_text, seed_site, test_config, SEED_PATH};
 
 fn sentence(text: &str, starts_with: &str) -> String {
     // Sentences of the seed text, found by their opening words so the test reads clearly.
-    let start = text.find(starts_with).unwrap_or_else(|| panic!("no sentence starting {starts_with:?}"));
+    let start = text
+        .find(starts_with)
+        .unwrap_or_else(|| panic!("no sentence starting {starts_with:?}"));
     let rest = &text[start..];
     let end = rest
         .char_indices()
-        .find(|&(i, c)| c == '.' && rest[i + 1..].starts_with([' ', '\n']) || i + c.len_utf8() == rest.len())
+        .find(|&(i, c)| {
+            c == '.' && rest[i + 1..].starts_with([' ', '\n']) || i + c.len_utf8() == rest.len()
+        })
         .map(|(i, c)| i + c.len_utf8())
         .unwrap();
     rest[..end].to_string()
@@ -26,7 +30,11 @@ fn sentence(text: &str, starts_with: &str) -> String {
 fn assert_spans_quote_evidence(event: &Event, text: &str) {
     assert_eq!(event.spans.len(), event.evidence.len());
     for (span, quote) in event.spans.iter().zip(&event.evidence) {
-        assert_eq!(&text[span.start..span.end], quote, "span {span:?} does not quote its evidence");
+        assert_eq!(
+            &text[span.start..span.end],
+            quote,
+            "span {span:?} does not quote its evidence"
+        );
     }
 }
 
@@ -35,20 +43,32 @@ fn assert_spans_quote_evidence(event: &Event, text: &str) {
 async fn seed_feed_becomes_exactly_the_three_reference_events() {
     let server = seed_site().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = test_config(dir.path(), &[("seed", format!("{}/feed.xml", server.uri()))]);
+    let config = test_config(
+        dir.path(),
+        &[("seed", format!("{}/feed.xml", server.uri()))],
+    );
     let rules = Arc::new(RuleSet::embedded().unwrap());
     let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
 
-    let first = run_pass(&config, Arc::clone(&rules), Arc::clone(&store), &PassOptions::default())
-        .await
-        .unwrap();
+    let first = run_pass(
+        &config,
+        Arc::clone(&rules),
+        Arc::clone(&store),
+        &PassOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(first.summary.feeds_fetched, 1);
     assert_eq!(first.summary.feeds_failed, 0);
     assert_eq!(first.summary.articles_new, 2);
     assert_eq!(first.summary.events_new_chip_order, 1);
     assert_eq!(first.summary.events_new_export_control, 2);
 
-    let events = store.lock().unwrap().events(&EventFilter::default()).unwrap();
+    let events = store
+        .lock()
+        .unwrap()
+        .events(&EventFilter::default())
+        .unwrap();
     assert_eq!(events.len(), 3, "{events:#?}");
     let canonical = format!("{}{SEED_PATH}", server.uri());
     let text = seed_article_text();
@@ -61,7 +81,11 @@ async fn seed_feed_becomes_exactly_the_three_reference_events() {
 
     for event in &events {
         assert!(event.id.is_some());
-        assert_eq!(event.article_url.as_deref(), Some(canonical.as_str()), "article_url must be the normalised link");
+        assert_eq!(
+            event.article_url.as_deref(),
+            Some(canonical.as_str()),
+            "article_url must be the normalised link"
+        );
         assert_eq!(event.published, NaiveDate::from_ymd_opt(2023, 11, 9));
         assert!(event.confidence > 0.0 && event.confidence <= 1.0);
         assert_eq!(event.rules_version, rules.version());
@@ -81,9 +105,20 @@ async fn seed_feed_becomes_exactly_the_three_reference_events() {
     assert_eq!(o.supplier.as_deref(), Some("Huawei"));
     assert_eq!(o.product.as_deref(), Some("Ascend 910B"));
     assert_eq!(o.quantity, Some(1600));
-    assert_eq!(o.value, Some(Money { amount: 61_830_000.0, currency: "USD".into() }));
+    assert_eq!(
+        o.value,
+        Some(Money {
+            amount: 61_830_000.0,
+            currency: "USD".into()
+        })
+    );
     assert_eq!(o.value_usd, Some(61_830_000.0));
-    assert_eq!(o.delivery, Some(PartialDate::Day(NaiveDate::from_ymd_opt(2023, 12, 31).unwrap())));
+    assert_eq!(
+        o.delivery,
+        Some(PartialDate::Day(
+            NaiveDate::from_ymd_opt(2023, 12, 31).unwrap()
+        ))
+    );
     assert_eq!(o.status, Some(OrderStatus::Placed));
     assert!(event.hedged);
     assert_eq!(event.evidence, vec![s1.clone(), s3, s4]);
@@ -96,8 +131,14 @@ async fn seed_feed_becomes_exactly_the_three_reference_events() {
         })
         .collect();
     assert_eq!(controls.len(), 2);
-    let october = controls.iter().find(|(_, c)| c.products == ["A800", "H800"]).expect("the October rules");
-    let previous = controls.iter().find(|(_, c)| c.products == ["A100", "H100"]).expect("the previous rules");
+    let october = controls
+        .iter()
+        .find(|(_, c)| c.products == ["A800", "H800"])
+        .expect("the October rules");
+    let previous = controls
+        .iter()
+        .find(|(_, c)| c.products == ["A100", "H100"])
+        .expect("the previous rules");
     for (event, c) in [october, previous] {
         assert_eq!(c.authority.as_deref(), Some("United States"));
         assert_eq!(c.agency, None);
@@ -116,12 +157,31 @@ async fn seed_feed_becomes_exactly_the_three_reference_events() {
     assert_eq!(hits.len(), 1);
 
     // A second pass over the same feed adds no article and no event.
-    let again = run_pass(&config, rules, Arc::clone(&store), &PassOptions { all: true, feeds: vec![] })
-        .await
-        .unwrap();
+    let again = run_pass(
+        &config,
+        rules,
+        Arc::clone(&store),
+        &PassOptions {
+            all: true,
+            feeds: vec![],
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(again.summary.articles_new, 0);
-    assert_eq!(again.summary.events_new_chip_order + again.summary.events_new_export_control, 0);
-    assert_eq!(store.lock().unwrap().events(&EventFilter::default()).unwrap().len(), 3);
+    assert_eq!(
+        again.summary.events_new_chip_order + again.summary.events_new_export_control,
+        0
+    );
+    assert_eq!(
+        store
+            .lock()
+            .unwrap()
+            .events(&EventFilter::default())
+            .unwrap()
+            .len(),
+        3
+    );
 }
 
 /// A feed that cannot be reached is recorded; the pass still completes for the others.
@@ -132,11 +192,16 @@ async fn unreachable_feed_is_recorded_and_the_pass_goes_on() {
     // Port 1 on loopback: connection refused at once.
     let config = test_config(
         dir.path(),
-        &[("dead", "http://127.0.0.1:1/feed.xml".to_string()), ("seed", format!("{}/feed.xml", server.uri()))],
+        &[
+            ("dead", "http://127.0.0.1:1/feed.xml".to_string()),
+            ("seed", format!("{}/feed.xml", server.uri())),
+        ],
     );
     let rules = Arc::new(RuleSet::embedded().unwrap());
     let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
-    let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default()).await.unwrap();
+    let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default())
+        .await
+        .unwrap();
     assert_eq!(outcome.summary.feeds_failed, 1);
     assert_eq!(outcome.summary.feeds_fetched, 1);
     assert_eq!(outcome.failed_feeds, ["dead"]);
@@ -145,7 +210,14 @@ async fn unreachable_feed_is_recorded_and_the_pass_goes_on() {
     let feeds = store.lock().unwrap().feeds().unwrap();
     let dead = feeds.iter().find(|f| f.spec.name == "dead").unwrap();
     assert_eq!(dead.consecutive_failures, 1);
-    assert!(dead.last_error.as_deref().unwrap_or_default().contains("127.0.0.1:1"), "{:?}", dead.last_error);
+    assert!(
+        dead.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("127.0.0.1:1"),
+        "{:?}",
+        dead.last_error
+    );
     assert!(dead.next_fetch_at.is_some());
 }
 
@@ -155,12 +227,20 @@ async fn unreachable_feed_is_recorded_and_the_pass_goes_on() {
 async fn guard_refuses_private_article_links_and_falls_back_to_feed_text() {
     let server = seed_site().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(dir.path(), &[("seed", format!("{}/feed.xml", server.uri()))]);
+    let mut config = test_config(
+        dir.path(),
+        &[("seed", format!("{}/feed.xml", server.uri()))],
+    );
     config.http.allow_private_addresses = chipwatch::config::PrivateAccess::Deny;
     let rules = Arc::new(RuleSet::embedded().unwrap());
     let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
-    let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default()).await.unwrap();
-    assert_eq!(outcome.summary.feeds_fetched, 1, "the configured feed itself is trusted");
+    let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.summary.feeds_fetched, 1,
+        "the configured feed itself is trusted"
+    );
     assert_eq!(outcome.summary.articles_refused_guard, 2);
     assert_eq!(outcome.summary.articles_new, 2);
     let page_requests = server

@@ -35,11 +35,14 @@ pub struct DemoArgs {
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let rules = Arc::new(RuleSet::embedded()?);
-    let dir = tempfile::tempdir().context("cannot create a temporary folder for the demo database")?;
+    let dir =
+        tempfile::tempdir().context("cannot create a temporary folder for the demo database")?;
     let db_path = dir.path().join("demo.db");
     let rt = runtime()?;
     let events = rt.block_on(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.context("cannot listen on 127.0.0.1")?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot listen on 127.0.0.1")?;
         let base = format!("http://{}", listener.local_addr()?);
         tokio::spawn(serve(listener, base.clone()));
 
@@ -107,10 +110,18 @@ async fn respond(mut stream: TcpStream, base: &str) -> std::io::Result<()> {
         .next()
         .unwrap_or("/");
     let (status, content_type, body) = match path {
-        "/feed.xml" => ("200 OK", "application/rss+xml; charset=utf-8", FEED.replace("{{BASE}}", base)),
+        "/feed.xml" => (
+            "200 OK",
+            "application/rss+xml; charset=utf-8",
+            FEED.replace("{{BASE}}", base),
+        ),
         SEED_PATH => ("200 OK", "text/html; charset=utf-8", SEED_PAGE.to_string()),
         OTHER_PATH => ("200 OK", "text/html; charset=utf-8", OTHER_PAGE.to_string()),
-        "/robots.txt" => ("200 OK", "text/plain", "User-agent: *\nAllow: /\n".to_string()),
+        "/robots.txt" => (
+            "200 OK",
+            "text/plain",
+            "User-agent: *\nAllow: /\n".to_string(),
+        ),
         _ => ("404 Not Found", "text/plain", "not found\n".to_string()),
     };
     let response = format!(

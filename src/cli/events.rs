@@ -51,21 +51,31 @@ pub fn run(config: &Config, args: &EventsArgs) -> anyhow::Result<ExitCode> {
     let kind = args
         .kind
         .as_deref()
-        .map(|k| k.parse::<EventKind>().map_err(|e| UsageError(format!("--kind: {e}"))))
+        .map(|k| {
+            k.parse::<EventKind>()
+                .map_err(|e| UsageError(format!("--kind: {e}")))
+        })
         .transpose()?;
     let filter = EventFilter {
         kind,
         since: day("--since", &args.since)?,
         until: day("--until", &args.until)?,
         entity: args.entity.clone(),
-        limit: args.limit.or((args.format == EventFormat::Table).then_some(TABLE_DEFAULT_LIMIT)),
+        limit: args
+            .limit
+            .or((args.format == EventFormat::Table).then_some(TABLE_DEFAULT_LIMIT)),
         after_id: args.after_id,
     };
-    let store = Store::open(&config.database_path)
-        .with_context(|| format!("cannot open the database {}", config.database_path.display()))?;
+    let store = Store::open(&config.database_path).with_context(|| {
+        format!(
+            "cannot open the database {}",
+            config.database_path.display()
+        )
+    })?;
     let events = store.events(&filter)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    write_events(&mut out, &events, args.format, kind).context("cannot write to standard output")?;
+    write_events(&mut out, &events, args.format, kind)
+        .context("cannot write to standard output")?;
     Ok(ExitCode::Success)
 }

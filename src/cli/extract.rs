@@ -56,9 +56,11 @@ struct ExtractOutput<'a> {
 
 pub fn run(config: &Config, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
     let published = match &args.published {
-        Some(p) => Some(Published::Day(NaiveDate::parse_from_str(p, "%Y-%m-%d").map_err(|_| {
-            UsageError(format!("--published {p:?}: expected a date as YYYY-MM-DD"))
-        })?)),
+        Some(p) => Some(Published::Day(
+            NaiveDate::parse_from_str(p, "%Y-%m-%d").map_err(|_| {
+                UsageError(format!("--published {p:?}: expected a date as YYYY-MM-DD"))
+            })?,
+        )),
         None => None,
     };
     let rules = load_rules(config)?;
@@ -113,8 +115,14 @@ pub fn run(config: &Config, args: &ExtractArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&out)?);
         }
         ExtractFormat::Text => {
-            println!("title:     {}", strip_controls(article.title.as_deref().unwrap_or("-")));
-            println!("published: {}", article.published.map_or("-".to_string(), |p| p.to_string()));
+            println!(
+                "title:     {}",
+                strip_controls(article.title.as_deref().unwrap_or("-"))
+            );
+            println!(
+                "published: {}",
+                article.published.map_or("-".to_string(), |p| p.to_string())
+            );
             println!("text:      {} bytes", article.text.len());
             println!("events:    {}", events.len());
             print_events_text(&events);

@@ -17,11 +17,18 @@ pub enum FeedsCommand {
 pub fn run(config: &Config, command: &FeedsCommand) -> anyhow::Result<ExitCode> {
     match command {
         FeedsCommand::List => {
-            let mut store = Store::open(&config.database_path)
-                .with_context(|| format!("cannot open the database {}", config.database_path.display()))?;
+            let mut store = Store::open(&config.database_path).with_context(|| {
+                format!(
+                    "cannot open the database {}",
+                    config.database_path.display()
+                )
+            })?;
             store.sync_config_feeds(&config.feeds)?;
             let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
-                t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+                t.map_or_else(
+                    || "-".to_string(),
+                    |t| t.format("%Y-%m-%d %H:%M").to_string(),
+                )
             };
             println!(
                 "{:<24} {:<6} {:<12} {:>5} {:<16} {:<16} URL",

@@ -40,7 +40,11 @@ pub enum ExitCode {
 pub struct UsageError(pub String);
 
 #[derive(Debug, Parser)]
-#[command(name = "chipwatch", version, about = "Watches news feeds for chip orders and export controls and keeps them in SQLite")]
+#[command(
+    name = "chipwatch",
+    version,
+    about = "Watches news feeds for chip orders and export controls and keeps them in SQLite"
+)]
 pub struct Cli {
     /// Config file [default: $CHIPWATCH_CONFIG, else ./config/chipwatch.toml]
     #[arg(long, global = true, value_name = "PATH")]
@@ -85,11 +89,20 @@ pub(crate) struct ConfigSource {
 impl ConfigSource {
     fn resolve(flag: Option<&Path>) -> ConfigSource {
         if let Some(path) = flag {
-            return ConfigSource { path: path.to_path_buf(), explicit: true };
+            return ConfigSource {
+                path: path.to_path_buf(),
+                explicit: true,
+            };
         }
         match std::env::var_os("CHIPWATCH_CONFIG").filter(|v| !v.is_empty()) {
-            Some(path) => ConfigSource { path: PathBuf::from(path), explicit: true },
-            None => ConfigSource { path: PathBuf::from(DEFAULT_CONFIG_PATH), explicit: false },
+            Some(path) => ConfigSource {
+                path: PathBuf::from(path),
+                explicit: true,
+            },
+            None => ConfigSource {
+                path: PathBuf::from(DEFAULT_CONFIG_PATH),
+                explicit: false,
+            },
         }
     }
 
@@ -127,9 +140,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(c) => c,
         Err(e) => return report(&anyhow::Error::new(e)),
     };
-    crate::logging::init(cli.log_format.unwrap_or(config.log.format), &config.log.level, verbosity);
+    crate::logging::init(
+        cli.log_format.unwrap_or(config.log.format),
+        &config.log.level,
+        verbosity,
+    );
     let result = match cli.command {
-        Command::Run(args) => source.required().map_err(anyhow::Error::new).and_then(|c| run::run(c, &args)),
+        Command::Run(args) => source
+            .required()
+            .map_err(anyhow::Error::new)
+            .and_then(|c| run::run(c, &args)),
         Command::Demo(args) => demo::run(&args),
         Command::Extract(args) => extract::run(&config, &args),
         Command::Events(args) => events::run(&config, &args),

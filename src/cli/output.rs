@@ -34,7 +34,12 @@ pub enum EventFormat {
     Csv,
 }
 
-pub fn write_events(out: &mut dyn Write, events: &[Event], format: EventFormat, kind: Option<EventKind>) -> std::io::Result<()> {
+pub fn write_events(
+    out: &mut dyn Write,
+    events: &[Event],
+    format: EventFormat,
+    kind: Option<EventKind>,
+) -> std::io::Result<()> {
     match format {
         EventFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, events)?;
@@ -70,7 +75,11 @@ pub fn csv_columns(kind: Option<EventKind>) -> Vec<&'static str> {
     columns
 }
 
-fn write_csv(out: &mut dyn Write, events: &[Event], kind: Option<EventKind>) -> std::io::Result<()> {
+fn write_csv(
+    out: &mut dyn Write,
+    events: &[Event],
+    kind: Option<EventKind>,
+) -> std::io::Result<()> {
     let columns = csv_columns(kind);
     writeln!(out, "{}", columns.join(","))?;
     for event in events {
@@ -175,7 +184,11 @@ fn truncate(text: &str, width: usize) -> String {
 }
 
 fn write_table(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
-    writeln!(out, "{:>6}  {:<14}  {:<10}  SUMMARY", "ID", "KIND", "PUBLISHED")?;
+    writeln!(
+        out,
+        "{:>6}  {:<14}  {:<10}  SUMMARY",
+        "ID", "KIND", "PUBLISHED"
+    )?;
     let room = TABLE_WIDTH - 38;
     for event in events {
         writeln!(
@@ -194,7 +207,11 @@ fn write_table(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
 pub fn print_events_text(events: &[Event]) {
     for (i, event) in events.iter().enumerate() {
         println!("\n{}. {} — {}", i + 1, event.kind(), summary(event));
-        println!("   rule {} · confidence {:.2}", strip_controls(&event.rule), event.confidence);
+        println!(
+            "   rule {} · confidence {:.2}",
+            strip_controls(&event.rule),
+            event.confidence
+        );
         for sentence in &event.evidence {
             println!("   > {}", strip_controls(sentence));
         }
@@ -214,9 +231,15 @@ mod tests {
     #[test]
     fn csv_cells_are_quoted_per_rfc4180() {
         assert_eq!(csv_cell(Some(&Value::String("a,b".into()))), "\"a,b\"");
-        assert_eq!(csv_cell(Some(&Value::String("say \"hi\"".into()))), "\"say \"\"hi\"\"\"");
+        assert_eq!(
+            csv_cell(Some(&Value::String("say \"hi\"".into()))),
+            "\"say \"\"hi\"\"\""
+        );
         assert_eq!(csv_cell(Some(&Value::Null)), "");
-        assert_eq!(csv_cell(Some(&serde_json::json!(["China"]))), "\"[\"\"China\"\"]\"");
+        assert_eq!(
+            csv_cell(Some(&serde_json::json!(["China"]))),
+            "\"[\"\"China\"\"]\""
+        );
     }
 
     #[test]
@@ -225,7 +248,10 @@ mod tests {
         assert_eq!(columns[..2], ["id", "kind"]);
         assert!(columns.contains(&"value_amount") && columns.contains(&"value_currency"));
         assert!(!columns.contains(&"authority"));
-        assert_eq!(csv_columns(None).len(), COMMON_FIELDS.len() + CHIP_ORDER_FIELDS.len() + 1 + EXPORT_CONTROL_FIELDS.len());
+        assert_eq!(
+            csv_columns(None).len(),
+            COMMON_FIELDS.len() + CHIP_ORDER_FIELDS.len() + 1 + EXPORT_CONTROL_FIELDS.len()
+        );
     }
 
     #[test]

@@ -26,13 +26,22 @@ pub struct RunArgs {
 
 pub fn run(config: Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let rules = Arc::new(load_rules(&config)?);
-    let store = Store::open(&config.database_path)
-        .with_context(|| format!("cannot open the database {}", config.database_path.display()))?;
+    let store = Store::open(&config.database_path).with_context(|| {
+        format!(
+            "cannot open the database {}",
+            config.database_path.display()
+        )
+    })?;
     let options = PassOptions {
         all: args.all,
         feeds: args.feeds.clone(),
     };
-    let outcome = runtime()?.block_on(run_pass(&config, rules, Arc::new(Mutex::new(store)), &options))?;
+    let outcome = runtime()?.block_on(run_pass(
+        &config,
+        rules,
+        Arc::new(Mutex::new(store)),
+        &options,
+    ))?;
     let fail_on_feed_error = args.fail_on_feed_error || config.fail_on_feed_error;
     if fail_on_feed_error && !outcome.failed_feeds.is_empty() {
         tracing::warn!(failed = %outcome.failed_feeds.join(", "), "some feeds failed");

@@ -16,8 +16,11 @@ use crate::model::FeedSpec;
 use raw::{RawConfig, RawPrivate};
 
 pub const DEFAULT_DATABASE_PATH: &str = "data/chipwatch.db";
-pub const DEFAULT_USER_AGENT: &str =
-    concat!("chipwatch/", env!("CARGO_PKG_VERSION"), " (+https://github.com/chipwatch/chipwatch)");
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "chipwatch/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/chipwatch/chipwatch)"
+);
 pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 5_000_000;
@@ -203,21 +206,30 @@ impl Config {
 
         let h = raw.http.unwrap_or_default();
         let d = defaults.http;
-        let secs = |key: &str, v: Option<i64>, default: Duration| -> Result<Duration, ConfigError> {
-            match v {
-                None => Ok(default),
-                Some(n) if n > 0 && n <= 3600 => Ok(Duration::from_secs(n as u64)),
-                Some(n) => Err(invalid(
-                    key,
-                    format!("must be a whole number of seconds from 1 to 3600, got {n}"),
-                )),
-            }
-        };
-        let count = |key: &str, v: Option<i64>, min: i64, max: i64, default: i64| -> Result<i64, ConfigError> {
+        let secs =
+            |key: &str, v: Option<i64>, default: Duration| -> Result<Duration, ConfigError> {
+                match v {
+                    None => Ok(default),
+                    Some(n) if n > 0 && n <= 3600 => Ok(Duration::from_secs(n as u64)),
+                    Some(n) => Err(invalid(
+                        key,
+                        format!("must be a whole number of seconds from 1 to 3600, got {n}"),
+                    )),
+                }
+            };
+        let count = |key: &str,
+                     v: Option<i64>,
+                     min: i64,
+                     max: i64,
+                     default: i64|
+         -> Result<i64, ConfigError> {
             match v {
                 None => Ok(default),
                 Some(n) if (min..=max).contains(&n) => Ok(n),
-                Some(n) => Err(invalid(key, format!("must be from {min} to {max}, got {n}"))),
+                Some(n) => Err(invalid(
+                    key,
+                    format!("must be from {min} to {max}, got {n}"),
+                )),
             }
         };
         let user_agent = match h.user_agent {
@@ -230,7 +242,13 @@ impl Config {
             Some(ua) => ua,
             None => d.user_agent,
         };
-        let concurrency = count("[http] concurrency", h.concurrency, 1, 1024, DEFAULT_CONCURRENCY as i64)? as usize;
+        let concurrency = count(
+            "[http] concurrency",
+            h.concurrency,
+            1,
+            1024,
+            DEFAULT_CONCURRENCY as i64,
+        )? as usize;
         let per_host_concurrency = count(
             "[http] per_host_concurrency",
             h.per_host_concurrency,
@@ -242,7 +260,10 @@ impl Config {
             None | Some(RawPrivate::Flag(false)) => PrivateAccess::Deny,
             Some(RawPrivate::Flag(true)) => PrivateAccess::AllowAll,
             Some(RawPrivate::Hosts(hosts)) => {
-                if let Some(bad) = hosts.iter().find(|h| h.trim().is_empty() || h.contains('/')) {
+                if let Some(bad) = hosts
+                    .iter()
+                    .find(|h| h.trim().is_empty() || h.contains('/'))
+                {
                     return Err(invalid(
                         "[http] allow_private_addresses",
                         format!("entries are \"host\" or \"host:port\", got {bad:?}"),
@@ -254,7 +275,11 @@ impl Config {
         let http = HttpConfig {
             user_agent,
             timeout: secs("[http] timeout_secs", h.timeout_secs, d.timeout)?,
-            connect_timeout: secs("[http] connect_timeout_secs", h.connect_timeout_secs, d.connect_timeout)?,
+            connect_timeout: secs(
+                "[http] connect_timeout_secs",
+                h.connect_timeout_secs,
+                d.connect_timeout,
+            )?,
             max_body_bytes: count(
                 "[http] max_body_bytes",
                 h.max_body_bytes,
@@ -272,8 +297,13 @@ impl Config {
                 DEFAULT_PER_HOST_DELAY_MS as i64,
             )? as u64),
             retries: count("[http] retries", h.retries, 0, 10, DEFAULT_RETRIES as i64)? as u32,
-            max_redirects: count("[http] max_redirects", h.max_redirects, 0, 20, DEFAULT_MAX_REDIRECTS as i64)?
-                as usize,
+            max_redirects: count(
+                "[http] max_redirects",
+                h.max_redirects,
+                0,
+                20,
+                DEFAULT_MAX_REDIRECTS as i64,
+            )? as usize,
             respect_robots_txt: h.respect_robots_txt.unwrap_or(true),
             allow_private_addresses,
         };
@@ -354,23 +384,29 @@ impl Config {
         let mut names = HashSet::new();
         for (i, f) in raw.feeds.unwrap_or_default().into_iter().enumerate() {
             let key = |field: &str| format!("[[feeds]] #{} {field}", i + 1);
-            let name = match f.name {
-                Some(n) if valid_feed_name(&n) => n,
-                Some(n) => {
-                    return Err(invalid(
+            let name =
+                match f.name {
+                    Some(n) if valid_feed_name(&n) => n,
+                    Some(n) => return Err(invalid(
                         &key("name"),
-                        format!("{n:?} is not a feed name (letters, digits, '-', '_', '.', at most 64)"),
-                    ))
-                }
-                None => return Err(invalid(&key("name"), "is required".into())),
-            };
+                        format!(
+                            "{n:?} is not a feed name (letters, digits, '-', '_', '.', at most 64)"
+                        ),
+                    )),
+                    None => return Err(invalid(&key("name"), "is required".into())),
+                };
             if !names.insert(name.clone()) {
-                return Err(invalid(&key("name"), format!("feed name {name:?} appears twice")));
+                return Err(invalid(
+                    &key("name"),
+                    format!("feed name {name:?} appears twice"),
+                ));
             }
             let url = match f.url {
                 Some(u) => match url::Url::parse(&u) {
                     Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => u,
-                    Ok(_) => return Err(invalid(&key("url"), format!("{u:?} is not an http(s) URL"))),
+                    Ok(_) => {
+                        return Err(invalid(&key("url"), format!("{u:?} is not an http(s) URL")))
+                    }
                     Err(e) => return Err(invalid(&key("url"), format!("{u:?} is not a URL: {e}"))),
                 },
                 None => return Err(invalid(&key("url"), format!("is required (feed {name:?})"))),

@@ -19,7 +19,10 @@ fn shipped_config_loads_with_its_feeds() {
         .iter()
         .any(|f| f.url.contains("federalregister.gov") && f.url.contains("industry-and-security")));
     assert_eq!(config.http.allow_private_addresses, PrivateAccess::Deny);
-    assert_eq!(config.rules_paths, vec![shipped_path().parent().unwrap().join("rules")]);
+    assert_eq!(
+        config.rules_paths,
+        vec![shipped_path().parent().unwrap().join("rules")]
+    );
 }
 
 /// Every key the loader knows appears in the annotated example, so the example stays
@@ -59,8 +62,15 @@ fn shipped_config_shows_every_key() {
         "fetch_articles",
     ];
     for key in keys {
-        let as_line = if key.starts_with('[') { key.to_string() } else { format!("\n{key} = ") };
-        assert!(SHIPPED.contains(&as_line), "config/chipwatch.toml lacks {key}");
+        let as_line = if key.starts_with('[') {
+            key.to_string()
+        } else {
+            format!("\n{key} = ")
+        };
+        assert!(
+            SHIPPED.contains(&as_line),
+            "config/chipwatch.toml lacks {key}"
+        );
     }
     // And the loader accepts each of them: a key it did not know would fail to parse.
     Config::parse(SHIPPED, &shipped_path()).unwrap();
@@ -69,7 +79,10 @@ fn shipped_config_shows_every_key() {
 #[test]
 fn empty_file_gives_defaults_relative_to_the_file() {
     let config = parse("").unwrap();
-    assert_eq!(config.database_path, PathBuf::from("/etc/chipwatch/data/chipwatch.db"));
+    assert_eq!(
+        config.database_path,
+        PathBuf::from("/etc/chipwatch/data/chipwatch.db")
+    );
     assert_eq!(config.http, HttpConfig::default());
     assert_eq!(config.schedule, ScheduleConfig::default());
     assert!(config.rules_paths.is_empty());
@@ -88,7 +101,9 @@ fn feed_interval_defaults_to_the_schedule() {
 
 #[test]
 fn unknown_key_names_file_line_and_key() {
-    let err = parse("[http]\ntimeout_secs = 5\ntimeout = 5\n").unwrap_err().to_string();
+    let err = parse("[http]\ntimeout_secs = 5\ntimeout = 5\n")
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("/etc/chipwatch/chipwatch.toml:3:"), "{err}");
     assert!(err.contains("unknown field `timeout`"), "{err}");
     assert!(!err.contains('\n'), "{err}");
@@ -96,7 +111,9 @@ fn unknown_key_names_file_line_and_key() {
 
 #[test]
 fn negative_timeout_is_refused_by_key() {
-    let err = parse("[http]\ntimeout_secs = -5\n").unwrap_err().to_string();
+    let err = parse("[http]\ntimeout_secs = -5\n")
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         err,
         "/etc/chipwatch/chipwatch.toml: [http] timeout_secs: must be a whole number of seconds from 1 to 3600, got -5"

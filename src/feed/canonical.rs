@@ -6,14 +6,34 @@ use url::Url;
 /// Query parameters added by mailers, ad networks and feed services to trace a click.
 const TRACKING_PREFIXES: &[&str] = &["utm_", "mtm_", "pk_"];
 const TRACKING_PARAMS: &[&str] = &[
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid",
-    "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
-    "cmpid", "ocid", "smid", "ref_src",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "cmpid",
+    "ocid",
+    "smid",
+    "ref_src",
 ];
 
 fn is_tracking(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    TRACKING_PREFIXES.iter().any(|p| lower.starts_with(p)) || TRACKING_PARAMS.contains(&lower.as_str())
+    TRACKING_PREFIXES.iter().any(|p| lower.starts_with(p))
+        || TRACKING_PARAMS.contains(&lower.as_str())
 }
 
 /// Normalises an http(s) link; `None` for anything else (mailto:, javascript:, garbage).
@@ -57,10 +77,19 @@ mod tests {
     #[test]
     fn tracking_parameters_and_fragments_go() {
         let cases = [
-            ("https://Example.COM/a?utm_source=rss", "https://example.com/a"),
+            (
+                "https://Example.COM/a?utm_source=rss",
+                "https://example.com/a",
+            ),
             ("HTTP://example.com:80/a#top", "http://example.com/a"),
-            ("https://example.com/a?id=7&utm_medium=feed&UTM_campaign=x", "https://example.com/a?id=7"),
-            ("https://example.com/a?fbclid=abc&page=2", "https://example.com/a?page=2"),
+            (
+                "https://example.com/a?id=7&utm_medium=feed&UTM_campaign=x",
+                "https://example.com/a?id=7",
+            ),
+            (
+                "https://example.com/a?fbclid=abc&page=2",
+                "https://example.com/a?page=2",
+            ),
             ("https://example.com/path/../b", "https://example.com/b"),
         ];
         for (input, expected) in cases {
@@ -70,7 +99,14 @@ mod tests {
 
     #[test]
     fn only_http_links_are_kept() {
-        for link in ["mailto:a@b.c", "javascript:alert(1)", "ftp://x/y", "", "not a url", "file:///etc/passwd"] {
+        for link in [
+            "mailto:a@b.c",
+            "javascript:alert(1)",
+            "ftp://x/y",
+            "",
+            "not a url",
+            "file:///etc/passwd",
+        ] {
             assert_eq!(canonical_url(link), None, "{link}");
         }
     }

@@ -44,13 +44,18 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str, max_items: usize) -> Result<Pars
     // feed-rs has panicked on some inputs (UTF-16 with a BOM); one bad feed must not
     // take the pass down.
     let parsed = catch_unwind(AssertUnwindSafe(|| parser.parse(input.as_ref())))
-        .map_err(|_| FeedError::ParserPanicked { feed_url: feed_url.to_string() })?
+        .map_err(|_| FeedError::ParserPanicked {
+            feed_url: feed_url.to_string(),
+        })?
         .map_err(|e| FeedError::Unreadable {
             feed_url: feed_url.to_string(),
             message: e.to_string(),
         })?;
 
-    let title = parsed.title.map(|t| clean_line(&t.content)).filter(|t| !t.is_empty());
+    let title = parsed
+        .title
+        .map(|t| clean_line(&t.content))
+        .filter(|t| !t.is_empty());
     let total = parsed.entries.len();
     let mut items = Vec::new();
     let mut seen_urls = HashSet::new();
@@ -81,7 +86,10 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str, max_items: usize) -> Result<Pars
         items.push(FeedItem {
             guid,
             url,
-            title: entry.title.map(|t| clean_line(&t.content)).filter(|t| !t.is_empty()),
+            title: entry
+                .title
+                .map(|t| clean_line(&t.content))
+                .filter(|t| !t.is_empty()),
             published,
             author: entry
                 .authors
@@ -133,7 +141,12 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Titles and names go into logs and one-line output: collapse whitespace, drop controls.
 fn clean_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").chars().filter(|c| !c.is_control()).collect()
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
 }
 
 #[cfg(test)]

@@ -20,7 +20,10 @@ fn rss2_items_become_feed_items() {
     assert_eq!(item.url.as_deref(), Some("https://news.example/a"));
     assert_eq!(item.guid.as_deref(), Some("id-a"));
     assert_eq!(item.title.as_deref(), Some("A"));
-    assert_eq!(item.published.unwrap().to_rfc3339(), "2023-11-09T07:11:00+00:00");
+    assert_eq!(
+        item.published.unwrap().to_rfc3339(),
+        "2023-11-09T07:11:00+00:00"
+    );
     assert_eq!(item.content.as_deref(), Some("<p>Summary</p>"));
 }
 
@@ -35,7 +38,10 @@ fn atom_rss1_and_json_feed_parse() {
     let rss1 = r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
 <channel rdf:about="https://news.example/"><title>T</title><link>https://news.example/</link><description>d</description></channel>
 <item rdf:about="https://news.example/r1"><title>R1</title><link>https://news.example/r1</link></item></rdf:RDF>"#;
-    assert_eq!(items(rss1)[0].url.as_deref(), Some("https://news.example/r1"));
+    assert_eq!(
+        items(rss1)[0].url.as_deref(),
+        Some("https://news.example/r1")
+    );
 
     let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"j1","url":"https://news.example/j1","content_text":"Hello"}]}"#;
     let got = items(json);
@@ -59,14 +65,19 @@ fn duplicate_links_and_guids_are_dropped() {
 <item><title>no link, no guid</title></item>
 </channel></rss>"#;
     let got: Vec<_> = items(xml).into_iter().map(|i| i.url.unwrap()).collect();
-    assert_eq!(got, vec!["https://news.example/a", "https://news.example/c"]);
+    assert_eq!(
+        got,
+        vec!["https://news.example/a", "https://news.example/c"]
+    );
 }
 
 #[test]
 fn item_cap_is_applied_and_reported() {
     let mut xml = String::from(r#"<rss version="2.0"><channel><title>T</title>"#);
     for i in 0..10 {
-        xml.push_str(&format!("<item><link>https://news.example/{i}</link></item>"));
+        xml.push_str(&format!(
+            "<item><link>https://news.example/{i}</link></item>"
+        ));
     }
     xml.push_str("</channel></rss>");
     let parsed = parse_feed(xml.as_bytes(), FEED_URL, 3).unwrap();
@@ -76,7 +87,12 @@ fn item_cap_is_applied_and_reported() {
 
 #[test]
 fn garbage_is_an_error_naming_the_feed() {
-    for input in [&b""[..], b"<html><body>not a feed</body></html>", b"\xff\xfe\x00<\x00r", b"{\"json\": 1}"] {
+    for input in [
+        &b""[..],
+        b"<html><body>not a feed</body></html>",
+        b"\xff\xfe\x00<\x00r",
+        b"{\"json\": 1}",
+    ] {
         let err = parse_feed(input, FEED_URL, 10).unwrap_err();
         assert!(err.to_string().contains(FEED_URL), "{err}");
     }

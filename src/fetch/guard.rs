@@ -64,12 +64,15 @@ impl Guard {
         match &self.access {
             PrivateAccess::AllowAll => true,
             PrivateAccess::Deny => false,
-            PrivateAccess::AllowList(entries) => entries.iter().any(|entry| match entry.rsplit_once(':') {
-                Some((h, p)) if p.parse::<u16>().is_ok() => {
-                    h.eq_ignore_ascii_case(host) && port.is_none_or(|port| p == port.to_string())
-                }
-                _ => entry.eq_ignore_ascii_case(host),
-            }),
+            PrivateAccess::AllowList(entries) => {
+                entries.iter().any(|entry| match entry.rsplit_once(':') {
+                    Some((h, p)) if p.parse::<u16>().is_ok() => {
+                        h.eq_ignore_ascii_case(host)
+                            && port.is_none_or(|port| p == port.to_string())
+                    }
+                    _ => entry.eq_ignore_ascii_case(host),
+                })
+            }
         }
     }
 
@@ -98,7 +101,9 @@ impl Guard {
 
     /// A resolver for the HTTP client that drops every private answer.
     pub fn resolver(self: &Arc<Self>) -> Arc<GuardedResolver> {
-        Arc::new(GuardedResolver { guard: Arc::clone(self) })
+        Arc::new(GuardedResolver {
+            guard: Arc::clone(self),
+        })
     }
 }
 
@@ -111,16 +116,26 @@ impl Resolve for GuardedResolver {
         let guard = Arc::clone(&self.guard);
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             // The port is not known here; an allow-list entry with a port is enforced by
             // `check_url` before the request and on every redirect.
             if guard.host_allowed(&host, None) || matches!(guard.access, PrivateAccess::AllowAll) {
                 return Ok(Box::new(addrs.into_iter()) as Addrs);
             }
-            let public: Vec<SocketAddr> = addrs.iter().copied().filter(|a| !is_private(a.ip())).collect();
+            let public: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| !is_private(a.ip()))
+                .collect();
             if public.is_empty() {
-                let shown = addrs.first().map_or_else(|| "no address".to_string(), |a| a.ip().to_string());
-                return Err(format!("{host} resolves to {shown}, a private, loopback or link-local address").into());
+                let shown = addrs
+                    .first()
+                    .map_or_else(|| "no address".to_string(), |a| a.ip().to_string());
+                return Err(format!(
+                    "{host} resolves to {shown}, a private, loopback or link-local address"
+                )
+                .into());
             }
             Ok(Box::new(public.into_iter()) as Addrs)
         })
@@ -128,7 +143,10 @@ impl Resolve for GuardedResolver {
 }
 
 /// Both loopback kinds, for tests and the demo server.
-pub const LOOPBACK: [IpAddr; 2] = [IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)];
+pub const LOOPBACK: [IpAddr; 2] = [
+    IpAddr::V4(Ipv4Addr::LOCALHOST),
+    IpAddr::V6(Ipv6Addr::LOCALHOST),
+];
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -138,14 +156,31 @@ mod tests {
     #[test]
     fn private_ranges_are_recognised() {
         let private = [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0",
-            "100.64.0.1", "255.255.255.255", "224.0.0.1", "::1", "::", "fc00::1", "fe80::1",
-            "::ffff:127.0.0.1", "::ffff:10.0.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fc00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
         ];
         for ip in private {
             assert!(is_private(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111", "172.32.0.1"] {
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "172.32.0.1",
+        ] {
             assert!(!is_private(ip.parse().unwrap()), "{ip}");
         }
     }
@@ -153,16 +188,30 @@ mod tests {
     #[test]
     fn literal_and_localhost_urls_are_refused_unless_allowed() {
         let deny = Guard::new(PrivateAccess::Deny);
-        for url in ["http://127.0.0.1:8080/a", "http://[::1]/", "http://localhost/", "http://169.254.169.254/latest", "file:///etc/passwd"] {
+        for url in [
+            "http://127.0.0.1:8080/a",
+            "http://[::1]/",
+            "http://localhost/",
+            "http://169.254.169.254/latest",
+            "file:///etc/passwd",
+        ] {
             assert!(deny.check_url(&Url::parse(url).unwrap()).is_err(), "{url}");
         }
-        assert!(deny.check_url(&Url::parse("https://example.com/a").unwrap()).is_ok());
+        assert!(deny
+            .check_url(&Url::parse("https://example.com/a").unwrap())
+            .is_ok());
 
         let list = Guard::new(PrivateAccess::AllowList(vec!["127.0.0.1:8080".into()]));
-        assert!(list.check_url(&Url::parse("http://127.0.0.1:8080/a").unwrap()).is_ok());
-        assert!(list.check_url(&Url::parse("http://127.0.0.1:9090/a").unwrap()).is_err());
+        assert!(list
+            .check_url(&Url::parse("http://127.0.0.1:8080/a").unwrap())
+            .is_ok());
+        assert!(list
+            .check_url(&Url::parse("http://127.0.0.1:9090/a").unwrap())
+            .is_err());
         let all = Guard::new(PrivateAccess::AllowAll);
-        assert!(all.check_url(&Url::parse("http://localhost:1/").unwrap()).is_ok());
+        assert!(all
+            .check_url(&Url::parse("http://localhost:1/").unwrap())
+            .is_ok());
     }
 
     #[tokio::test]

@@ -110,6 +110,8 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!waiter.is_finished());
         drop(first);
-        assert!(tokio::time::timeout(Duration::from_secs(1), waiter).await.is_ok());
+        assert!(tokio::time::timeout(Duration::from_secs(1), waiter)
+            .await
+            .is_ok());
     }
 }

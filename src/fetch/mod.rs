@@ -49,7 +49,11 @@ pub enum FetchError {
     #[error("{url}: body larger than the {limit}-byte cap")]
     TooLarge { url: String, limit: u64 },
     #[error("{url}: {message}")]
-    Transport { url: String, message: String, transient: bool },
+    Transport {
+        url: String,
+        message: String,
+        transient: bool,
+    },
 }
 
 impl FetchError {
@@ -66,7 +70,9 @@ impl FetchError {
 
     fn from_reqwest(url: &str, error: reqwest::Error) -> FetchError {
         if error.is_timeout() {
-            return FetchError::Timeout { url: url.to_string() };
+            return FetchError::Timeout {
+                url: url.to_string(),
+            };
         }
         // The guard's refusal surfaces as a connect error whose source chain holds our text.
         let message = error_chain(&error);
@@ -78,7 +84,10 @@ impl FetchError {
         }
         FetchError::Transport {
             url: url.to_string(),
-            transient: error.is_connect() || error.is_request() || error.is_body() || error.is_decode(),
+            transient: error.is_connect()
+                || error.is_request()
+                || error.is_body()
+                || error.is_decode(),
             message,
         }
     }
@@ -161,26 +170,41 @@ impl Fetcher {
             feed_client,
             article_client,
             guard,
-            limits: Limits::new(config.concurrency, config.per_host_concurrency, config.per_host_delay),
+            limits: Limits::new(
+                config.concurrency,
+                config.per_host_concurrency,
+                config.per_host_delay,
+            ),
             config: config.clone(),
             robots: Mutex::new(HashMap::new()),
         })
     }
 
     /// Fetches a feed the operator configured, conditionally when validators are known.
-    pub async fn fetch_feed(&self, url: &str, validators: &Validators) -> Result<Fetched, FetchError> {
+    pub async fn fetch_feed(
+        &self,
+        url: &str,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
         let parsed = parse_http_url(url)?;
-        self.get_with_retries(&self.feed_client, &parsed, validators, self.config.max_body_bytes)
-            .await
+        self.get_with_retries(
+            &self.feed_client,
+            &parsed,
+            validators,
+            self.config.max_body_bytes,
+        )
+        .await
     }
 
     /// Fetches an article page named by a feed: guard, then robots.txt, then the page.
     pub async fn fetch_article(&self, url: &str) -> Result<ArticleFetch, FetchError> {
         let parsed = parse_http_url(url)?;
-        self.guard.check_url(&parsed).map_err(|reason| FetchError::Refused {
-            url: url.to_string(),
-            reason,
-        })?;
+        self.guard
+            .check_url(&parsed)
+            .map_err(|reason| FetchError::Refused {
+                url: url.to_string(),
+                reason,
+            })?;
         if self.config.respect_robots_txt {
             let robots = self.robots_for(&parsed).await;
             let path = match parsed.query() {
@@ -191,9 +215,14 @@ impl Fetcher {
                 return Ok(ArticleFetch::DisallowedByRobots);
             }
         }
-        self.get_with_retries(&self.article_client, &parsed, &Validators::default(), self.config.max_body_bytes)
-            .await
-            .map(ArticleFetch::Fetched)
+        self.get_with_retries(
+            &self.article_client,
+            &parsed,
+            &Validators::default(),
+            self.config.max_body_bytes,
+        )
+        .await
+        .map(ArticleFetch::Fetched)
     }
 
     async fn robots_for(&self, page: &Url) -> Arc<Robots> {
@@ -205,9 +234,22 @@ impl Fetcher {
             return Arc::clone(found);
         }
         let robots = match page.join("/robots.txt") {
-            Ok(robots_url) => match self.get_once(&self.article_client, &robots_url, &Validators::default(), ROBOTS_MAX_BYTES).await {
-                Ok(fetched) => Robots::parse(&String::from_utf8_lossy(&fetched.body), &self.config.user_agent),
-                Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => Robots::allow_all(),
+            Ok(robots_url) => match self
+                .get_once(
+                    &self.article_client,
+                    &robots_url,
+                    &Validators::default(),
+                    ROBOTS_MAX_BYTES,
+                )
+                .await
+            {
+                Ok(fetched) => Robots::parse(
+                    &String::from_utf8_lossy(&fetched.body),
+                    &self.config.user_agent,
+                ),
+                Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
+                    Robots::allow_all()
+                }
                 Err(FetchError::TooLarge { .. }) => Robots::allow_all(),
                 Err(e) => {
                     tracing::warn!(url = %robots_url, error = %e, "robots.txt unreachable; not fetching pages of this host in this pass");
@@ -233,10 +275,14 @@ impl Fetcher {
             match self.get_once(client, url, validators, cap).await {
                 Err(e) if e.is_transient() && attempt < self.config.retries => {
                     let retry_after = match &e {
-                        FetchError::Status { retry_after, .. } => retry_after.map(Duration::from_secs),
+                        FetchError::Status { retry_after, .. } => {
+                            retry_after.map(Duration::from_secs)
+                        }
                         _ => None,
                     };
-                    let wait = retry_after.unwrap_or_else(|| backoff(attempt)).min(MAX_RETRY_WAIT);
+                    let wait = retry_after
+                        .unwrap_or_else(|| backoff(attempt))
+                        .min(MAX_RETRY_WAIT);
                     tracing::debug!(url = %url, error = %e, wait_ms = wait.as_millis() as u64, "transient failure; retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -257,13 +303,24 @@ impl Fetcher {
         let host = url.host_str().unwrap_or_default().to_string();
         let _permit = self.limits.acquire(&host).await;
         let mut request = client.get(url.clone());
-        if let Some(etag) = validators.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+        if let Some(etag) = validators
+            .etag
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
             request = request.header(header::IF_NONE_MATCH, etag);
         }
-        if let Some(lm) = validators.last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+        if let Some(lm) = validators
+            .last_modified
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
             request = request.header(header::IF_MODIFIED_SINCE, lm);
         }
-        let mut response = request.send().await.map_err(|e| FetchError::from_reqwest(shown, e))?;
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| FetchError::from_reqwest(shown, e))?;
         let status = response.status();
         let final_url = response.url().to_string();
         let headers = response.headers().clone();
@@ -282,17 +339,28 @@ impl Fetcher {
             return Err(FetchError::Status {
                 url: shown.to_string(),
                 status: status.as_u16(),
-                retry_after: header_str(&headers, header::RETRY_AFTER).and_then(|v| v.trim().parse().ok()),
+                retry_after: header_str(&headers, header::RETRY_AFTER)
+                    .and_then(|v| v.trim().parse().ok()),
             });
         }
         if response.content_length().is_some_and(|len| len > cap) {
-            return Err(FetchError::TooLarge { url: shown.to_string(), limit: cap });
+            return Err(FetchError::TooLarge {
+                url: shown.to_string(),
+                limit: cap,
+            });
         }
         // Counted on the decompressed stream, so a small gzip bomb stops at the cap too.
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| FetchError::from_reqwest(shown, e))? {
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| FetchError::from_reqwest(shown, e))?
+        {
             if body.len() as u64 + chunk.len() as u64 > cap {
-                return Err(FetchError::TooLarge { url: shown.to_string(), limit: cap });
+                return Err(FetchError::TooLarge {
+                    url: shown.to_string(),
+                    limit: cap,
+                });
             }
             body.extend_from_slice(&chunk);
         }
@@ -339,18 +407,24 @@ fn base_client(config: &HttpConfig, guard: Option<Arc<Guard>>) -> reqwest::Clien
 fn parse_http_url(url: &str) -> Result<Url, FetchError> {
     match Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(u),
-        _ => Err(FetchError::InvalidUrl { url: url.to_string() }),
+        _ => Err(FetchError::InvalidUrl {
+            url: url.to_string(),
+        }),
     }
 }
 
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn validators_of(headers: &HeaderMap, fallback: &Validators) -> Validators {
     Validators {
         etag: header_str(headers, header::ETAG).or_else(|| fallback.etag.clone()),
-        last_modified: header_str(headers, header::LAST_MODIFIED).or_else(|| fallback.last_modified.clone()),
+        last_modified: header_str(headers, header::LAST_MODIFIED)
+            .or_else(|| fallback.last_modified.clone()),
     }
 }
 
@@ -381,21 +455,35 @@ mod tests {
 
     #[test]
     fn charset_comes_from_the_content_type() {
-        assert_eq!(charset_of("text/html; charset=\"ISO-8859-1\"").as_deref(), Some("ISO-8859-1"));
-        assert_eq!(charset_of("text/html;Charset=utf-8").as_deref(), Some("utf-8"));
+        assert_eq!(
+            charset_of("text/html; charset=\"ISO-8859-1\"").as_deref(),
+            Some("ISO-8859-1")
+        );
+        assert_eq!(
+            charset_of("text/html;Charset=utf-8").as_deref(),
+            Some("utf-8")
+        );
         assert_eq!(charset_of("text/html"), None);
     }
 
     #[test]
     fn retry_decision() {
-        let status = |s| FetchError::Status { url: "u".into(), status: s, retry_after: None };
+        let status = |s| FetchError::Status {
+            url: "u".into(),
+            status: s,
+            retry_after: None,
+        };
         assert!(status(503).is_transient());
         assert!(status(429).is_transient());
         assert!(status(408).is_transient());
         assert!(!status(404).is_transient());
         assert!(!status(403).is_transient());
         assert!(FetchError::Timeout { url: "u".into() }.is_transient());
-        assert!(!FetchError::TooLarge { url: "u".into(), limit: 1 }.is_transient());
+        assert!(!FetchError::TooLarge {
+            url: "u".into(),
+            limit: 1
+        }
+        .is_transient());
     }
 
     #[test]

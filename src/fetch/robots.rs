@@ -76,7 +76,13 @@ impl Robots {
                 _ => {}
             }
         }
-        let rules = if found_ours { ours } else if found_star { star } else { Vec::new() };
+        let rules = if found_ours {
+            ours
+        } else if found_star {
+            star
+        } else {
+            Vec::new()
+        };
         Robots { rules }
     }
 
@@ -139,7 +145,10 @@ mod tests {
 
     #[test]
     fn longest_match_wins_and_allow_wins_ties() {
-        let robots = Robots::parse("User-agent: *\nDisallow: /news/\nAllow: /news/public/\nAllow: /a\nDisallow: /a\n", UA);
+        let robots = Robots::parse(
+            "User-agent: *\nDisallow: /news/\nAllow: /news/public/\nAllow: /a\nDisallow: /a\n",
+            UA,
+        );
         assert!(!robots.allows("/news/secret"));
         assert!(robots.allows("/news/public/x"));
         assert!(robots.allows("/a"));
@@ -148,7 +157,10 @@ mod tests {
 
     #[test]
     fn wildcards_and_end_anchors() {
-        let robots = Robots::parse("User-agent: *\nDisallow: /*.pdf$\nDisallow: /*?print=\n", UA);
+        let robots = Robots::parse(
+            "User-agent: *\nDisallow: /*.pdf$\nDisallow: /*?print=\n",
+            UA,
+        );
         assert!(!robots.allows("/files/report.pdf"));
         assert!(robots.allows("/files/report.pdf.html"));
         assert!(!robots.allows("/story?print=1"));
@@ -157,7 +169,10 @@ mod tests {
 
     #[test]
     fn grouped_agents_share_rules_and_empty_disallow_allows() {
-        let robots = Robots::parse("User-agent: other\nUser-agent: chipwatch\nDisallow: /x\n\nUser-agent: *\nDisallow:\n", UA);
+        let robots = Robots::parse(
+            "User-agent: other\nUser-agent: chipwatch\nDisallow: /x\n\nUser-agent: *\nDisallow:\n",
+            UA,
+        );
         assert!(!robots.allows("/x/1"));
         assert!(Robots::parse("User-agent: *\nDisallow:\n", UA).allows("/anything"));
         assert!(!Robots::deny_all().allows("/"));

@@ -29,7 +29,10 @@ pub(super) enum ArticleOutcome {
     Unusable,
     /// Stored, but its language is not one the rule packs cover.
     LanguageNotMatched,
-    Stored { events: Vec<EventKind>, text_outcome: TextOutcome },
+    Stored {
+        events: Vec<EventKind>,
+        text_outcome: TextOutcome,
+    },
 }
 
 #[instrument(skip_all, fields(url = item.url.as_deref().unwrap_or("-")))]
@@ -39,7 +42,10 @@ pub(super) async fn article_job(
     item: FeedItem,
 ) -> Result<ArticleOutcome, PassError> {
     let Some(url) = item.url.clone() else {
-        debug!(guid = item.guid.as_deref().unwrap_or("-"), "item has no http(s) link; skipped");
+        debug!(
+            guid = item.guid.as_deref().unwrap_or("-"),
+            "item has no http(s) link; skipped"
+        );
         return Ok(ArticleOutcome::Unusable);
     };
     let feed_id = feed.id;
@@ -71,7 +77,10 @@ pub(super) async fn article_job(
         (_, outcome) => outcome,
     };
 
-    let language_matched = article.lang.as_deref().is_none_or(|l| ctx.rules.covers_language(l));
+    let language_matched = article
+        .lang
+        .as_deref()
+        .is_none_or(|l| ctx.rules.covers_language(l));
     let rules = Arc::clone(&ctx.rules);
     let (article, events) = tokio::task::spawn_blocking(move || {
         let mut events = if language_matched {
@@ -132,7 +141,10 @@ async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>
             (None, TextOutcome::RobotsDisallowed)
         }
         Err(FetchError::Refused { reason, .. }) => {
-            warn!(reason, "page refused by the address guard; using the feed content");
+            warn!(
+                reason,
+                "page refused by the address guard; using the feed content"
+            );
             (None, TextOutcome::GuardRefused)
         }
         Err(e) => {
@@ -157,7 +169,9 @@ async fn build_article(
     };
     let feed_published = item.published.map(Published::Time);
     let article = match page {
-        Some(page) if page.text.chars().count() >= MIN_PAGE_TEXT_CHARS || feed_text.trim().is_empty() => {
+        Some(page)
+            if page.text.chars().count() >= MIN_PAGE_TEXT_CHARS || feed_text.trim().is_empty() =>
+        {
             if page.text.trim().is_empty() {
                 return Ok(None);
             }

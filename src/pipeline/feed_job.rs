@@ -32,7 +32,10 @@ pub(super) enum FeedOutcome {
 /// Errors returned from here are the database's; the feed's own failures become
 /// [`FeedOutcome::Failed`] after they are recorded.
 #[instrument(skip_all, fields(feed = %feed.spec.name))]
-pub(super) async fn feed_job(ctx: &Arc<PassContext>, feed: FeedState) -> Result<FeedOutcome, PassError> {
+pub(super) async fn feed_job(
+    ctx: &Arc<PassContext>,
+    feed: FeedState,
+) -> Result<FeedOutcome, PassError> {
     let validators = Validators {
         etag: feed.etag.clone(),
         last_modified: feed.last_modified.clone(),
@@ -48,7 +51,14 @@ pub(super) async fn feed_job(ctx: &Arc<PassContext>, feed: FeedState) -> Result<
         let now = Utc::now();
         let v = fetched.validators.clone();
         ctx.with_store(move |s| {
-            s.record_feed_fetched(feed_id, now, true, v.etag.as_deref(), v.last_modified.as_deref(), now + interval)
+            s.record_feed_fetched(
+                feed_id,
+                now,
+                true,
+                v.etag.as_deref(),
+                v.last_modified.as_deref(),
+                now + interval,
+            )
         })
         .await?;
         info!(url = %feed.spec.url, "feed not modified");
@@ -73,12 +83,20 @@ pub(super) async fn feed_job(ctx: &Arc<PassContext>, feed: FeedState) -> Result<
     for item in parsed.items {
         match article_job(ctx, &feed, item).await? {
             ArticleOutcome::Known | ArticleOutcome::Unusable => {}
-            ArticleOutcome::Stored { events, text_outcome } => {
+            ArticleOutcome::Stored {
+                events,
+                text_outcome,
+            } => {
                 counts.articles_new += 1;
                 match text_outcome {
-                    super::article_job::TextOutcome::Page | super::article_job::TextOutcome::FeedFallback => {}
-                    super::article_job::TextOutcome::RobotsDisallowed => counts.articles_skipped_robots += 1,
-                    super::article_job::TextOutcome::GuardRefused => counts.articles_refused_guard += 1,
+                    super::article_job::TextOutcome::Page
+                    | super::article_job::TextOutcome::FeedFallback => {}
+                    super::article_job::TextOutcome::RobotsDisallowed => {
+                        counts.articles_skipped_robots += 1
+                    }
+                    super::article_job::TextOutcome::GuardRefused => {
+                        counts.articles_refused_guard += 1
+                    }
                 }
                 for kind in events {
                     match kind {
@@ -97,7 +115,14 @@ pub(super) async fn feed_job(ctx: &Arc<PassContext>, feed: FeedState) -> Result<
     let now = Utc::now();
     let v = fetched.validators;
     ctx.with_store(move |s| {
-        s.record_feed_fetched(feed_id, now, false, v.etag.as_deref(), v.last_modified.as_deref(), now + interval)
+        s.record_feed_fetched(
+            feed_id,
+            now,
+            false,
+            v.etag.as_deref(),
+            v.last_modified.as_deref(),
+            now + interval,
+        )
     })
     .await?;
     info!(url = %feed.spec.url, articles_new = counts.articles_new, "feed fetched");
@@ -105,7 +130,11 @@ pub(super) async fn feed_job(ctx: &Arc<PassContext>, feed: FeedState) -> Result<
 }
 
 /// Records the failure and schedules the next attempt with exponential backoff.
-async fn record_failure(ctx: &Arc<PassContext>, feed: &FeedState, error: &str) -> Result<FeedOutcome, PassError> {
+async fn record_failure(
+    ctx: &Arc<PassContext>,
+    feed: &FeedState,
+    error: &str,
+) -> Result<FeedOutcome, PassError> {
     warn!(url = %feed.spec.url, error, "feed failed");
     let now = Utc::now();
     let wait = backoff_minutes(
@@ -115,8 +144,10 @@ async fn record_failure(ctx: &Arc<PassContext>, feed: &FeedState, error: &str) -
     );
     let feed_id = feed.id;
     let error = error.to_string();
-    ctx.with_store(move |s| s.record_feed_failure(feed_id, now, &error, now + ChronoDuration::minutes(wait)))
-        .await?;
+    ctx.with_store(move |s| {
+        s.record_feed_failure(feed_id, now, &error, now + ChronoDuration::minutes(wait))
+    })
+    .await?;
     Ok(FeedOutcome::Failed)
 }
 

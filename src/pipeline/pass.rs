@@ -141,8 +141,10 @@ pub async fn run_pass(
     let error_text = fatal.as_ref().map(ToString::to_string);
     let finished = Utc::now();
     let stored = summary.clone();
-    ctx.with_store(move |store| store.finish_run(run_id, finished, status, &stored, error_text.as_deref()))
-        .await?;
+    ctx.with_store(move |store| {
+        store.finish_run(run_id, finished, status, &stored, error_text.as_deref())
+    })
+    .await?;
     if let Some(e) = fatal {
         return Err(e);
     }
@@ -181,7 +183,9 @@ fn select_feeds(
     Ok(feeds
         .into_iter()
         .filter(|f| options.feeds.is_empty() || options.feeds.contains(&f.spec.name))
-        .filter(|f| options.all || !options.feeds.is_empty() || f.next_fetch_at.is_none_or(|t| t <= now))
+        .filter(|f| {
+            options.all || !options.feeds.is_empty() || f.next_fetch_at.is_none_or(|t| t <= now)
+        })
         .collect())
 }
 

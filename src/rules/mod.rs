@@ -100,6 +100,8 @@ pub struct RuleSet {
     /// Fillers, anaphora and older cues, indexed by `kind_index`.
     kinds: [KindSettings; 2],
     hedges: Option<Regex>,
+    /// Primary language subtags the rules cover; empty when no pack says.
+    languages: Vec<String>,
 }
 
 impl std::fmt::Debug for RuleSet {
@@ -126,6 +128,18 @@ impl RuleSet {
     pub fn load(paths: &[PathBuf]) -> Result<RuleSet, RuleError> {
         let packs = pack::read_all(paths)?;
         Self::from_texts(&packs)
+    }
+
+    /// Whether the rules are written for a document in `lang` (a BCP 47 tag such as
+    /// "en-GB"). With no pack declaring languages, every language counts as covered.
+    pub fn covers_language(&self, lang: &str) -> bool {
+        let primary = lang
+            .split(['-', '_'])
+            .next()
+            .unwrap_or(lang)
+            .trim()
+            .to_ascii_lowercase();
+        self.languages.is_empty() || self.languages.contains(&primary)
     }
 
     /// Short hex hash of the packs' bytes in load order; stored with every event.
@@ -177,8 +191,23 @@ impl RuleSet {
 
         let mut kinds = [KindSettings::default(), KindSettings::default()];
         let mut hedges: Vec<String> = Vec::new();
+        let mut languages: Vec<String> = Vec::new();
         let mut rules: Vec<Rule> = Vec::new();
         for (path, p) in &parsed {
+            for lang in &p.languages {
+                let lang = lang.trim().to_ascii_lowercase();
+                if lang.len() != 2 || !lang.bytes().all(|b| b.is_ascii_lowercase()) {
+                    return Err(RuleError::Setting {
+                        path: path.clone(),
+                        section: "top level".into(),
+                        key: "languages".into(),
+                        message: format!("{lang:?} is not a two-letter ISO 639-1 code"),
+                    });
+                }
+                if !languages.contains(&lang) {
+                    languages.push(lang);
+                }
+            }
             compile_regexes(path, "top level", "hedges", &p.hedges)?;
             hedges.extend(p.hedges.iter().cloned());
             for (k, s) in [(0, &p.chip_order), (1, &p.export_control)] {
@@ -255,6 +284,7 @@ impl RuleSet {
             prefilter,
             kinds,
             hedges,
+            languages,
         })
     }
 

@@ -35,6 +35,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawPack {
+    /// Languages (ISO 639-1, e.g. "en") the pack's rules are written for.
+    #[serde(default)]
+    pub languages: Vec<String>,
     /// Regexes (case-insensitive) marking a sentence as second-hand reporting.
     #[serde(default)]
     pub hedges: Vec<String>,

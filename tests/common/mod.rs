@@ -13,7 +13,9 @@ pub const SEED_PATH: &str = "/news/2023/11/09/baidu-huawei-ascend-order";
 pub const OTHER_PATH: &str = "/news/2023/11/08/tsmc-capacity";
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 pub fn read_fixture(name: &str) -> String {
@@ -24,7 +26,11 @@ pub fn read_fixture(name: &str) -> String {
 /// "Comments are closed." (last line), paragraphs separated by one blank line.
 pub fn seed_article_text() -> String {
     let seed = read_fixture("seed/baidu-huawei-ascend-2023-11-09.txt");
-    let paragraphs: Vec<&str> = seed.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
+    let paragraphs: Vec<&str> = seed
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     assert!(paragraphs[0].starts_with("Published on"));
     assert_eq!(*paragraphs.last().unwrap(), "Comments are closed.");
     paragraphs[1..paragraphs.len() - 1].join("\n\n")
@@ -36,13 +42,21 @@ pub async fn seed_site() -> MockServer {
     let feed = read_fixture("seed/feed.xml").replace("{{BASE}}", &server.uri());
     Mock::given(method("GET"))
         .and(path("/feed.xml"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml; charset=utf-8"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml; charset=utf-8"),
+        )
         .mount(&server)
         .await;
-    for (route, file) in [(SEED_PATH, "seed/baidu-huawei-ascend.html"), (OTHER_PATH, "seed/tsmc-capacity.html")] {
+    for (route, file) in [
+        (SEED_PATH, "seed/baidu-huawei-ascend.html"),
+        (OTHER_PATH, "seed/tsmc-capacity.html"),
+    ] {
         Mock::given(method("GET"))
             .and(path(route))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(read_fixture(file), "text/html; charset=utf-8"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(read_fixture(file), "text/html; charset=utf-8"),
+            )
             .mount(&server)
             .await;
     }
