@@ -384,17 +384,18 @@ impl Config {
         let mut names = HashSet::new();
         for (i, f) in raw.feeds.unwrap_or_default().into_iter().enumerate() {
             let key = |field: &str| format!("[[feeds]] #{} {field}", i + 1);
-            let name =
-                match f.name {
-                    Some(n) if valid_feed_name(&n) => n,
-                    Some(n) => return Err(invalid(
+            let name = match f.name {
+                Some(n) if valid_feed_name(&n) => n,
+                Some(n) => {
+                    return Err(invalid(
                         &key("name"),
                         format!(
                             "{n:?} is not a feed name (letters, digits, '-', '_', '.', at most 64)"
                         ),
-                    )),
-                    None => return Err(invalid(&key("name"), "is required".into())),
-                };
+                    ))
+                }
+                None => return Err(invalid(&key("name"), "is required".into())),
+            };
             if !names.insert(name.clone()) {
                 return Err(invalid(
                     &key("name"),
