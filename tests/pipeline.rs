@@ -163,7 +163,7 @@ async fn seed_feed_becomes_exactly_the_three_reference_events() {
         Arc::clone(&store),
         &PassOptions {
             all: true,
-            feeds: vec![],
+            ..PassOptions::default()
         },
     )
     .await

@@ -1,14 +1,16 @@
 //! `chipwatch events`: stored events, filtered, in a format for people or scripts.
+//! `--entity` goes through the rule packs' gazetteers, so an alias ("U.S.") finds the
+//! events stored under its canonical name ("United States").
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Args;
 
 use super::output::{write_events, EventFormat};
-use super::{ExitCode, UsageError};
+use super::{load_rules, open_store, ExitCode, UsageError};
 use crate::config::Config;
 use crate::model::EventKind;
-use crate::store::{EventFilter, Store};
+use crate::store::EventFilter;
 
 /// Rows shown by the table format unless --limit says otherwise; other formats are unlimited.
 const TABLE_DEFAULT_LIMIT: usize = 50;
@@ -24,12 +26,21 @@ pub struct EventsArgs {
     /// Articles published on or before this day
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub until: Option<String>,
-    /// Events naming this organisation, jurisdiction or product
+    /// Events naming this organisation, jurisdiction or product (aliases work: "U.S.")
     #[arg(long, value_name = "NAME")]
     pub entity: Option<String>,
+    /// Events with at least this confidence (0 to 1)
+    #[arg(long, value_name = "C")]
+    pub min_confidence: Option<f64>,
+    /// Only events the text reports second-hand ("reportedly", "sources said")
+    #[arg(long, conflicts_with = "no_hedged")]
+    pub hedged: bool,
+    /// Only events the text states first-hand
+    #[arg(long)]
+    pub no_hedged: bool,
     #[arg(long, value_enum, default_value = "table")]
     pub format: EventFormat,
-    /// At most N events
+    /// At most N events [default: 50 for the table, else all]
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
     /// Only events with a larger id, oldest first (for incremental consumers)
@@ -56,22 +67,43 @@ pub fn run(config: &Config, args: &EventsArgs) -> anyhow::Result<ExitCode> {
                 .map_err(|e| UsageError(format!("--kind: {e}")))
         })
         .transpose()?;
+    if let Some(c) = args.min_confidence {
+        if !(0.0..=1.0).contains(&c) {
+            return Err(UsageError(format!(
+                "--min-confidence {c}: expected a number from 0 to 1"
+            ))
+            .into());
+        }
+    }
+    let entity = match &args.entity {
+        None => None,
+        Some(name) => {
+            // Stored events carry canonical names; an unknown name is looked up as given.
+            let rules = load_rules(config)?;
+            let canonical = rules.canonical_entity(name);
+            if let Some(c) = canonical.as_deref().filter(|c| c != name) {
+                tracing::debug!(entity = %name, canonical = %c, "entity resolved through the gazetteer");
+            }
+            Some(canonical.unwrap_or_else(|| name.clone()))
+        }
+    };
     let filter = EventFilter {
         kind,
         since: day("--since", &args.since)?,
         until: day("--until", &args.until)?,
-        entity: args.entity.clone(),
+        entity,
+        min_confidence: args.min_confidence,
+        hedged: match (args.hedged, args.no_hedged) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
         limit: args
             .limit
             .or((args.format == EventFormat::Table).then_some(TABLE_DEFAULT_LIMIT)),
         after_id: args.after_id,
     };
-    let store = Store::open(&config.database_path).with_context(|| {
-        format!(
-            "cannot open the database {}",
-            config.database_path.display()
-        )
-    })?;
+    let store = open_store(config)?;
     let events = store.events(&filter)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -2,13 +2,18 @@
 //! file per command. This is the only place that uses `anyhow`: stages return their own
 //! error types and commands add the context a user needs.
 
+mod articles;
+mod db;
 mod demo;
 mod events;
 mod extract;
 mod feeds;
+mod opml;
 pub mod output;
+mod reprocess;
 mod rules;
 mod run;
+mod watch;
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +22,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, ConfigError, LogFormat, DEFAULT_CONFIG_PATH};
 use crate::rules::{RuleError, RuleSet};
+use crate::store::{RunLock, Store, StoreError};
 
 /// Process exit codes; the README's table mirrors this enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,18 +72,28 @@ pub struct Cli {
 pub enum Command {
     /// One pass over the feeds that are due, then exit (for cron and systemd timers)
     Run(run::RunArgs),
+    /// Stay up and run passes on schedule; SIGTERM/SIGINT finish in-flight work and exit
+    Watch(watch::WatchArgs),
     /// Offline demo: serve the bundled fixture feed on 127.0.0.1, run one pass, print the events
     Demo(demo::DemoArgs),
     /// Run text extraction and the rules on one document (HTML; plain text with --text)
     Extract(extract::ExtractArgs),
     /// List stored events
     Events(events::EventsArgs),
-    /// Feeds and their health
+    /// Feeds and their health; add, remove, import OPML
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
+    /// Stored articles
+    #[command(subcommand)]
+    Articles(articles::ArticlesCommand),
+    /// Re-run the current rules over stored articles (after a rules change); idempotent
+    Reprocess(reprocess::ReprocessArgs),
     /// Rule packs
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Database integrity checks; drop old article text, keeping events
+    #[command(subcommand)]
+    Db(db::DbCommand),
 }
 
 /// Where the config comes from, and whether the user asked for that file explicitly.
@@ -130,6 +146,21 @@ pub(crate) fn load_rules(config: &Config) -> Result<RuleSet, RuleError> {
     }
 }
 
+/// Opens the configured database, naming it in the error.
+pub(crate) fn open_store(config: &Config) -> anyhow::Result<Store> {
+    Store::open(&config.database_path).with_context(|| {
+        format!(
+            "cannot open the database {}",
+            config.database_path.display()
+        )
+    })
+}
+
+/// Takes the run lock of the configured database (exit code 3 when another holds it).
+pub(crate) fn lock_database(config: &Config) -> anyhow::Result<RunLock> {
+    Ok(RunLock::acquire(&config.database_path)?)
+}
+
 /// Parses nothing, prints nothing: runs the command and says which exit code it earned.
 pub fn run(cli: Cli) -> ExitCode {
     let source = ConfigSource::resolve(cli.config.as_deref());
@@ -150,11 +181,18 @@ pub fn run(cli: Cli) -> ExitCode {
             .required()
             .map_err(anyhow::Error::new)
             .and_then(|c| run::run(c, &args)),
+        Command::Watch(args) => source
+            .required()
+            .map_err(anyhow::Error::new)
+            .and_then(|c| watch::run(c, &args)),
         Command::Demo(args) => demo::run(&args),
         Command::Extract(args) => extract::run(&config, &args),
         Command::Events(args) => events::run(&config, &args),
         Command::Feeds(cmd) => feeds::run(&config, &cmd),
+        Command::Articles(cmd) => articles::run(&config, &cmd),
+        Command::Reprocess(args) => reprocess::run(&config, &args),
         Command::Rules(cmd) => rules::run(&config, &cmd),
+        Command::Db(cmd) => db::run(&config, &cmd),
     };
     match result {
         Ok(code) => code,
@@ -171,6 +209,13 @@ fn report(error: &anyhow::Error) -> ExitCode {
 
 fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     for cause in error.chain() {
+        match cause.downcast_ref() {
+            Some(StoreError::LockHeld { .. }) => return ExitCode::Locked,
+            Some(StoreError::FeedExists { .. } | StoreError::ConfigFeedNotRemovable { .. }) => {
+                return ExitCode::Usage
+            }
+            _ => {}
+        }
         if cause.is::<ConfigError>() || cause.is::<RuleError>() || cause.is::<UsageError>() {
             return ExitCode::Usage;
         }

@@ -1,15 +1,14 @@
-//! `chipwatch run`: one pass over the due feeds, for cron and systemd timers. Prints
-//! nothing on stdout; the pass summary goes to the log.
+//! `chipwatch run`: one pass over the due feeds, for cron and systemd timers, under the
+//! run lock of the database (a second `run` exits at once with code 3). Prints nothing on
+//! stdout; the pass summary goes to the log.
 
 use std::sync::{Arc, Mutex};
 
-use anyhow::Context;
 use clap::Args;
 
-use super::{load_rules, runtime, ExitCode};
+use super::{load_rules, lock_database, open_store, runtime, ExitCode};
 use crate::config::Config;
 use crate::pipeline::{run_pass, PassOptions};
-use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -26,15 +25,20 @@ pub struct RunArgs {
 
 pub fn run(config: Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let rules = Arc::new(load_rules(&config)?);
-    let store = Store::open(&config.database_path).with_context(|| {
-        format!(
-            "cannot open the database {}",
-            config.database_path.display()
-        )
-    })?;
+    // The lock comes before anything is written, and is held until the pass is recorded.
+    let _lock = lock_database(&config)?;
+    let mut store = open_store(&config)?;
+    let closed = store.close_interrupted_runs(chrono::Utc::now())?;
+    if closed > 0 {
+        tracing::warn!(
+            runs = closed,
+            "earlier passes were interrupted; the work they left is picked up now"
+        );
+    }
     let options = PassOptions {
         all: args.all,
         feeds: args.feeds.clone(),
+        ..PassOptions::default()
     };
     let outcome = runtime()?.block_on(run_pass(
         &config,

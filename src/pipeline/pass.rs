@@ -1,10 +1,12 @@
 //! One pass: sync the configured feeds into the database, pick the feeds that are due (or
 //! all, or the named ones), run every feed job concurrently within the fetch limits, and
 //! record the pass as a `runs` row with its counts. A failing feed is recorded and counted;
-//! it never stops the pass.
+//! it never stops the pass. A shutdown request (from `watch`) gives the jobs in flight
+//! [`SHUTDOWN_GRACE`] to finish; what is still running then is dropped between two
+//! transactions, so the database stays consistent and the next pass picks up the rest.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::task::JoinSet;
@@ -13,6 +15,7 @@ use tracing::{info, warn};
 use super::feed_job::{feed_job, FeedOutcome};
 use crate::config::Config;
 use crate::fetch::Fetcher;
+use crate::logging::Progress;
 use crate::model::{FeedState, RunSummary};
 use crate::rules::RuleSet;
 use crate::store::{Store, StoreError};
@@ -24,7 +27,12 @@ pub struct PassOptions {
     pub all: bool,
     /// Only these feeds (by name); empty means no restriction.
     pub feeds: Vec<String>,
+    /// Becomes `true` when the pass should wrap up (SIGTERM/SIGINT under `watch`).
+    pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
 }
+
+/// How long jobs in flight may run on after a shutdown request before they are dropped.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum PassError {
@@ -44,6 +52,8 @@ pub struct PassOutcome {
     pub run_id: i64,
     pub summary: RunSummary,
     pub failed_feeds: Vec<String>,
+    /// A shutdown request cut the pass short (some feeds were not finished).
+    pub interrupted: bool,
 }
 
 /// Shared by every job of a pass.
@@ -52,9 +62,17 @@ pub(super) struct PassContext {
     pub rules: Arc<RuleSet>,
     pub fetcher: Fetcher,
     pub store: Arc<Mutex<Store>>,
+    /// Set when the pass should wrap up; jobs may check it between articles.
+    pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl PassContext {
+    /// Whether a shutdown was requested (jobs should start nothing new).
+    #[allow(dead_code)] // for the feed job to consult between articles
+    pub fn stopping(&self) -> bool {
+        self.shutdown.as_ref().is_some_and(|rx| *rx.borrow())
+    }
+
     /// Runs a store call on a blocking thread; SQLite must not stall the reactor.
     pub async fn with_store<T, F>(&self, work: F) -> Result<T, PassError>
     where
@@ -87,12 +105,16 @@ pub async fn run_pass(
         rules,
         fetcher,
         store,
+        shutdown: options.shutdown.clone(),
     });
 
     let specs = config.feeds.clone();
     let now = Utc::now();
+    let version = ctx.rules.version().to_string();
     let (run_id, feeds) = ctx
         .with_store(move |store| {
+            // Articles stored without events still record which rules looked at them.
+            store.set_rules_version(&version);
             store.sync_config_feeds(&specs)?;
             let run_id = store.start_run(now)?;
             Ok((run_id, store.feeds()?))
@@ -101,6 +123,7 @@ pub async fn run_pass(
 
     let selected = select_feeds(feeds, options, now)?;
     info!(feeds = selected.len(), run_id, "pass started");
+    let progress = Progress::new(selected.len() as u64, "feeds");
 
     let mut jobs = JoinSet::new();
     for feed in selected {
@@ -113,7 +136,28 @@ pub async fn run_pass(
     let mut summary = RunSummary::default();
     let mut failed_feeds = Vec::new();
     let mut fatal: Option<PassError> = None;
-    while let Some(joined) = jobs.join_next().await {
+    let mut shutdown = options.shutdown.clone();
+    let mut grace_ends: Option<tokio::time::Instant> = None;
+    let mut interrupted = false;
+    loop {
+        let joined = tokio::select! {
+            joined = jobs.join_next() => match joined {
+                Some(joined) => joined,
+                None => break,
+            },
+            () = shutdown_requested(&mut shutdown), if grace_ends.is_none() => {
+                info!(grace_secs = SHUTDOWN_GRACE.as_secs(), "shutdown requested; letting the jobs in flight finish");
+                grace_ends = Some(tokio::time::Instant::now() + SHUTDOWN_GRACE);
+                continue;
+            }
+            () = sleep_until(grace_ends), if grace_ends.is_some() && !interrupted => {
+                warn!(unfinished = jobs.len(), "grace period over; dropping the unfinished feed jobs (the next pass redoes them)");
+                jobs.abort_all();
+                interrupted = true;
+                continue;
+            }
+        };
+        progress.inc(1);
         match joined {
             Ok((name, Ok(outcome))) => {
                 if matches!(outcome, FeedOutcome::Failed) {
@@ -128,17 +172,26 @@ pub async fn run_pass(
                 failed_feeds.push(name);
                 fatal.get_or_insert(e);
             }
+            Err(e) if e.is_cancelled() => {}
             Err(e) => fatal = Some(PassError::Worker(e.to_string())),
         }
+        progress.set_message(format!(
+            "{} new articles, {} new events",
+            summary.articles_new,
+            summary.events_new_chip_order + summary.events_new_export_control
+        ));
     }
-    let status = if fatal.is_some() {
+    drop(progress);
+    let status = if fatal.is_some() || interrupted {
         "failed"
     } else if summary.feeds_failed > 0 {
         "feeds_failed"
     } else {
         "ok"
     };
-    let error_text = fatal.as_ref().map(ToString::to_string);
+    let error_text = fatal.as_ref().map(ToString::to_string).or_else(|| {
+        interrupted.then(|| "interrupted: shut down before every feed was done".to_string())
+    });
     let finished = Utc::now();
     let stored = summary.clone();
     ctx.with_store(move |store| {
@@ -160,6 +213,7 @@ pub async fn run_pass(
         events_new_chip_order = summary.events_new_chip_order,
         events_new_export_control = summary.events_new_export_control,
         duration_ms = started.elapsed().as_millis() as u64,
+        status,
         "pass finished"
     );
     failed_feeds.sort();
@@ -167,7 +221,28 @@ pub async fn run_pass(
         run_id,
         summary,
         failed_feeds,
+        interrupted,
     })
+}
+
+/// Resolves once the shutdown flag is (or becomes) true; never without a flag.
+async fn shutdown_requested(shutdown: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match shutdown {
+        Some(rx) => {
+            if rx.wait_for(|stop| *stop).await.is_err() {
+                // The sender is gone: nobody can ask for a shutdown any more.
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn select_feeds(

@@ -311,6 +311,27 @@ impl RuleSet {
     pub fn check_examples(&self) -> Vec<String> {
         examples::check(self)
     }
+
+    /// The canonical name of the organisation, product, jurisdiction or agency that `name`
+    /// denotes: an alias as the packs write it ("U.S." → "United States"), else a
+    /// canonical name in any letter case. `None` when the gazetteer does not know it.
+    pub fn canonical_entity(&self, name: &str) -> Option<String> {
+        let name = name.trim();
+        let hits = self.gazetteer.scan(name);
+        if let [hit] = hits.as_slice() {
+            if hit.start == 0 && hit.end == name.len() {
+                return Some(self.gazetteer.name(hit.entity).to_string());
+            }
+        }
+        let g = &self.gazetteer;
+        g.orgs
+            .iter()
+            .chain(g.products.iter().map(|p| &p.name))
+            .chain(&g.jurisdictions)
+            .chain(g.agencies.iter().map(|a| &a.name))
+            .find(|canonical| canonical.to_lowercase() == name.to_lowercase())
+            .cloned()
+    }
 }
 
 /// Index of a kind in per-kind arrays.

@@ -9,6 +9,16 @@ use super::events::insert_event;
 use super::{format_time, is_unique_violation, Store, StoreError};
 use crate::model::{Article, Event};
 
+/// The order of full-text search results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SearchOrder {
+    /// Best match first (FTS5 rank, BM25).
+    #[default]
+    Best,
+    /// Newest publication day first (articles without one last).
+    Newest,
+}
+
 /// One full-text search result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleHit {
@@ -102,8 +112,12 @@ impl Store {
             .conn
             .transaction()
             .map_err(StoreError::sqlite(context()))?;
-        // All events of one pass share the rules version; with no event it stays unknown.
-        let rules_version = events.first().map(|e| e.rules_version.as_str());
+        // All events of one pass share the rules version; with no event, the version the
+        // caller declared (unknown when it declared none).
+        let rules_version = events
+            .first()
+            .map(|e| e.rules_version.clone())
+            .or_else(|| self.rules_version.clone());
         let inserted = tx.execute(
             "INSERT INTO articles (url, guid, canonical_url, title, published, published_date,
                                    author, site, lang, text, text_source, fetched_at,
@@ -164,20 +178,34 @@ impl Store {
         query: &str,
         limit: usize,
     ) -> Result<Vec<ArticleHit>, StoreError> {
+        self.search_articles_by(query, limit, SearchOrder::Best)
+    }
+
+    /// [`Store::search_articles`] in the order asked for: best match or newest first.
+    pub fn search_articles_by(
+        &self,
+        query: &str,
+        limit: usize,
+        order: SearchOrder,
+    ) -> Result<Vec<ArticleHit>, StoreError> {
+        let order = match order {
+            SearchOrder::Best => "rank",
+            SearchOrder::Newest => "a.published_date IS NULL, a.published_date DESC, a.id DESC",
+        };
         let Some(fts_query) = fts_query(query) else {
             return Ok(Vec::new());
         };
         let context = || format!("searching articles for {query:?}");
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT a.id, a.url, a.title, a.published,
                         snippet(articles_fts, -1, '[', ']', '…', 16)
                  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
                  WHERE articles_fts MATCH ?1
-                 ORDER BY rank
-                 LIMIT ?2",
-            )
+                 ORDER BY {order}
+                 LIMIT ?2"
+            ))
             .map_err(StoreError::sqlite(context()))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt

@@ -24,6 +24,10 @@ pub struct EventFilter {
     /// A name (any case) that is the buyer, supplier, product, authority or agency, or is
     /// among the targets, products or companies.
     pub entity: Option<String>,
+    /// Confidence at least this.
+    pub min_confidence: Option<f64>,
+    /// Only hedged (second-hand) events, or only events stated first-hand.
+    pub hedged: Option<bool>,
     pub limit: Option<usize>,
     /// Only events with a larger id, in id order — for scripts that poll for new events.
     pub after_id: Option<i64>,
@@ -76,6 +80,12 @@ impl Store {
                     .collect::<Vec<_>>()
                     .join(" OR ")
             ));
+        }
+        if let Some(min) = filter.min_confidence {
+            conditions.push(format!("e.confidence >= {}", bind(min.into())));
+        }
+        if let Some(hedged) = filter.hedged {
+            conditions.push(format!("e.hedged = {}", bind(i64::from(hedged).into())));
         }
         if let Some(after_id) = filter.after_id {
             conditions.push(format!("e.id > {}", bind(after_id.into())));

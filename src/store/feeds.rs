@@ -2,7 +2,7 @@
 //! when each is due, the validators for its next conditional GET, and its health. Config
 //! feeds are synced from the config at every start; their fetch state survives the sync.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
@@ -228,6 +228,24 @@ impl Store {
                 "recording a failure of feed {feed_id}"
             )))?
             .ok_or(StoreError::UnknownFeed { feed_id })
+    }
+
+    /// Articles stored per feed id (an article carried by two feeds counts for both).
+    pub fn article_counts_by_feed(&self) -> Result<HashMap<i64, u64>, StoreError> {
+        let context = "counting articles per feed";
+        let mut stmt = self
+            .conn
+            .prepare("SELECT feed_id, count(*) FROM article_feeds GROUP BY feed_id")
+            .map_err(StoreError::sqlite(context))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .map_err(StoreError::sqlite(context))?;
+        let mut counts = HashMap::new();
+        for row in rows {
+            let (feed, n) = row.map_err(StoreError::sqlite(context))?;
+            counts.insert(feed, u64::try_from(n).unwrap_or(0));
+        }
+        Ok(counts)
     }
 
     fn feed_source(&self, name: &str) -> Result<Option<FeedSource>, StoreError> {

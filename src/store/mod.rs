@@ -2,12 +2,15 @@
 //! the pragmas chipwatch relies on (WAL, `synchronous=NORMAL`, foreign keys, a busy
 //! timeout), bringing its schema up to date with the numbered migrations in
 //! `migrations/`, and every query. Callers see model types and [`StoreError`] only; the
-//! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`, and
-//! `reprocess.rs` serves `chipwatch reprocess`.
+//! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`;
+//! `reprocess.rs` serves `chipwatch reprocess`, `maintenance.rs` serves `chipwatch db`,
+//! and `lock.rs` holds the run lock tied to the database file.
 
 mod articles;
 mod events;
 mod feeds;
+mod lock;
+mod maintenance;
 mod reprocess;
 mod runs;
 #[cfg(test)]
@@ -20,8 +23,10 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode};
 
-pub use articles::ArticleHit;
+pub use articles::{ArticleHit, SearchOrder};
 pub use events::EventFilter;
+pub use lock::RunLock;
+pub use maintenance::{CheckReport, PruneReport};
 pub use reprocess::ReplacedEvents;
 pub use runs::RunRecord;
 
@@ -72,6 +77,21 @@ pub enum StoreError {
         known: u32,
     },
 
+    #[error(
+        "another chipwatch{} holds the lock {}; it is still working on this database, so \
+         this one exits",
+        holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+        path.display()
+    )]
+    LockHeld { path: PathBuf, holder: Option<u32> },
+
+    #[error("cannot take the run lock {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("a feed named `{name}` already exists (source: {source_name}); pick another name")]
     FeedExists { name: String, source_name: String },
 
@@ -111,6 +131,9 @@ impl StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The rules version recorded on articles stored with no event (see
+    /// [`Store::set_rules_version`]).
+    rules_version: Option<String>,
 }
 
 impl Store {
@@ -156,6 +179,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            rules_version: None,
         };
         store.migrate(found)?;
         Ok(store)
@@ -164,6 +188,13 @@ impl Store {
     /// The file this store was opened from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Names the rule packs that match the articles this store will insert. An article
+    /// with events records its events' version anyway; one with none records this, so
+    /// that `reprocess` knows the current rules already saw it and leaves it alone.
+    pub fn set_rules_version(&mut self, version: &str) {
+        self.rules_version = Some(version.to_string());
     }
 
     /// Applies the migrations after `from`, each in its own transaction together with

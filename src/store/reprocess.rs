@@ -10,7 +10,7 @@ use rusqlite::{params, OptionalExtension};
 
 use super::events::{fingerprint, insert_event};
 use super::{parsed_column, Store, StoreError};
-use crate::model::{Article, Event, Published, TextSource};
+use crate::model::{Article, Event, EventKind, Published, TextSource};
 
 /// What replacing an article's events did.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +21,9 @@ pub struct ReplacedEvents {
     pub new: usize,
     /// How many old rows were deleted because the rules no longer find them.
     pub removed: usize,
+    /// The kinds of the new rows, and of the deleted ones.
+    pub added_kinds: Vec<EventKind>,
+    pub removed_kinds: Vec<EventKind>,
 }
 
 impl Store {
@@ -37,7 +40,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT id FROM articles
-                 WHERE (rules_version IS NULL OR rules_version <> ?1) AND id > ?2
+                 WHERE (rules_version IS NULL OR rules_version <> ?1) AND text <> '' AND id > ?2
                  ORDER BY id LIMIT ?3",
             )
             .map_err(StoreError::sqlite(context))?;
@@ -113,6 +116,7 @@ impl Store {
         let mut stored = Vec::with_capacity(events.len());
         let mut keep = HashSet::new();
         let mut new = 0;
+        let mut added_kinds = Vec::new();
         for event in events {
             let print = fingerprint(event)?;
             if !keep.insert(print.clone()) {
@@ -120,6 +124,7 @@ impl Store {
             }
             if let Some(inserted) = insert_event(&tx, article_id, &url, event)? {
                 new += 1;
+                added_kinds.push(event.kind());
                 stored.push(inserted);
                 continue;
             }
@@ -158,6 +163,27 @@ impl Store {
             what: "fingerprints",
             detail: e.to_string(),
         })?;
+        let removed_kinds = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT kind FROM events WHERE article_id = ?1
+                     AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
+                )
+                .map_err(StoreError::sqlite(context()))?;
+            let rows = stmt
+                .query_map(params![article_id, keep_json], |r| r.get::<_, String>(0))
+                .map_err(StoreError::sqlite(context()))?;
+            let mut kinds = Vec::new();
+            for row in rows {
+                let kind = row.map_err(StoreError::sqlite(context()))?;
+                kinds.push(if kind == "export_control" {
+                    EventKind::ExportControl
+                } else {
+                    EventKind::ChipOrder
+                });
+            }
+            kinds
+        };
         let removed = tx
             .execute(
                 "DELETE FROM events WHERE article_id = ?1
@@ -175,6 +201,8 @@ impl Store {
             events: stored,
             new,
             removed,
+            added_kinds,
+            removed_kinds,
         })
     }
 }

@@ -1,0 +1,86 @@
+//! `watch`: passes back to back on the feeds' own schedules, one at a time. Between passes
+//! it sleeps until the next feed is due (at most [`MAX_IDLE`], so feeds added with
+//! `chipwatch feeds add` are noticed); a shutdown request ends the sleep at once, or
+//! lets the running pass wrap up (see [`super::pass`]) and then ends the loop.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+use tracing::info;
+
+use super::pass::{run_pass, PassError, PassOptions};
+use crate::config::Config;
+use crate::rules::RuleSet;
+use crate::store::Store;
+
+/// The longest sleep between two passes.
+pub const MAX_IDLE: Duration = Duration::from_secs(60);
+/// The shortest: a feed that is due again at once (clock skew, tiny interval) cannot spin.
+pub const MIN_IDLE: Duration = Duration::from_secs(1);
+
+/// What a watch did before it stopped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WatchOutcome {
+    pub passes: u64,
+}
+
+/// Runs passes until `shutdown` becomes true. A pass that fails on the database ends the
+/// watch with its error (the service manager restarts it); failing feeds do not.
+pub async fn watch(
+    config: &Config,
+    rules: Arc<RuleSet>,
+    store: Arc<Mutex<Store>>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<WatchOutcome, PassError> {
+    let mut outcome = WatchOutcome::default();
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let options = PassOptions {
+            shutdown: Some(shutdown.clone()),
+            ..PassOptions::default()
+        };
+        let pass = run_pass(config, Arc::clone(&rules), Arc::clone(&store), &options).await?;
+        outcome.passes += 1;
+        if pass.interrupted || *shutdown.borrow() {
+            break;
+        }
+        let wait = next_wake(&store).await?;
+        info!(
+            sleep_secs = wait.as_secs(),
+            "waiting for the next feed to be due"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            changed = shutdown.wait_for(|stop| *stop) => {
+                if changed.is_err() {
+                    // Nobody can ask for a shutdown any more: sleep out the wait.
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+    info!(passes = outcome.passes, "watch stopped");
+    Ok(outcome)
+}
+
+/// How long until the earliest feed is due, within [`MIN_IDLE`, `MAX_IDLE`].
+async fn next_wake(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError> {
+    let store = Arc::clone(store);
+    let feeds = tokio::task::spawn_blocking(move || {
+        let guard = store.lock().unwrap_or_else(|e| e.into_inner());
+        guard.feeds()
+    })
+    .await
+    .map_err(|e| PassError::Worker(e.to_string()))??;
+    let now = Utc::now();
+    let soonest = feeds
+        .iter()
+        .map(|f| f.next_fetch_at.unwrap_or(now))
+        .min()
+        .map_or(MAX_IDLE, |t| (t - now).to_std().unwrap_or(Duration::ZERO));
+    Ok(soonest.clamp(MIN_IDLE, MAX_IDLE))
+}
