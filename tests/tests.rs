@@ -3,6 +3,7 @@
 //! - `cli`: the `chipwatch` binary as users run it (exit codes, output contracts)
 //! - `docs`: the README and the shipped config stay true to the program
 //! - `fetch`: the fetch stage against misbehaving local servers
+//! - `ops`: running unattended (lock, signals, logs) and the query commands
 
 // Unwrapping is how a test says "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,4 +13,5 @@ mod common;
 mod cli;
 mod docs;
 mod fetch;
+mod ops;
 mod pipeline;

@@ -183,22 +183,29 @@ fn truncate(text: &str, width: usize) -> String {
     cut
 }
 
+/// The table: one summary line per event and its first evidence sentence under it, both
+/// cut to fit [`TABLE_WIDTH`] columns.
 fn write_table(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:>6}  {:<14}  {:<10}  SUMMARY",
-        "ID", "KIND", "PUBLISHED"
+        "{:>6}  {:<14}  {:<10}  {:<4}  SUMMARY",
+        "ID", "KIND", "PUBLISHED", "CONF"
     )?;
-    let room = TABLE_WIDTH - 38;
+    let room = TABLE_WIDTH - 44;
     for event in events {
         writeln!(
             out,
-            "{:>6}  {:<14}  {:<10}  {}",
+            "{:>6}  {:<14}  {:<10}  {:.2}  {}",
             event.id.map_or("-".to_string(), |id| id.to_string()),
             event.kind().as_str(),
             event.published.map_or("-".to_string(), |d| d.to_string()),
+            event.confidence,
             truncate(&summary(event), room)
         )?;
+        if let Some(sentence) = event.evidence.first() {
+            let quoted = format!("“{}”", strip_controls(sentence));
+            writeln!(out, "{:8}{}", "", truncate(&quoted, TABLE_WIDTH - 8))?;
+        }
     }
     Ok(())
 }

@@ -38,6 +38,11 @@ pub fn seed_article_text() -> String {
 
 /// Serves the seed site: the feed at /feed.xml and the two pages it links to.
 pub async fn seed_site() -> MockServer {
+    seed_site_with_delay(std::time::Duration::ZERO).await
+}
+
+/// The seed site with each article page answering after `delay` (for slow passes).
+pub async fn seed_site_with_delay(delay: std::time::Duration) -> MockServer {
     let server = MockServer::start().await;
     let feed = read_fixture("seed/feed.xml").replace("{{BASE}}", &server.uri());
     Mock::given(method("GET"))
@@ -55,7 +60,8 @@ pub async fn seed_site() -> MockServer {
             .and(path(route))
             .respond_with(
                 ResponseTemplate::new(200)
-                    .set_body_raw(read_fixture(file), "text/html; charset=utf-8"),
+                    .set_body_raw(read_fixture(file), "text/html; charset=utf-8")
+                    .set_delay(delay),
             )
             .mount(&server)
             .await;
