@@ -1,23 +1,24 @@
-//! `watch`: passes back to back on the feeds' own schedules, one at a time. Between passes
-//! it sleeps until the next feed is due (at most [`MAX_IDLE`], so feeds added with
-//! `chipwatch feeds add` are noticed); a shutdown request ends the sleep at once, or
-//! lets the running pass wrap up (see [`super::pass`]) and then ends the loop.
+//! `watch`: passes on the feeds' own schedules, one at a time. Between passes it sleeps
+//! until the next feed is due (looking again at least every [`MAX_IDLE`], so feeds added
+//! with `chipwatch feeds add` are noticed) and runs a pass only when one is due; a
+//! shutdown request ends the sleep at once, or lets the running pass wrap up (see
+//! [`super::pass`]) and then ends the loop.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
-use tracing::info;
+use tracing::{debug, info};
 
 use super::pass::{run_pass, PassError, PassOptions};
 use crate::config::Config;
 use crate::rules::RuleSet;
 use crate::store::Store;
 
-/// The longest sleep between two passes.
+/// The longest sleep before the feeds are looked at again.
 pub const MAX_IDLE: Duration = Duration::from_secs(60);
-/// The shortest: a feed that is due again at once (clock skew, tiny interval) cannot spin.
+/// The shortest pause after a pass.
 pub const MIN_IDLE: Duration = Duration::from_secs(1);
 
 /// What a watch did before it stopped.
@@ -35,10 +36,22 @@ pub async fn watch(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<WatchOutcome, PassError> {
     let mut outcome = WatchOutcome::default();
+    // The first pass runs at once: it also syncs the config feeds into the database.
+    let mut first = true;
     loop {
         if *shutdown.borrow() {
             break;
         }
+        if !first {
+            // Nothing due: sleep, and look again (a feed may have been added meanwhile).
+            let wait = until_next_due(&store).await?;
+            if !wait.is_zero() {
+                debug!(sleep_secs = wait.as_secs(), "no feed is due yet");
+                sleep_or_stop(wait, &mut shutdown).await;
+                continue;
+            }
+        }
+        first = false;
         let options = PassOptions {
             shutdown: Some(shutdown.clone()),
             ..PassOptions::default()
@@ -48,27 +61,29 @@ pub async fn watch(
         if pass.interrupted || *shutdown.borrow() {
             break;
         }
-        let wait = next_wake(&store).await?;
-        info!(
-            sleep_secs = wait.as_secs(),
-            "waiting for the next feed to be due"
-        );
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            changed = shutdown.wait_for(|stop| *stop) => {
-                if changed.is_err() {
-                    // Nobody can ask for a shutdown any more: sleep out the wait.
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
+        // A feed due again at once (clock skew, a tiny interval) must not spin the loop.
+        sleep_or_stop(MIN_IDLE, &mut shutdown).await;
     }
     info!(passes = outcome.passes, "watch stopped");
     Ok(outcome)
 }
 
-/// How long until the earliest feed is due, within [`MIN_IDLE`, `MAX_IDLE`].
-async fn next_wake(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError> {
+/// Sleeps for `wait`, or until a shutdown is requested.
+async fn sleep_or_stop(wait: Duration, shutdown: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => {}
+        changed = shutdown.wait_for(|stop| *stop) => {
+            if changed.is_err() {
+                // Nobody can ask for a shutdown any more: sleep out the wait.
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// How long until the earliest feed is due: zero when one is due now, at most
+/// [`MAX_IDLE`].
+async fn until_next_due(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError> {
     let store = Arc::clone(store);
     let feeds = tokio::task::spawn_blocking(move || {
         let guard = store.lock().unwrap_or_else(|e| e.into_inner());
@@ -82,5 +97,5 @@ async fn next_wake(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError> {
         .map(|f| f.next_fetch_at.unwrap_or(now))
         .min()
         .map_or(MAX_IDLE, |t| (t - now).to_std().unwrap_or(Duration::ZERO));
-    Ok(soonest.clamp(MIN_IDLE, MAX_IDLE))
+    Ok(soonest.min(MAX_IDLE))
 }

@@ -36,7 +36,11 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, in order: entry `i` brings the schema from version `i` to `i + 1`.
 /// Forward-only: released files are never edited, new ones are appended.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    // Numbered 003 because another change may bring a 002; keep file order when merging.
+    include_str!("migrations/003_events_autoincrement.sql"),
+];
 
 /// The schema version this binary writes (the `PRAGMA user_version` after migrating).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -312,6 +312,28 @@ mod tests {
         assert_eq!(twice.events, done.events);
     }
 
+    /// See: issue 6 — `--after-id` consumers must never see an id twice.
+    #[test]
+    fn ids_of_deleted_events_are_never_handed_out_again() {
+        let (_dir, mut store) = temp_store();
+        let (id, first) = store
+            .insert_article(
+                None,
+                None,
+                &article(URL, 9),
+                &[chip_order(URL, 9), export_control(URL, 9)],
+            )
+            .unwrap();
+        let newest = first[1].id.unwrap();
+        store
+            .replace_article_events(id, "v2", &[first[0].clone()])
+            .unwrap();
+        let back = store
+            .replace_article_events(id, "v3", &[first[0].clone(), export_control(URL, 9)])
+            .unwrap();
+        assert!(back.events[1].id.unwrap() > newest, "{:?}", back.events);
+    }
+
     #[test]
     fn replacing_events_of_a_missing_article_is_an_error() {
         let (_dir, mut store) = temp_store();
