@@ -50,3 +50,29 @@ fn readme_exit_codes_match_the_enum() {
         );
     }
 }
+
+/// See: issue 6 — "The README documents every command with an example of its output."
+#[test]
+fn readme_shows_every_command() {
+    let output = Command::new(env!("CARGO_BIN_EXE_chipwatch"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    let readme = readme();
+    let commands = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("--help lists the commands");
+    for line in commands.lines() {
+        let name = line.split_whitespace().next().unwrap();
+        if name == "help" {
+            continue;
+        }
+        assert!(
+            readme.contains(&format!("chipwatch {name}")),
+            "the README shows no `chipwatch {name}`"
+        );
+    }
+}
