@@ -78,9 +78,15 @@ pub fn run(config: &Config, args: &EventsArgs) -> anyhow::Result<ExitCode> {
     let entity = match &args.entity {
         None => None,
         Some(name) => {
-            // Stored events carry canonical names; an unknown name is looked up as given.
-            let rules = load_rules(config)?;
-            let canonical = rules.canonical_entity(name);
+            // Stored events carry canonical names; an unknown name is looked up as given,
+            // and so is every name when the rule packs cannot be loaded.
+            let canonical = match load_rules(config) {
+                Ok(rules) => rules.canonical_entity(name),
+                Err(e) => {
+                    tracing::warn!(error = %e, "rule packs not loaded; --entity matches the name as given");
+                    None
+                }
+            };
             if let Some(c) = canonical.as_deref().filter(|c| c != name) {
                 tracing::debug!(entity = %name, canonical = %c, "entity resolved through the gazetteer");
             }
