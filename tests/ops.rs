@@ -667,3 +667,24 @@ fn shipped_systemd_units_verify_and_the_cron_file_is_one_entry() {
         text(&verify.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_stopped_by_sigterm_finishes_in_flight_work_or_records_the_interruption() {
+    // Pages slower than the grace period: the pass cannot finish, so it is cut short.
+    let server = seed_site_with_delay(Duration::from_secs(30)).await;
+    let setup = Setup::new(&seed_feed(&server), "");
+    let run = setup.spawn(&["run"]);
+    wait_for_lock(&setup.db(), run.id()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(&run, "TERM");
+    let (output, took) = wait_exit(run, Duration::from_secs(15)).await;
+    assert_code(&output, 1);
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert_eq!(
+        setup
+            .count("SELECT count(*) FROM runs WHERE status = 'failed' AND finished_at IS NOT NULL"),
+        1,
+        "the pass is recorded as interrupted"
+    );
+    assert_code(&setup.run(&["db", "check"]).await, 0);
+}

@@ -1,11 +1,13 @@
 //! `chipwatch run`: one pass over the due feeds, for cron and systemd timers, under the
 //! run lock of the database (a second `run` exits at once with code 3). Prints nothing on
-//! stdout; the pass summary goes to the log.
+//! stdout; the pass summary goes to the log. SIGTERM or SIGINT lets the work in flight
+//! finish (see `watch`).
 
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
 
+use super::watch::shutdown_on_signals;
 use super::{load_rules, lock_database, open_store, runtime, ExitCode};
 use crate::config::Config;
 use crate::pipeline::{run_pass, PassOptions};
@@ -35,17 +37,19 @@ pub fn run(config: Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
             "earlier passes were interrupted; the work they left is picked up now"
         );
     }
-    let options = PassOptions {
-        all: args.all,
-        feeds: args.feeds.clone(),
-        ..PassOptions::default()
-    };
-    let outcome = runtime()?.block_on(run_pass(
-        &config,
-        rules,
-        Arc::new(Mutex::new(store)),
-        &options,
-    ))?;
+    let outcome = runtime()?.block_on(async {
+        // SIGTERM (systemd stopping the unit) lets the work in flight finish, as in watch.
+        let options = PassOptions {
+            all: args.all,
+            feeds: args.feeds.clone(),
+            shutdown: Some(shutdown_on_signals()?),
+        };
+        anyhow::Ok(run_pass(&config, rules, Arc::new(Mutex::new(store)), &options).await?)
+    })?;
+    if outcome.interrupted {
+        tracing::warn!("the pass was stopped before every feed was done; the next one goes on");
+        return Ok(ExitCode::Fatal);
+    }
     let fail_on_feed_error = args.fail_on_feed_error || config.fail_on_feed_error;
     if fail_on_feed_error && !outcome.failed_feeds.is_empty() {
         tracing::warn!(failed = %outcome.failed_feeds.join(", "), "some feeds failed");

@@ -24,28 +24,36 @@ pub fn run(config: Config, _args: &WatchArgs) -> anyhow::Result<ExitCode> {
     store.close_interrupted_runs(chrono::Utc::now())?;
     let store = Arc::new(Mutex::new(store));
     runtime()?.block_on(async move {
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
-        let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
-        tokio::spawn(async move {
-            let first = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
-            tracing::info!(
-                signal = first,
-                grace_secs = SHUTDOWN_GRACE.as_secs(),
-                "stopping: finishing the work in flight (a second signal exits at once)"
-            );
-            let _ = stop_tx.send(true);
-            let second = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
-            tracing::warn!(signal = second, "second signal: exiting now");
-            std::process::exit(ExitCode::Fatal as i32);
-        });
-        crate::pipeline::watch(&config, rules, store, stop_rx).await?;
+        let stop = shutdown_on_signals()?;
+        crate::pipeline::watch(&config, rules, store, stop).await?;
         anyhow::Ok(ExitCode::Success)
     })
+}
+
+/// Listens for SIGTERM and SIGINT (call inside the runtime): the first sets the returned
+/// flag, so the work in flight can finish; the second exits the process at once with
+/// code 1.
+pub(crate) fn shutdown_on_signals() -> anyhow::Result<watch::Receiver<bool>> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    tokio::spawn(async move {
+        let first = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::info!(
+            signal = first,
+            grace_secs = SHUTDOWN_GRACE.as_secs(),
+            "stopping: finishing the work in flight (a second signal exits at once)"
+        );
+        let _ = stop_tx.send(true);
+        let second = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        tracing::warn!(signal = second, "second signal: exiting now");
+        std::process::exit(ExitCode::Fatal as i32);
+    });
+    Ok(stop_rx)
 }
