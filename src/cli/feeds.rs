@@ -51,7 +51,11 @@ pub enum FeedsCommand {
 pub fn run(config: &Config, command: &FeedsCommand) -> anyhow::Result<ExitCode> {
     let mut store = open_store(config)?;
     // Config feeds first, so that names and URLs they use are known to every subcommand.
-    store.sync_config_feeds(&config.feeds)?;
+    // Without a config file there is nothing to sync (and syncing an empty list would
+    // delete the config feeds recorded by the last run).
+    if config.source.is_some() {
+        store.sync_config_feeds(&config.feeds)?;
+    }
     match command {
         FeedsCommand::List => list(&store),
         FeedsCommand::Add {
