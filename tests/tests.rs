@@ -3,7 +3,8 @@
 //! - `cli`: the `chipwatch` binary as users run it (exit codes, output contracts)
 //! - `docs`: the README and the shipped config stay true to the program
 //! - `fetch`: the fetch stage against misbehaving local servers
-//! - `ops`: running unattended (lock, signals, logs) and the query commands
+//! - `ops`: running unattended (lock, signals, logs, systemd and cron files)
+//! - `queries`: the commands that ask the database (events, feeds, reprocess, search, db)
 
 // Unwrapping is how a test says "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -15,3 +16,4 @@ mod docs;
 mod fetch;
 mod ops;
 mod pipeline;
+mod queries;

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use chipwatch::config::Config;
 use wiremock::matchers::{method, path};
@@ -86,4 +88,124 @@ pub fn test_config(dir: &Path, feeds: &[(&str, String)]) -> Config {
     let path = dir.join("chipwatch.toml");
     std::fs::write(&path, test_config_text(dir, feeds)).unwrap();
     Config::load(&path).unwrap()
+}
+
+// --- The `chipwatch` binary against a temporary config and database (ops, queries). ---
+
+/// A temporary folder with a config watching `feeds`; the database lives beside it.
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+impl Setup {
+    pub fn new(feeds: &[(&str, String)], extra: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("chipwatch.toml");
+        let text = format!("{}{extra}", test_config_text(dir.path(), feeds));
+        std::fs::write(&config, text).unwrap();
+        Setup { dir, config }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("chipwatch.db")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chipwatch"));
+        command
+            .arg("--config")
+            .arg(&self.config)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("CHIPWATCH_CONFIG")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs to completion on a blocking thread (the mock server keeps serving meanwhile).
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let mut command = self.command(args);
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap()
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        let conn = rusqlite::Connection::open(self.db()).unwrap();
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+pub fn seed_feed(server: &wiremock::MockServer) -> Vec<(&'static str, String)> {
+    vec![("seed", format!("{}/feed.xml", server.uri()))]
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+pub fn assert_code(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout: {}\nstderr: {}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+/// Waits until the process `pid` holds the run lock of `db` (its pid is in the lock file).
+pub async fn wait_for_lock(db: &Path, pid: u32) {
+    let mut lock = db.as_os_str().to_owned();
+    lock.push(".lock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(holder) = std::fs::read_to_string(&lock) {
+            if holder.trim() == pid.to_string() {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "pid {pid} never took the lock");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits for a child with a deadline; kills it and fails when it does not exit in time.
+pub async fn wait_exit(mut child: Child, within: Duration) -> (Output, Duration) {
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+                .await
+                .unwrap();
+            return (output, started.elapsed());
+        }
+        if started.elapsed() > within {
+            child.kill().unwrap();
+            let output = child.wait_with_output().unwrap();
+            panic!(
+                "process did not exit within {within:?}; stderr: {}",
+                text(&output.stderr)
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
