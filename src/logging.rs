@@ -4,7 +4,8 @@
 //!
 //! A JSON line is flat: `timestamp`, `level`, `target`, `message`, then the fields of the
 //! spans it happened in (outermost first: `feed`, then `url`) and its own fields, so
-//! `jq 'select(.feed == "x")'` finds every line about a feed. This module also owns the
+//! `jq 'select(.feed == "x")'` finds every line about a feed; string fields are cut at
+//! [`MAX_FIELD_CHARS`]. This module also owns the
 //! progress bar, so log lines can be printed above it instead of through it.
 
 use std::fmt;
@@ -22,6 +23,10 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+
+/// Longest string field a JSON line carries; longer ones (an error quoting a body, say)
+/// are cut, so one line never balloons.
+pub const MAX_FIELD_CHARS: usize = 2000;
 
 /// The progress bar on screen, if any; log lines suspend it while they print.
 static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
@@ -115,12 +120,21 @@ impl Visit for JsonVisitor<'_> {
         self.0.insert(field.name().into(), value.into());
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().into(), value.into());
+        self.0
+            .insert(field.name().into(), capped(value.to_string()));
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.0
-            .insert(field.name().into(), format!("{value:?}").into());
+            .insert(field.name().into(), capped(format!("{value:?}")));
     }
+}
+
+fn capped(mut text: String) -> Value {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_FIELD_CHARS) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text.into()
 }
 
 /// Stderr, printing above the progress bar when one is shown.
@@ -183,5 +197,20 @@ impl Drop for Progress {
             *active = None;
         }
         self.bar.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_fields_are_cut_on_a_character_boundary() {
+        assert_eq!(capped("short".into()), Value::from("short"));
+        let long = capped("é".repeat(MAX_FIELD_CHARS + 10));
+        let long = long.as_str().unwrap();
+        assert_eq!(long.chars().count(), MAX_FIELD_CHARS + 1);
+        assert!(long.ends_with('…'));
     }
 }
