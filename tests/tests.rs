@@ -3,6 +3,7 @@
 //! - `cli`: the `chipwatch` binary as users run it (exit codes, output contracts)
 //! - `docs`: the README and the shipped config stay true to the program
 //! - `fetch`: the fetch stage against misbehaving local servers
+//! - `feed_corpus`: the parse stage over the whole feedparser test corpus
 
 // Unwrapping is how a test says "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -11,5 +12,6 @@ mod common;
 
 mod cli;
 mod docs;
+mod feed_corpus;
 mod fetch;
 mod pipeline;

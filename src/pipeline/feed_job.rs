@@ -8,7 +8,7 @@ use tracing::{info, instrument, warn};
 
 use super::article_job::{article_job, ArticleOutcome};
 use super::pass::{PassContext, PassError};
-use crate::feed::parse_feed;
+use crate::feed::parse_feed_with_charset;
 use crate::fetch::Validators;
 use crate::model::{EventKind, FeedState};
 
@@ -66,11 +66,14 @@ pub(super) async fn feed_job(
     }
 
     let body = fetched.body;
+    let charset = fetched.charset.clone();
     let url = feed.spec.url.clone();
     let max_items = ctx.config.schedule.max_items_per_feed;
-    let parsed = tokio::task::spawn_blocking(move || parse_feed(&body, &url, max_items))
-        .await
-        .map_err(|e| PassError::Worker(e.to_string()))?;
+    let parsed = tokio::task::spawn_blocking(move || {
+        parse_feed_with_charset(&body, charset.as_deref(), &url, max_items)
+    })
+    .await
+    .map_err(|e| PassError::Worker(e.to_string()))?;
     let parsed = match parsed {
         Ok(p) => p,
         Err(e) => return record_failure(ctx, &feed, &e.to_string()).await,
