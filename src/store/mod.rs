@@ -8,6 +8,7 @@
 mod articles;
 mod events;
 mod feeds;
+mod fetch_state;
 mod reprocess;
 mod runs;
 #[cfg(test)]
@@ -31,7 +32,10 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The migrations, in order: entry `i` brings the schema from version `i` to `i + 1`.
 /// Forward-only: released files are never edited, new ones are appended.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_initial.sql"),
+    include_str!("migrations/002_fetch_state.sql"),
+];
 
 /// The schema version this binary writes (the `PRAGMA user_version` after migrating).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
