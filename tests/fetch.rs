@@ -10,7 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chipwatch::config::Config;
+use chipwatch::pipeline::{run_pass, PassOptions};
+use chipwatch::rules::RuleSet;
+use chipwatch::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::common::{read_fixture, OTHER_PATH, SEED_PATH};
 
 use chipwatch::config::{HttpConfig, PrivateAccess};
 use chipwatch::fetch::{ArticleFetch, FetchError, Fetcher, Validators};
@@ -542,4 +548,268 @@ async fn robots_txt_server_errors_disallow_and_client_errors_allow() {
         fetcher.fetch_article(&closed_url).await.unwrap(),
         ArticleFetch::DisallowedByRobots
     ));
+}
+
+/// Serves `body` at `route` with an ETag, answering 304 to a request that sends it back.
+async fn mount_feed_with_etag(server: &MockServer, route: &str, body: String) {
+    Mock::given(method("GET"))
+        .and(path(route))
+        .and(header("if-none-match", "\"v1\""))
+        .respond_with(ResponseTemplate::new(304).insert_header("etag", "\"v1\""))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(route))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"v1\"")
+                .set_body_raw(body, "application/rss+xml; charset=utf-8"),
+        )
+        .with_priority(2)
+        .mount(server)
+        .await;
+}
+
+/// See: issue 4 — one pass over healthy and misbehaving feeds: every hang is cut off,
+/// retries are bounded, refused addresses are never contacted, each failure is recorded
+/// with its class, the healthy feeds are stored in full, and a second pass makes only
+/// conditional requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
+    let site = MockServer::start().await;
+    let base = site.uri();
+    mount_feed_with_etag(
+        &site,
+        "/feed.xml",
+        read_fixture("seed/feed.xml").replace("{{BASE}}", &base),
+    )
+    .await;
+    for (route, file) in [
+        (SEED_PATH, "seed/baidu-huawei-ascend.html"),
+        (OTHER_PATH, "seed/tsmc-capacity.html"),
+    ] {
+        Mock::given(path(route))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(read_fixture(file), "text/html; charset=utf-8"),
+            )
+            .mount(&site)
+            .await;
+    }
+    // The TSMC story is off limits to crawlers: its feed text is used instead.
+    Mock::given(path("/robots.txt"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(format!("User-agent: *\nDisallow: {OTHER_PATH}\n")),
+        )
+        .mount(&site)
+        .await;
+    // An item pointing at another private address: refused, never contacted.
+    let intranet = MockServer::start().await;
+    mount_feed_with_etag(
+        &site,
+        "/links.xml",
+        format!(
+            "<rss version=\"2.0\"><channel><title>L</title><item><title>Inside</title>\
+             <link>{}/secret</link><description>Chip plant news from the feed itself.</description>\
+             </item></channel></rss>",
+            intranet.uri()
+        ),
+    )
+    .await;
+    // Truncated mid-item, and served as the wrong content type.
+    mount_feed_with_etag(
+        &site,
+        "/truncated.xml",
+        format!(
+            "<rss version=\"2.0\"><channel><title>T</title>\
+             <item><link>{base}/t/1</link><description>First story about wafers.</description></item>\
+             <item><link>{base}/t/2</link><description>Second story, cut off mid-sen"
+        ),
+    )
+    .await;
+    Mock::given(path("/bomb.xml"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-encoding", "gzip")
+                .set_body_raw(gzip(&vec![b' '; 8 * 1024 * 1024]), "application/rss+xml"),
+        )
+        .mount(&site)
+        .await;
+    Mock::given(path("/limited.xml"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7200"))
+        .mount(&site)
+        .await;
+    Mock::given(path("/gone.xml"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&site)
+        .await;
+    Mock::given(path("/flaky.xml"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&site)
+        .await;
+    Mock::given(path("/page.xml"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            "<!doctype html><html><body><p>Not a feed</p></body></html>",
+            "text/html",
+        ))
+        .mount(&site)
+        .await;
+    let raw = RawServer::start(vec![
+        (
+            "/trickle.xml",
+            Script::Trickle {
+                every: Duration::from_millis(300),
+            },
+        ),
+        ("/stall.xml", Script::Stall),
+    ])
+    .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let site_host = site.address().to_string();
+    let feeds = [
+        ("seed", format!("{base}/feed.xml")),
+        ("links", format!("{base}/links.xml")),
+        ("truncated", format!("{base}/truncated.xml")),
+        ("bomb", format!("{base}/bomb.xml")),
+        ("limited", format!("{base}/limited.xml")),
+        ("gone", format!("{base}/gone.xml")),
+        ("flaky", format!("{base}/flaky.xml")),
+        ("html", format!("{base}/page.xml")),
+        ("trickle", raw.url("/trickle.xml")),
+        ("stall", raw.url("/stall.xml")),
+    ];
+    let mut text = format!(
+        "[database]\npath = {:?}\n[http]\nallow_private_addresses = [{site_host:?}]\n\
+         per_host_delay_ms = 0\nretries = 1\ntimeout_secs = 2\nread_timeout_secs = 1\n\
+         connect_timeout_secs = 1\nmax_body_bytes = 1_000_000\n",
+        dir.path().join("chipwatch.db")
+    );
+    for (name, url) in &feeds {
+        text.push_str(&format!("[[feeds]]\nname = {name:?}\nurl = {url:?}\n"));
+    }
+    let config_path = dir.path().join("chipwatch.toml");
+    std::fs::write(&config_path, text).unwrap();
+    let config = Config::load(&config_path).unwrap();
+    let rules = Arc::new(RuleSet::embedded().unwrap());
+    let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
+
+    let started = Instant::now();
+    let first = run_pass(
+        &config,
+        Arc::clone(&rules),
+        Arc::clone(&store),
+        &PassOptions::default(),
+    )
+    .await
+    .unwrap();
+    let elapsed = started.elapsed();
+    // Timeouts are 1-2 s and one retry waits under a second: 20 s is generous.
+    assert!(elapsed < Duration::from_secs(20), "pass took {elapsed:?}");
+    let s = &first.summary;
+    assert_eq!(
+        (s.feeds_fetched, s.feeds_not_modified, s.feeds_failed),
+        (3, 0, 7),
+        "{s:?}"
+    );
+    assert_eq!(s.articles_new, 5, "{s:?}");
+    assert_eq!(s.articles_skipped_robots, 1);
+    assert_eq!(s.articles_refused_guard, 1);
+    assert_eq!(s.events_new_chip_order, 1);
+    assert_eq!(s.events_new_export_control, 2);
+    assert_eq!(
+        first.failed_feeds,
+        ["bomb", "flaky", "gone", "html", "limited", "stall", "trickle"]
+    );
+
+    let requests = site.received_requests().await.unwrap();
+    let count = |p: &str| requests.iter().filter(|r| r.url.path() == p).count();
+    assert_eq!(count("/flaky.xml"), 2, "one retry, no more");
+    assert_eq!(count("/gone.xml"), 1, "a 404 is not retried");
+    assert_eq!(
+        count("/limited.xml"),
+        1,
+        "Retry-After beyond the pass ends the attempts"
+    );
+    assert_eq!(count("/robots.txt"), 1, "robots.txt once per host per pass");
+    assert_eq!(count(OTHER_PATH), 0, "robots.txt disallows it");
+    assert_eq!(count(SEED_PATH), 1);
+    assert!(intranet.received_requests().await.unwrap().is_empty());
+    assert_eq!(raw.hits("/stall.xml"), 2, "a timeout is retried once");
+    assert!(
+        raw.written.load(Ordering::Relaxed) < 100,
+        "a trickle, not a flood"
+    );
+
+    {
+        let store = store.lock().unwrap();
+        let by_name = |n: &str| {
+            store
+                .feeds()
+                .unwrap()
+                .into_iter()
+                .find(|f| f.spec.name == n)
+                .unwrap()
+        };
+        let expected = [
+            ("bomb", "too_large"),
+            ("flaky", "http_5xx"),
+            ("gone", "http_4xx"),
+            ("html", "parse"),
+            ("limited", "rate_limited"),
+            ("stall", "timeout"),
+            ("trickle", "timeout"),
+        ];
+        for (name, class) in expected {
+            let feed = by_name(name);
+            assert_eq!(feed.last_status.as_deref(), Some("error"), "{name}");
+            assert_eq!(feed.consecutive_failures, 1, "{name}");
+            assert!(feed.last_error.is_some(), "{name}");
+            assert_eq!(
+                store.feed_error_class(name).unwrap().as_deref(),
+                Some(class),
+                "{name}"
+            );
+        }
+        let limited = by_name("limited");
+        let wait = limited.next_fetch_at.unwrap() - limited.last_fetch_at.unwrap();
+        assert!(
+            wait >= chrono::Duration::minutes(120),
+            "Retry-After honoured: {wait}"
+        );
+        for name in ["seed", "links", "truncated"] {
+            let feed = by_name(name);
+            assert_eq!(feed.last_status.as_deref(), Some("ok"), "{name}");
+            assert_eq!(feed.etag.as_deref(), Some("\"v1\""), "{name}");
+            assert_eq!(store.feed_error_class(name).unwrap(), None);
+        }
+    }
+
+    // Second pass over the unchanged healthy feeds: conditional requests only.
+    let before = requests.len();
+    let options = PassOptions {
+        all: true,
+        feeds: vec!["seed".into(), "links".into(), "truncated".into()],
+    };
+    let second = run_pass(&config, rules, Arc::clone(&store), &options)
+        .await
+        .unwrap();
+    assert_eq!(second.summary.feeds_not_modified, 3, "{:?}", second.summary);
+    assert_eq!(second.summary.feeds_fetched, 0);
+    assert_eq!(second.summary.articles_new, 0);
+    let later = &site.received_requests().await.unwrap()[before..];
+    assert_eq!(later.len(), 3, "only the three feeds, no pages");
+    for request in later {
+        assert_eq!(
+            request
+                .headers
+                .get("if-none-match")
+                .map(|v| v.to_str().unwrap()),
+            Some("\"v1\""),
+            "{}",
+            request.url
+        );
+    }
 }
