@@ -813,3 +813,45 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
         );
     }
 }
+
+/// A proxy is used only when configured, and then the guard resolves and checks an
+/// article's host itself before anything goes to the proxy.
+#[tokio::test]
+async fn with_a_proxy_feeds_go_through_it_and_private_article_hosts_never_reach_it() {
+    let proxy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("via proxy"))
+        .mount(&proxy)
+        .await;
+    let config = HttpConfig {
+        proxy: Some(url::Url::parse(&proxy.uri()).unwrap()),
+        respect_robots_txt: false,
+        ..http_config(PrivateAccess::Deny)
+    };
+    let fetcher = Fetcher::new(&config).unwrap();
+    // The name does not resolve here; only a proxy can have answered.
+    let fetched = fetcher
+        .fetch_feed(
+            "http://feeds.example.invalid/feed.xml",
+            &Validators::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetched.body, b"via proxy");
+    let seen = proxy.received_requests().await.unwrap();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].url.host_str(), Some("feeds.example.invalid"));
+
+    for private in ["http://localhost/secret", "http://127.0.0.1:9/secret"] {
+        let err = fetcher.fetch_article(private).await.unwrap_err();
+        assert!(
+            matches!(&err, FetchError::Refused { reason, .. } if reason.contains("loopback")),
+            "{private}: {err}"
+        );
+    }
+    assert_eq!(
+        proxy.received_requests().await.unwrap().len(),
+        1,
+        "nothing more was sent to the proxy"
+    );
+}

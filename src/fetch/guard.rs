@@ -115,15 +115,7 @@ impl Guard {
         let addrs = tokio::net::lookup_host((host, port.unwrap_or(80)))
             .await
             .map_err(|e| format!("cannot resolve {host}: {e}"))?;
-        for addr in addrs {
-            if is_private(addr.ip()) {
-                return Err(format!(
-                    "{host} resolves to {}, a private, loopback or link-local address",
-                    addr.ip()
-                ));
-            }
-        }
-        Ok(())
+        refuse_any_private(host, addrs)
     }
 
     /// A resolver for the HTTP client that drops every private answer.
@@ -167,6 +159,22 @@ impl Resolve for GuardedResolver {
             Ok(Box::new(public.into_iter()) as Addrs)
         })
     }
+}
+
+/// A proxied target passes only when none of its addresses is private.
+fn refuse_any_private(
+    host: &str,
+    addrs: impl IntoIterator<Item = SocketAddr>,
+) -> Result<(), String> {
+    for addr in addrs {
+        if is_private(addr.ip()) {
+            return Err(format!(
+                "{host} resolves to {}, a private, loopback or link-local address",
+                addr.ip()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Both loopback kinds, for tests and the demo server.
@@ -254,6 +262,14 @@ mod tests {
             .check_resolved(&Url::parse("http://localhost:9/x").unwrap())
             .await
             .is_ok());
+        // A name with one public and one private answer (rebinding) is refused.
+        let mixed: Vec<SocketAddr> = vec![
+            "93.184.216.34:80".parse().unwrap(),
+            "10.0.0.7:80".parse().unwrap(),
+        ];
+        let err = refuse_any_private("rebind.example", mixed).unwrap_err();
+        assert!(err.contains("10.0.0.7"), "{err}");
+        assert!(refuse_any_private("ok.example", ["1.1.1.1:80".parse().unwrap()]).is_ok());
     }
 
     #[tokio::test]
