@@ -855,3 +855,37 @@ async fn with_a_proxy_feeds_go_through_it_and_private_article_hosts_never_reach_
         "nothing more was sent to the proxy"
     );
 }
+
+/// RFC 9309: a robots.txt over the 512 KiB read limit is read up to it, not ignored.
+#[tokio::test]
+async fn an_oversized_robots_txt_is_read_up_to_its_limit() {
+    let server = MockServer::start().await;
+    let mut robots = String::from("User-agent: *\nDisallow: /early/\n");
+    while robots.len() < 600 * 1024 {
+        robots.push_str("# padding padding padding padding padding padding padding\n");
+    }
+    robots.push_str("Disallow: /late/\n");
+    Mock::given(path("/robots.txt"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(robots))
+        .mount(&server)
+        .await;
+    Mock::given(path("/late/a"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("late"))
+        .mount(&server)
+        .await;
+    let fetcher = Fetcher::new(&http_config(PrivateAccess::AllowAll)).unwrap();
+    assert!(matches!(
+        fetcher
+            .fetch_article(&format!("{}/early/a", server.uri()))
+            .await
+            .unwrap(),
+        ArticleFetch::DisallowedByRobots
+    ));
+    assert!(matches!(
+        fetcher
+            .fetch_article(&format!("{}/late/a", server.uri()))
+            .await
+            .unwrap(),
+        ArticleFetch::Fetched(_)
+    ));
+}

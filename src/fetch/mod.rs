@@ -24,14 +24,15 @@ use crate::config::HttpConfig;
 pub use guard::Guard;
 use limits::Limits;
 pub use response::parse_retry_after;
-use response::{charset_of, header_str, read_capped, validators_of};
+use response::{charset_of, header_str, read_capped, read_prefix, validators_of};
 pub use robots::Robots;
 
 /// Longest pause between two attempts at one URL within a pass.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 /// First pause after a transient failure; doubled for each further attempt.
 const FIRST_RETRY_WAIT: Duration = Duration::from_millis(500);
-/// robots.txt is small; a bigger one is cut here (RFC 9309 asks parsers for 500 KiB).
+/// robots.txt is small; a bigger one is read up to here (RFC 9309 asks parsers to read
+/// at least 500 KiB).
 const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
 
 /// Why a fetch failed; every variant names the URL.
@@ -290,7 +291,7 @@ impl Fetcher {
         let robots = match page.join("/robots.txt") {
             Ok(robots_url) => match self
                 .get_once(
-                    Target::Article,
+                    Target::Robots,
                     &robots_url,
                     &Validators::default(),
                     ROBOTS_MAX_BYTES,
@@ -306,6 +307,7 @@ impl Fetcher {
                 {
                     Robots::allow_all()
                 }
+                // RFC 9309: more than five redirects may be read as "unavailable" (4xx).
                 Err(FetchError::TooManyRedirects { .. } | FetchError::InvalidUrl { .. }) => {
                     Robots::allow_all()
                 }
@@ -360,12 +362,12 @@ impl Fetcher {
         let shown = url.as_str();
         let client = match target {
             Target::Feed => &self.feed_client,
-            Target::Article => &self.article_client,
+            Target::Article | Target::Robots => &self.article_client,
         };
         let mut current = url.clone();
         let mut hops = 0;
         loop {
-            if target == Target::Article && hops > 0 {
+            if target != Target::Feed && hops > 0 {
                 self.check_destination(&current, shown).await?;
             }
             let host = current.host_str().unwrap_or_default().to_string();
@@ -429,7 +431,11 @@ impl Fetcher {
                         .map(|d| d.as_secs()),
                 });
             }
-            let body = read_capped(&mut response, shown, cap).await?;
+            let body = if target == Target::Robots {
+                read_prefix(&mut response, shown, cap).await?
+            } else {
+                read_capped(&mut response, shown, cap).await?
+            };
             let content_type = header_str(&headers, header::CONTENT_TYPE);
             let charset = content_type.as_deref().and_then(charset_of);
             return Ok(Fetched {
@@ -450,8 +456,10 @@ impl Fetcher {
 enum Target {
     /// A feed the operator configured: no guard.
     Feed,
-    /// A link from a feed (or its robots.txt): guarded.
+    /// A link from a feed: guarded.
     Article,
+    /// A robots.txt: guarded, and read up to its cap instead of failing past it.
+    Robots,
 }
 
 fn base_client(config: &HttpConfig) -> Result<reqwest::ClientBuilder, FetchError> {

@@ -77,6 +77,36 @@ pub(super) async fn read_capped(
     Ok(body)
 }
 
+/// Reads at most `cap` bytes of the body and stops there without error: robots.txt
+/// parsers must read at least 500 KiB (RFC 9309) and may ignore the rest. A line cut at
+/// the cap is dropped.
+pub(super) async fn read_prefix(
+    response: &mut reqwest::Response,
+    url: &str,
+    cap: u64,
+) -> Result<Vec<u8>, FetchError> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FetchError::from_reqwest(url, e))?
+    {
+        let room = cap - body.len();
+        if chunk.len() >= room {
+            body.extend_from_slice(&chunk[..room]);
+            let whole_lines = body
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |at| at + 1);
+            body.truncate(whole_lines);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
