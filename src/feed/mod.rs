@@ -60,18 +60,16 @@ pub fn parse_feed_with_charset(
     let base = Url::parse(feed_url).ok();
     let decoded = decode::decode_feed(bytes, http_charset);
     let is_json = decoded.text.trim_start().starts_with('{');
-    let mut text: String = if is_json {
-        decoded.text.into_owned()
+    // The cut works on borrowed text, so a huge feed is never copied whole.
+    let (mut text, cut_off): (String, usize) = if is_json {
+        (decoded.text.into_owned(), 0)
     } else {
-        repair::normalise(&decoded.text).into_owned()
-    };
-    let mut cut_off = 0;
-    if !is_json {
-        if let Some((shorter, dropped)) = repair::cut_after_items(&text, max_items) {
-            text = shorter;
-            cut_off = dropped;
+        let normalised = repair::normalise(&decoded.text);
+        match repair::cut_after_items(&normalised, max_items) {
+            Some(cut) => cut,
+            None => (normalised.into_owned(), 0),
         }
-    }
+    };
     let update_interval_mins = if is_json {
         None
     } else {

@@ -163,8 +163,7 @@ pub fn cut_after_items(text: &str, max_items: usize) -> Option<(String, usize)> 
     }
     ends.sort_unstable();
     let cut = *ends.get(max_items.saturating_sub(1))?;
-    let rest = &text[cut..];
-    let dropped = rest.matches("<item").count() + rest.matches("<entry").count();
+    let dropped = ends.len() - max_items;
     let head = if max_items == 0 {
         // Keep the feed's own elements up to the first item.
         let first = text
@@ -376,6 +375,9 @@ mod tests {
         );
         assert_eq!(dropped, 1);
         assert!(cut_after_items(feed, 3).is_none());
+        let (none, dropped) = cut_after_items(feed, 0).unwrap();
+        assert_eq!(none, "<rss><channel><title>T</title></channel></rss>");
+        assert_eq!(dropped, 3);
     }
 
     #[test]
