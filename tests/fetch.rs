@@ -637,9 +637,11 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
         )
         .mount(&site)
         .await;
+    // On its own server: its Retry-After pauses every request to that server.
+    let busy = MockServer::start().await;
     Mock::given(path("/limited.xml"))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "7200"))
-        .mount(&site)
+        .mount(&busy)
         .await;
     Mock::given(path("/gone.xml"))
         .respond_with(ResponseTemplate::new(404))
@@ -674,7 +676,7 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
         ("links", format!("{base}/links.xml")),
         ("truncated", format!("{base}/truncated.xml")),
         ("bomb", format!("{base}/bomb.xml")),
-        ("limited", format!("{base}/limited.xml")),
+        ("limited", format!("{}/limited.xml", busy.uri())),
         ("gone", format!("{base}/gone.xml")),
         ("flaky", format!("{base}/flaky.xml")),
         ("html", format!("{base}/page.xml")),
@@ -729,7 +731,7 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
     assert_eq!(count("/flaky.xml"), 2, "one retry, no more");
     assert_eq!(count("/gone.xml"), 1, "a 404 is not retried");
     assert_eq!(
-        count("/limited.xml"),
+        busy.received_requests().await.unwrap().len(),
         1,
         "Retry-After beyond the pass ends the attempts"
     );
@@ -888,4 +890,36 @@ async fn an_oversized_robots_txt_is_read_up_to_its_limit() {
             .unwrap(),
         ArticleFetch::Fetched(_)
     ));
+}
+
+/// A server that answered 429 with Retry-After is not contacted again until then.
+#[tokio::test]
+async fn a_server_asking_for_a_pause_is_left_alone_for_the_rest_of_the_pass() {
+    let server = MockServer::start().await;
+    Mock::given(path("/a"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "600"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/b"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("b"))
+        .mount(&server)
+        .await;
+    let config = HttpConfig {
+        respect_robots_txt: false,
+        retries: 2,
+        ..http_config(PrivateAccess::AllowAll)
+    };
+    let fetcher = Fetcher::new(&config).unwrap();
+    let first = fetcher
+        .fetch_article(&format!("{}/a", server.uri()))
+        .await
+        .unwrap_err();
+    assert_eq!(first.class(), "rate_limited");
+    let second = fetcher
+        .fetch_article(&format!("{}/b", server.uri()))
+        .await
+        .unwrap_err();
+    assert!(matches!(second, FetchError::HostPaused { .. }), "{second}");
+    assert!(second.retry_after().unwrap() > Duration::from_secs(590));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }

@@ -53,6 +53,14 @@ pub enum FetchError {
     },
     #[error("{url}: body larger than the {limit}-byte cap")]
     TooLarge { url: String, limit: u64 },
+    #[error(
+        "{url}: {host} asked for a pause (Retry-After) of {wait_secs} more seconds; not contacted"
+    )]
+    HostPaused {
+        url: String,
+        host: String,
+        wait_secs: u64,
+    },
     #[error("{url}: more than {limit} redirects")]
     TooManyRedirects { url: String, limit: usize },
     #[error("{url}: {message}")]
@@ -83,7 +91,9 @@ impl FetchError {
             FetchError::InvalidUrl { .. } => "invalid_url",
             FetchError::Refused { .. } => "refused",
             FetchError::Timeout { .. } => "timeout",
-            FetchError::Status { status: 429, .. } => "rate_limited",
+            FetchError::Status { status: 429, .. } | FetchError::HostPaused { .. } => {
+                "rate_limited"
+            }
             FetchError::Status { status, .. } if *status >= 500 => "http_5xx",
             FetchError::Status { .. } => "http_4xx",
             FetchError::TooLarge { .. } => "too_large",
@@ -99,6 +109,7 @@ impl FetchError {
                 retry_after: Some(secs),
                 ..
             } => Some(Duration::from_secs(*secs)),
+            FetchError::HostPaused { wait_secs, .. } => Some(Duration::from_secs(*wait_secs)),
             _ => None,
         }
     }
@@ -371,6 +382,17 @@ impl Fetcher {
                 self.check_destination(&current, shown).await?;
             }
             let host = current.host_str().unwrap_or_default().to_string();
+            let server = format!("{host}:{}", current.port_or_known_default().unwrap_or(0));
+            if let Some(left) = self.limits.paused_for(&server) {
+                if left > MAX_RETRY_WAIT {
+                    return Err(FetchError::HostPaused {
+                        url: shown.to_string(),
+                        host: server,
+                        wait_secs: left.as_secs().max(1),
+                    });
+                }
+                tokio::time::sleep(left).await;
+            }
             let _permit = self.limits.acquire(&host).await;
             let mut request = client.get(current.clone());
             if let Some(etag) = validators
@@ -423,12 +445,21 @@ impl Fetcher {
                 });
             }
             if !status.is_success() {
+                let retry_after = header_str(&headers, header::RETRY_AFTER)
+                    .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()));
+                if let Some(wait) = retry_after.filter(|_| {
+                    matches!(
+                        status,
+                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                    )
+                }) {
+                    // The whole server asked for the pause, not just this URL.
+                    self.limits.pause(&server, wait);
+                }
                 return Err(FetchError::Status {
                     url: shown.to_string(),
                     status: status.as_u16(),
-                    retry_after: header_str(&headers, header::RETRY_AFTER)
-                        .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()))
-                        .map(|d| d.as_secs()),
+                    retry_after: retry_after.map(|d| d.as_secs()),
                 });
             }
             let body = if target == Target::Robots {
