@@ -698,6 +698,7 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
     let rules = Arc::new(RuleSet::embedded().unwrap());
     let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
 
+    let pass_start = chrono::Utc::now() - chrono::Duration::seconds(1);
     let started = Instant::now();
     let first = run_pass(
         &config,
@@ -775,6 +776,17 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
                 "{name}"
             );
         }
+        assert_eq!(
+            store.failed_feeds_by_class(pass_start).unwrap(),
+            [
+                ("timeout".to_string(), 2),
+                ("http_4xx".to_string(), 1),
+                ("http_5xx".to_string(), 1),
+                ("parse".to_string(), 1),
+                ("rate_limited".to_string(), 1),
+                ("too_large".to_string(), 1),
+            ]
+        );
         let limited = by_name("limited");
         let wait = limited.next_fetch_at.unwrap() - limited.last_fetch_at.unwrap();
         assert!(
