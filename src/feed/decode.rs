@@ -31,13 +31,29 @@ pub fn decode_feed<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded<'
             encoding: unicode.name(),
         };
     }
+    // UTF-16 named by HTTP and not starting with `<` (leading whitespace): trust the
+    // label when the bytes hold the NULs that ASCII text in UTF-16 has.
+    if let Some(utf16) = http_charset
+        .map(|l| l.trim().trim_matches(['"', '\'']))
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+        .filter(|e| *e == UTF_16LE || *e == UTF_16BE)
+    {
+        if bytes.iter().take(64).any(|b| *b == 0) {
+            return Decoded {
+                text: redeclare_utf8(Cow::Owned(
+                    utf16.decode_without_bom_handling(bytes).0.into_owned(),
+                )),
+                encoding: utf16.name(),
+            };
+        }
+    }
     // An ASCII-compatible body: the HTTP charset wins over the declaration (RFC 7303),
     // but a label that names UTF-16 cannot describe bytes without its pattern, and an
     // unknown label is ignored rather than trusted.
     let label = http_charset
         .and_then(known_ascii_compatible)
         .or_else(|| declared_encoding(bytes).and_then(known_ascii_compatible));
-    let encoding = label.unwrap_or(UTF_8);
+    let encoding = label.unwrap_or_else(|| guess_unlabelled(bytes));
     let text = if encoding == UTF_8 {
         String::from_utf8_lossy(bytes)
     } else {
@@ -46,6 +62,26 @@ pub fn decode_feed<'a>(bytes: &'a [u8], http_charset: Option<&str>) -> Decoded<'
     Decoded {
         text: redeclare_utf8(text),
         encoding: encoding.name(),
+    }
+}
+
+/// No label anywhere: UTF-8 (the XML default) unless the bytes hold not one valid
+/// multi-byte UTF-8 sequence but do hold invalid ones — then it is a legacy single-byte
+/// feed, and windows-1252 (what browsers assume) reads it best.
+fn guess_unlabelled(bytes: &[u8]) -> &'static Encoding {
+    let mut valid_multibyte = false;
+    let mut invalid = false;
+    for chunk in bytes.utf8_chunks() {
+        valid_multibyte |= !chunk.valid().is_ascii();
+        invalid |= !chunk.invalid().is_empty();
+        if valid_multibyte {
+            return UTF_8;
+        }
+    }
+    if invalid {
+        encoding_rs::WINDOWS_1252
+    } else {
+        UTF_8
     }
 }
 
@@ -259,5 +295,24 @@ mod tests {
     fn invalid_utf8_becomes_replacement_characters_not_a_failure() {
         let decoded = decode_feed(b"\xef\xbb\xbf<rss>ok \xff ok</rss>", None);
         assert_eq!(decoded.text, "<rss>ok \u{fffd} ok</rss>");
+        // Real UTF-8 elsewhere: one stray byte does not make it a legacy feed.
+        let mixed = decode_feed("<rss>é \u{2014} </rss>\u{0}".as_bytes(), None);
+        assert!(mixed.text.contains('é'));
+        let mut stray = "<rss>é ".as_bytes().to_vec();
+        stray.extend_from_slice(b"\xff</rss>");
+        assert_eq!(decode_feed(&stray, None).text, "<rss>é \u{fffd}</rss>");
+    }
+
+    #[test]
+    fn unlabelled_legacy_bytes_are_read_as_windows_1252() {
+        let decoded = decode_feed(b"<rss>Caf\xe9 \x96 d\xe9j\xe0 vu</rss>", None);
+        assert_eq!(decoded.text, "<rss>Café – déjà vu</rss>");
+        assert_eq!(decoded.encoding, "windows-1252");
+    }
+
+    #[test]
+    fn utf16_named_by_http_with_leading_whitespace() {
+        let bytes = utf16("\n<rss>x</rss>", false, false);
+        assert_eq!(decode_feed(&bytes, Some("utf-16")).text, "\n<rss>x</rss>");
     }
 }
