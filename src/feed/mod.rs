@@ -76,7 +76,16 @@ pub fn parse_feed_with_charset(
         update_interval_mins(&text)
     };
     let mut repaired = false;
-    let mut attempt = parse_contained(&text, feed_url)?;
+    let mut attempt = match parse_contained(&text, feed_url) {
+        Err(panicked) => {
+            // The one panic known to survive decoding; any other stays an error.
+            let fixed = repair::space_out_emails(&text).ok_or(panicked)?;
+            text = fixed;
+            repaired = true;
+            parse_contained(&text, feed_url)?
+        }
+        Ok(attempt) => attempt,
+    };
     if attempt.is_err() && !is_json {
         if let Some(fixed) = repair::repair(&text) {
             text = fixed;

@@ -149,6 +149,32 @@ pub fn retype(text: &str, mime: &str) -> Option<String> {
     (out != text).then_some(out)
 }
 
+/// feed-rs 3.0.0 panics when an e-mail address in an author element touches a non-ASCII
+/// character (it slices one byte past the address). Puts a space between the two.
+pub fn space_out_emails(text: &str) -> Option<String> {
+    static EMAIL: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let email = EMAIL
+        .get_or_init(|| regex::Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}").ok())
+        .as_ref()?;
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut last = 0;
+    for found in email.find_iter(text) {
+        let before = text[..found.start()].chars().next_back();
+        let after = text[found.end()..].chars().next();
+        out.push_str(&text[last..found.start()]);
+        if before.is_some_and(|c| !c.is_ascii()) {
+            out.push(' ');
+        }
+        out.push_str(found.as_str());
+        if after.is_some_and(|c| !c.is_ascii()) {
+            out.push(' ');
+        }
+        last = found.end();
+    }
+    out.push_str(&text[last..]);
+    (out.len() != text.len()).then_some(out)
+}
+
 /// Cuts the feed after its `max_items`-th item (`</item>` or `</entry>`) and closes what
 /// is open; returns the shortened text and how many items were cut off. JSON feeds and
 /// feeds within the cap are left alone.
@@ -378,6 +404,18 @@ mod tests {
         let (none, dropped) = cut_after_items(feed, 0).unwrap();
         assert_eq!(none, "<rss><channel><title>T</title></channel></rss>");
         assert_eq!(dropped, 3);
+    }
+
+    #[test]
+    fn emails_touching_non_ascii_get_a_space() {
+        assert_eq!(
+            space_out_emails("<managingEditor>ed@example.com¨</managingEditor>").unwrap(),
+            "<managingEditor>ed@example.com ¨</managingEditor>"
+        );
+        assert_eq!(
+            space_out_emails("<author>ed@example.com (Ed)</author>"),
+            None
+        );
     }
 
     #[test]
