@@ -618,7 +618,7 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
         ),
     )
     .await;
-    // Truncated mid-item, and served as the wrong content type.
+    // Truncated mid-item: the complete item and what the cut one holds are kept.
     mount_feed_with_etag(
         &site,
         "/truncated.xml",
