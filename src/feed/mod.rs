@@ -64,7 +64,10 @@ pub fn parse_feed_with_charset(
     let (mut text, cut_off): (String, usize) = if is_json {
         (decoded.text.into_owned(), 0)
     } else {
-        let normalised = repair::normalise(&decoded.text);
+        let normalised = match repair::cdf_to_rss(&decoded.text) {
+            Some(rss) => std::borrow::Cow::Owned(rss),
+            None => repair::normalise(&decoded.text),
+        };
         match repair::cut_after_items(&normalised, max_items) {
             Some(cut) => cut,
             None => (normalised.into_owned(), 0),

@@ -189,3 +189,16 @@ fn entity_expansion_bombs_and_huge_titles_do_not_blow_up() {
     let parsed = parse_feed(huge_title.as_bytes(), FEED_URL, 10).unwrap();
     assert_eq!(parsed.items.len(), 1);
 }
+
+#[test]
+fn cdf_channels_are_read_as_rss() {
+    let cdf = r#"<CHANNEL HREF="https://news.example/"><TITLE>Old</TITLE>
+<ITEM HREF="/story/1" LASTMOD="2004-04-06T23:05:43-05:00"><TITLE>One</TITLE><ABSTRACT>First.</ABSTRACT></ITEM>
+</CHANNEL>"#;
+    let parsed = parse_feed(cdf.as_bytes(), FEED_URL, 10).unwrap();
+    assert_eq!(parsed.title.as_deref(), Some("Old"));
+    let item = &parsed.items[0];
+    assert_eq!(item.url.as_deref(), Some("https://news.example/story/1"));
+    assert_eq!(item.title.as_deref(), Some("One"));
+    assert_eq!(item.content.as_deref(), Some("First."));
+}
