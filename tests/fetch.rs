@@ -611,7 +611,7 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
         &site,
         "/links.xml",
         format!(
-            "<rss version=\"2.0\"><channel><title>L</title><item><title>Inside</title>\
+            "<rss version=\"2.0\"><channel><title>L</title><ttl>180</ttl><item><title>Inside</title>\
              <link>{}/secret</link><description>Chip plant news from the feed itself.</description>\
              </item></channel></rss>",
             intranet.uri()
@@ -793,6 +793,13 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
             wait >= chrono::Duration::minutes(120),
             "Retry-After honoured: {wait}"
         );
+        let gap = |name: &str| {
+            let feed = by_name(name);
+            feed.next_fetch_at.unwrap() - feed.last_fetch_at.unwrap()
+        };
+        // The seed feed's <ttl>30</ttl> cannot shorten its 30 minutes; links' 180 lengthens.
+        assert_eq!(gap("seed"), chrono::Duration::minutes(30));
+        assert_eq!(gap("links"), chrono::Duration::minutes(180));
         for name in ["seed", "links", "truncated"] {
             let feed = by_name(name);
             assert_eq!(feed.last_status.as_deref(), Some("ok"), "{name}");
@@ -813,6 +820,21 @@ async fn a_pass_over_misbehaving_feeds_is_bounded_and_keeps_the_healthy_ones() {
     assert_eq!(second.summary.feeds_not_modified, 3, "{:?}", second.summary);
     assert_eq!(second.summary.feeds_fetched, 0);
     assert_eq!(second.summary.articles_new, 0);
+    {
+        let store = store.lock().unwrap();
+        let links = store
+            .feeds()
+            .unwrap()
+            .into_iter()
+            .find(|f| f.spec.name == "links")
+            .unwrap();
+        assert_eq!(links.last_status.as_deref(), Some("not_modified"));
+        assert_eq!(
+            links.next_fetch_at.unwrap() - links.last_fetch_at.unwrap(),
+            chrono::Duration::minutes(180),
+            "a 304 keeps the interval the feed asked for"
+        );
+    }
     let later = &site.received_requests().await.unwrap()[before..];
     assert_eq!(later.len(), 3, "only the three feeds, no pages");
     for request in later {

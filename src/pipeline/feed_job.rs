@@ -70,11 +70,10 @@ pub(super) async fn feed_job(
                 v.etag.as_deref(),
                 v.last_modified.as_deref(),
                 now + interval,
-            )
+            )?;
+            s.set_feed_error_class(feed_id, None)
         })
         .await?;
-        ctx.with_store(move |s| s.set_feed_error_class(feed_id, None))
-            .await?;
         info!(url = %feed.spec.url, "feed not modified");
         return Ok(FeedOutcome::NotModified);
     }
@@ -147,11 +146,10 @@ pub(super) async fn feed_job(
             v.etag.as_deref(),
             v.last_modified.as_deref(),
             now + interval,
-        )
+        )?;
+        s.set_feed_error_class(feed_id, None)
     })
     .await?;
-    ctx.with_store(move |s| s.set_feed_error_class(feed_id, None))
-        .await?;
     info!(url = %feed.spec.url, articles_new = counts.articles_new, "feed fetched");
     Ok(FeedOutcome::Fetched(counts))
 }
