@@ -3,6 +3,7 @@
 //! normalises links into dedup keys and drops duplicate entries. Pure: it never fetches.
 
 mod canonical;
+mod cdf;
 mod decode;
 mod repair;
 
@@ -64,7 +65,7 @@ pub fn parse_feed_with_charset(
     let (mut text, cut_off): (String, usize) = if is_json {
         (decoded.text.into_owned(), 0)
     } else {
-        let normalised = match repair::cdf_to_rss(&decoded.text) {
+        let normalised = match cdf::cdf_to_rss(&decoded.text) {
             Some(rss) => std::borrow::Cow::Owned(rss),
             None => repair::normalise(&decoded.text),
         };
