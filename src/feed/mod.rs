@@ -1,7 +1,7 @@
 //! Feed bytes → [`FeedItem`]s. feed-rs reads RSS 0.9x/1.0/2.0, Atom and JSON Feed; this
-//! module gets the bytes into a shape it reads (decoded to UTF-8 in [`decode`], CDF
-//! rewritten in [`cdf`], normalised, cut after the item cap and, when rejected, repaired
-//! in [`repair`]), contains its panics, converts its model into ours at the boundary (no
+//! module gets the bytes into a shape it reads (decoded to UTF-8 in `decode`, CDF
+//! rewritten in `cdf`, normalised, cut after the item cap and, when rejected, repaired
+//! in `repair`), contains its panics, converts its model into ours at the boundary (no
 //! feed-rs type leaves it), normalises links into dedup keys and drops duplicate entries.
 //! Pure: it never fetches.
 
