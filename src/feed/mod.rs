@@ -52,7 +52,7 @@ pub fn parse_feed(bytes: &[u8], feed_url: &str, max_items: usize) -> Result<Pars
 }
 
 /// Parses raw feed bytes (never text decoded elsewhere: the byte-order mark, the HTTP
-/// `charset` and the XML declaration decide the encoding, in [`decode`]). At most
+/// `charset` and the XML declaration decide the encoding, in `decode`). At most
 /// `max_items` entries are processed; the feed is cut after them before feed-rs builds
 /// its model, which keeps memory bounded on huge feeds.
 pub fn parse_feed_with_charset(
