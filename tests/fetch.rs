@@ -957,3 +957,46 @@ async fn a_server_asking_for_a_pause_is_left_alone_for_the_rest_of_the_pass() {
     assert!(second.retry_after().unwrap() > Duration::from_secs(590));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
+
+/// One slow host never stalls the others: a robots.txt that takes seconds holds up only
+/// the pages of its own host.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_robots_txt_does_not_hold_up_other_hosts() {
+    let slow = MockServer::start().await;
+    Mock::given(path("/robots.txt"))
+        .respond_with(ResponseTemplate::new(404).set_delay(Duration::from_secs(3)))
+        .mount(&slow)
+        .await;
+    Mock::given(path("/a"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("slow a"))
+        .mount(&slow)
+        .await;
+    let fast = MockServer::start().await;
+    Mock::given(path("/a"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("a"))
+        .mount(&fast)
+        .await;
+    let config = HttpConfig {
+        timeout: Duration::from_secs(10),
+        ..http_config(PrivateAccess::AllowAll)
+    };
+    let fetcher = Arc::new(Fetcher::new(&config).unwrap());
+    let slow_job = {
+        let fetcher = Arc::clone(&fetcher);
+        let url = format!("{}/a", slow.uri());
+        tokio::spawn(async move { fetcher.fetch_article(&url).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let fetched = fetcher
+        .fetch_article(&format!("{}/a", fast.uri()))
+        .await
+        .unwrap();
+    assert!(matches!(fetched, ArticleFetch::Fetched(_)));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    slow_job.await.unwrap().unwrap();
+}

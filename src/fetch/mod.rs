@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use reqwest::header::{self, HeaderValue};
 use reqwest::{redirect, StatusCode};
-use tokio::sync::Mutex;
+use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::config::HttpConfig;
@@ -189,7 +189,7 @@ pub struct Fetcher {
     limits: Limits,
     config: HttpConfig,
     /// robots.txt per `scheme://host:port`, fetched once per pass (one `Fetcher` per pass).
-    robots: Mutex<HashMap<String, Arc<Robots>>>,
+    robots: std::sync::Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
 }
 
 impl Fetcher {
@@ -221,7 +221,7 @@ impl Fetcher {
                 config.per_host_delay,
             ),
             config: config.clone(),
-            robots: Mutex::new(HashMap::new()),
+            robots: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -244,7 +244,7 @@ impl Fetcher {
     /// Fetches an article page named by a feed: guard, then robots.txt, then the page.
     pub async fn fetch_article(&self, url: &str) -> Result<ArticleFetch, FetchError> {
         let parsed = parse_http_url(url)?;
-        self.check_destination(&parsed, url).await?;
+        self.check_destination(&parsed, url, false).await?;
         if self.config.respect_robots_txt {
             let robots = self.robots_for(&parsed).await;
             let path = match parsed.query() {
@@ -267,17 +267,22 @@ impl Fetcher {
 
     /// The guard's verdict on one hop of an article fetch. `shown` is the URL the
     /// caller asked for, which the error names.
-    async fn check_destination(&self, url: &Url, shown: &str) -> Result<(), FetchError> {
+    async fn check_destination(
+        &self,
+        url: &Url,
+        shown: &str,
+        redirected: bool,
+    ) -> Result<(), FetchError> {
         let verdict = if self.config.proxy.is_some() {
             self.guard.check_resolved(url).await
         } else {
             self.guard.check_url(url)
         };
         verdict.map_err(|reason| {
-            let reason = if url.as_str() == shown {
-                reason
-            } else {
+            let reason = if redirected {
                 format!("redirect refused: {url}: {reason}")
+            } else {
+                reason
             };
             tracing::info!(url = %shown, reason = %reason, "refused by the address guard");
             FetchError::Refused {
@@ -293,12 +298,17 @@ impl Fetcher {
     /// read as unavailable (allowed).
     async fn robots_for(&self, page: &Url) -> Arc<Robots> {
         let origin = page.origin().ascii_serialization();
-        // Holding the lock across the fetch makes concurrent articles of one host wait for
-        // a single robots.txt request instead of each sending their own.
-        let mut cache = self.robots.lock().await;
-        if let Some(found) = cache.get(&origin) {
-            return Arc::clone(found);
-        }
+        // One cell per origin: concurrent articles of one host wait for a single
+        // robots.txt request, while other hosts go on without waiting for it.
+        let cell = {
+            let mut cache = self.robots.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(cache.entry(origin).or_default())
+        };
+        let robots = cell.get_or_init(|| self.fetch_robots(page)).await;
+        Arc::clone(robots)
+    }
+
+    async fn fetch_robots(&self, page: &Url) -> Arc<Robots> {
         let robots = match page.join("/robots.txt") {
             Ok(robots_url) => match self
                 .get_once(
@@ -329,9 +339,7 @@ impl Fetcher {
             },
             Err(_) => Robots::allow_all(),
         };
-        let robots = Arc::new(robots);
-        cache.insert(origin, Arc::clone(&robots));
-        robots
+        Arc::new(robots)
     }
 
     async fn get_with_retries(
@@ -379,7 +387,7 @@ impl Fetcher {
         let mut hops = 0;
         loop {
             if target != Target::Feed && hops > 0 {
-                self.check_destination(&current, shown).await?;
+                self.check_destination(&current, shown, true).await?;
             }
             let host = current.host_str().unwrap_or_default().to_string();
             let server = format!("{host}:{}", current.port_or_known_default().unwrap_or(0));
