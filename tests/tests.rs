@@ -3,6 +3,7 @@
 //! - `cli`: the `chipwatch` binary as users run it (exit codes, output contracts)
 //! - `docs`: the README and the shipped config stay true to the program
 //! - `fetch`: the fetch stage against misbehaving local servers
+//! - `feed_corpus`: the parse stage over the whole feedparser test corpus
 //! - `ops`: running unattended (lock, signals, logs, systemd and cron files)
 //! - `queries`: the commands that ask the database (events, feeds, reprocess, search, db)
 
@@ -13,6 +14,7 @@ mod common;
 
 mod cli;
 mod docs;
+mod feed_corpus;
 mod fetch;
 mod ops;
 mod pipeline;

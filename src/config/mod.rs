@@ -23,6 +23,9 @@ pub const DEFAULT_USER_AGENT: &str = concat!(
 );
 pub const DEFAULT_TIMEOUT_SECS: u64 = 20;
 pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
+/// A response that sends nothing for this long is cut off (reset by every byte received;
+/// a trickling server is bounded by `timeout_secs` instead).
+pub const DEFAULT_READ_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 5_000_000;
 pub const DEFAULT_CONCURRENCY: usize = 16;
 pub const DEFAULT_PER_HOST_CONCURRENCY: usize = 2;
@@ -72,6 +75,8 @@ pub struct HttpConfig {
     pub user_agent: String,
     pub timeout: Duration,
     pub connect_timeout: Duration,
+    /// Longest silence while reading; at most `timeout`.
+    pub read_timeout: Duration,
     pub max_body_bytes: u64,
     pub concurrency: usize,
     pub per_host_concurrency: usize,
@@ -80,6 +85,9 @@ pub struct HttpConfig {
     pub max_redirects: usize,
     pub respect_robots_txt: bool,
     pub allow_private_addresses: PrivateAccess,
+    /// An http(s) proxy for every request; `None`: direct (the environment's
+    /// `HTTP_PROXY` and friends are ignored).
+    pub proxy: Option<url::Url>,
 }
 
 impl Default for HttpConfig {
@@ -88,6 +96,7 @@ impl Default for HttpConfig {
             user_agent: DEFAULT_USER_AGENT.to_string(),
             timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECS),
             connect_timeout: Duration::from_secs(DEFAULT_CONNECT_TIMEOUT_SECS),
+            read_timeout: Duration::from_secs(DEFAULT_READ_TIMEOUT_SECS),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             concurrency: DEFAULT_CONCURRENCY,
             per_host_concurrency: DEFAULT_PER_HOST_CONCURRENCY,
@@ -96,6 +105,7 @@ impl Default for HttpConfig {
             max_redirects: DEFAULT_MAX_REDIRECTS,
             respect_robots_txt: true,
             allow_private_addresses: PrivateAccess::Deny,
+            proxy: None,
         }
     }
 }
@@ -272,9 +282,34 @@ impl Config {
                 PrivateAccess::AllowList(hosts.iter().map(|h| h.to_ascii_lowercase()).collect())
             }
         };
+        let proxy = match h.proxy {
+            None => None,
+            Some(p) if p.trim().is_empty() => None,
+            Some(p) => match url::Url::parse(&p) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                    Some(u)
+                }
+                _ => {
+                    return Err(invalid(
+                        "[http] proxy",
+                        format!(
+                        "must be an http(s) URL such as \"http://proxy.internal:3128\", got {p:?}"
+                    ),
+                    ))
+                }
+            },
+        };
+        let timeout = secs("[http] timeout_secs", h.timeout_secs, d.timeout)?;
+        let read_timeout = secs(
+            "[http] read_timeout_secs",
+            h.read_timeout_secs,
+            d.read_timeout,
+        )?;
         let http = HttpConfig {
             user_agent,
-            timeout: secs("[http] timeout_secs", h.timeout_secs, d.timeout)?,
+            timeout,
+            // Silence longer than the whole-request limit cannot happen anyway.
+            read_timeout: read_timeout.min(timeout),
             connect_timeout: secs(
                 "[http] connect_timeout_secs",
                 h.connect_timeout_secs,
@@ -306,6 +341,7 @@ impl Config {
             )? as usize,
             respect_robots_txt: h.respect_robots_txt.unwrap_or(true),
             allow_private_addresses,
+            proxy,
         };
 
         let s = raw.schedule.unwrap_or_default();

@@ -28,6 +28,7 @@ pub(super) struct RawHttp {
     pub user_agent: Option<String>,
     pub timeout_secs: Option<i64>,
     pub connect_timeout_secs: Option<i64>,
+    pub read_timeout_secs: Option<i64>,
     pub max_body_bytes: Option<i64>,
     pub concurrency: Option<i64>,
     pub per_host_concurrency: Option<i64>,
@@ -36,6 +37,7 @@ pub(super) struct RawHttp {
     pub max_redirects: Option<i64>,
     pub respect_robots_txt: Option<bool>,
     pub allow_private_addresses: Option<RawPrivate>,
+    pub proxy: Option<String>,
 }
 
 /// `allow_private_addresses` is either a switch or a list of allowed `host[:port]`.

@@ -36,6 +36,7 @@ fn shipped_config_shows_every_key() {
         "user_agent",
         "timeout_secs",
         "connect_timeout_secs",
+        "read_timeout_secs",
         "max_body_bytes",
         "concurrency",
         "per_host_concurrency",
@@ -44,6 +45,7 @@ fn shipped_config_shows_every_key() {
         "max_redirects",
         "respect_robots_txt",
         "allow_private_addresses",
+        "proxy",
         "[schedule]",
         "default_interval_mins",
         "max_backoff_hours",
@@ -158,4 +160,24 @@ fn unreadable_file_is_a_read_error() {
     let err = Config::load(Path::new("/no/such/chipwatch.toml")).unwrap_err();
     assert!(matches!(err, ConfigError::Read { .. }));
     assert!(err.to_string().contains("/no/such/chipwatch.toml"));
+}
+
+#[test]
+fn proxy_must_be_an_http_url_and_is_off_by_default() {
+    assert_eq!(parse("").unwrap().http.proxy, None);
+    let config = parse("[http]\nproxy = \"http://proxy.internal:3128\"\n").unwrap();
+    assert_eq!(
+        config.http.proxy.map(String::from).as_deref(),
+        Some("http://proxy.internal:3128/")
+    );
+    let err = parse("[http]\nproxy = \"socks5://x:1\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("[http] proxy"), "{err}");
+}
+
+#[test]
+fn read_timeout_is_at_most_the_total_timeout() {
+    let config = parse("[http]\ntimeout_secs = 5\nread_timeout_secs = 30\n").unwrap();
+    assert_eq!(config.http.read_timeout, Duration::from_secs(5));
 }

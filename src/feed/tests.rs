@@ -97,3 +97,108 @@ fn garbage_is_an_error_naming_the_feed() {
         assert!(err.to_string().contains(FEED_URL), "{err}");
     }
 }
+
+#[test]
+fn a_100_000_item_feed_is_cut_at_the_cap_before_parsing() {
+    let mut xml = String::from(r#"<rss version="2.0"><channel><title>Huge</title>"#);
+    for i in 0..100_000 {
+        xml.push_str(&format!(
+            "<item><title>Item {i}</title><link>https://news.example/{i}</link></item>"
+        ));
+    }
+    xml.push_str("</channel></rss>");
+    let parsed = parse_feed(xml.as_bytes(), FEED_URL, 500).unwrap();
+    assert_eq!(parsed.items.len(), 500);
+    assert_eq!(parsed.skipped, 99_500);
+    assert_eq!(parsed.title.as_deref(), Some("Huge"));
+}
+
+#[test]
+fn truncated_feeds_keep_their_complete_items() {
+    let xml = r#"<rss version="2.0"><channel><title>T</title>
+<item><link>https://news.example/a</link></item>
+<item><link>https://news.example/b</link><description>cut here &"#;
+    let parsed = parse_feed(xml.as_bytes(), FEED_URL, 10).unwrap();
+    assert!(parsed.repaired);
+    let urls: Vec<_> = parsed
+        .items
+        .iter()
+        .filter_map(|i| i.url.as_deref())
+        .collect();
+    assert_eq!(urls, ["https://news.example/a", "https://news.example/b"]);
+}
+
+#[test]
+fn utf16_be_with_bom_parses_instead_of_panicking() {
+    let xml = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss version=\"2.0\"><channel><title>Chips</title><item><link>https://news.example/u</link><title>半导体</title></item></channel></rss>";
+    let mut bytes = vec![0xFE, 0xFF];
+    for unit in xml.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_be_bytes());
+    }
+    let parsed = parse_feed(&bytes, FEED_URL, 10).unwrap();
+    assert_eq!(parsed.encoding, "UTF-16BE");
+    assert_eq!(parsed.items[0].title.as_deref(), Some("半导体"));
+}
+
+#[test]
+fn legacy_charsets_from_http_become_correct_text() {
+    let (gbk, _, _) = encoding_rs::GB18030
+        .encode("<rss version=\"2.0\"><channel><title>芯片新闻</title></channel></rss>");
+    let parsed = parse_feed_with_charset(&gbk, Some("gbk"), FEED_URL, 10).unwrap();
+    assert_eq!(parsed.title.as_deref(), Some("芯片新闻"));
+    let parsed = parse_feed_with_charset(
+        b"<rss version=\"2.0\"><channel><title>Caf\xe9</title></channel></rss>",
+        Some("windows-1252"),
+        FEED_URL,
+        10,
+    )
+    .unwrap();
+    assert_eq!(parsed.title.as_deref(), Some("Café"));
+}
+
+#[test]
+fn ttl_and_syndication_period_are_read() {
+    let ttl = r#"<rss version="2.0"><channel><title>T</title><ttl>120</ttl></channel></rss>"#;
+    assert_eq!(
+        parse_feed(ttl.as_bytes(), FEED_URL, 10)
+            .unwrap()
+            .update_interval_mins,
+        Some(120)
+    );
+    let sy = r#"<rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel><title>T</title><sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency></channel></rss>"#;
+    assert_eq!(
+        parse_feed(sy.as_bytes(), FEED_URL, 10)
+            .unwrap()
+            .update_interval_mins,
+        Some(720)
+    );
+}
+
+#[test]
+fn entity_expansion_bombs_and_huge_titles_do_not_blow_up() {
+    let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;"><!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;"><!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;"><!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;"><!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;"><!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;"><!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
+<rss version="2.0"><channel><title>&lol9;</title><item><link>https://news.example/x</link></item></channel></rss>"#;
+    // Either outcome is fine; what matters is that it returns quickly and small.
+    if let Ok(parsed) = parse_feed(bomb.as_bytes(), FEED_URL, 10) {
+        assert!(parsed.title.map_or(0, |t| t.len()) < 10_000);
+    }
+    let huge_title = format!(
+        "<rss version=\"2.0\"><channel><title>T</title><item><title>{}</title><link>https://news.example/h</link></item></channel></rss>",
+        "x".repeat(1_000_000)
+    );
+    let parsed = parse_feed(huge_title.as_bytes(), FEED_URL, 10).unwrap();
+    assert_eq!(parsed.items.len(), 1);
+}
+
+#[test]
+fn cdf_channels_are_read_as_rss() {
+    let cdf = r#"<CHANNEL HREF="https://news.example/"><TITLE>Old</TITLE>
+<ITEM HREF="/story/1" LASTMOD="2004-04-06T23:05:43-05:00"><TITLE>One</TITLE><ABSTRACT>First.</ABSTRACT></ITEM>
+</CHANNEL>"#;
+    let parsed = parse_feed(cdf.as_bytes(), FEED_URL, 10).unwrap();
+    assert_eq!(parsed.title.as_deref(), Some("Old"));
+    let item = &parsed.items[0];
+    assert_eq!(item.url.as_deref(), Some("https://news.example/story/1"));
+    assert_eq!(item.title.as_deref(), Some("One"));
+    assert_eq!(item.content.as_deref(), Some("First."));
+}

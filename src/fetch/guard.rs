@@ -99,6 +99,25 @@ impl Guard {
         Ok(())
     }
 
+    /// Resolves the URL's host here and refuses it when any answer is private. Used when
+    /// a proxy is configured: the proxy, not us, connects to the target, so the resolver
+    /// below never sees its addresses; refusing on any private answer leaves a rebinding
+    /// name no address to slip through.
+    pub async fn check_resolved(&self, url: &Url) -> Result<(), String> {
+        self.check_url(url)?;
+        let host = url.host_str().ok_or("the URL has no host")?;
+        let port = url.port_or_known_default();
+        if matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)))
+            || self.host_allowed(host, port)
+        {
+            return Ok(());
+        }
+        let addrs = tokio::net::lookup_host((host, port.unwrap_or(80)))
+            .await
+            .map_err(|e| format!("cannot resolve {host}: {e}"))?;
+        refuse_any_private(host, addrs)
+    }
+
     /// A resolver for the HTTP client that drops every private answer.
     pub fn resolver(self: &Arc<Self>) -> Arc<GuardedResolver> {
         Arc::new(GuardedResolver {
@@ -140,6 +159,22 @@ impl Resolve for GuardedResolver {
             Ok(Box::new(public.into_iter()) as Addrs)
         })
     }
+}
+
+/// A proxied target passes only when none of its addresses is private.
+fn refuse_any_private(
+    host: &str,
+    addrs: impl IntoIterator<Item = SocketAddr>,
+) -> Result<(), String> {
+    for addr in addrs {
+        if is_private(addr.ip()) {
+            return Err(format!(
+                "{host} resolves to {}, a private, loopback or link-local address",
+                addr.ip()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Both loopback kinds, for tests and the demo server.
@@ -212,6 +247,29 @@ mod tests {
         assert!(all
             .check_url(&Url::parse("http://localhost:1/").unwrap())
             .is_ok());
+    }
+
+    #[tokio::test]
+    async fn proxied_targets_are_resolved_and_checked_here() {
+        let deny = Guard::new(PrivateAccess::Deny);
+        let err = deny
+            .check_resolved(&Url::parse("http://localhost:9/x").unwrap())
+            .await
+            .unwrap_err();
+        assert!(err.contains("loopback"), "{err}");
+        let list = Guard::new(PrivateAccess::AllowList(vec!["localhost:9".into()]));
+        assert!(list
+            .check_resolved(&Url::parse("http://localhost:9/x").unwrap())
+            .await
+            .is_ok());
+        // A name with one public and one private answer (rebinding) is refused.
+        let mixed: Vec<SocketAddr> = vec![
+            "93.184.216.34:80".parse().unwrap(),
+            "10.0.0.7:80".parse().unwrap(),
+        ];
+        let err = refuse_any_private("rebind.example", mixed).unwrap_err();
+        assert!(err.contains("10.0.0.7"), "{err}");
+        assert!(refuse_any_private("ok.example", ["1.1.1.1:80".parse().unwrap()]).is_ok());
     }
 
     #[tokio::test]

@@ -1,6 +1,6 @@
 //! Politeness: at most `concurrency` requests in flight overall, at most
-//! `per_host_concurrency` to one host, and a minimum delay between two requests to the
-//! same host. Feed and article fetches share these limits. A request first takes its
+//! `per_host_concurrency` to one host, a minimum delay between two requests to the
+//! same host, and a pause for a host that answered 429/503 with `Retry-After`. Feed and article fetches share these limits. A request first takes its
 //! host's slot, then a global one, so a request queued behind a slow host never holds a
 //! global slot that another host could use.
 
@@ -21,6 +21,8 @@ pub struct Limits {
     per_host: usize,
     delay: Duration,
     hosts: Mutex<HashMap<String, Arc<HostSlot>>>,
+    /// Per server (`host:port`), set from a `Retry-After`: no request before then.
+    paused_until: Mutex<HashMap<String, Instant>>,
 }
 
 /// Held while a request runs; dropping it frees both slots.
@@ -36,6 +38,7 @@ impl Limits {
             per_host: per_host.max(1),
             delay,
             hosts: Mutex::new(HashMap::new()),
+            paused_until: Mutex::new(HashMap::new()),
         }
     }
 
@@ -48,6 +51,26 @@ impl Limits {
                 next_start: tokio::sync::Mutex::new(Instant::now()),
             })
         }))
+    }
+
+    /// The server (`host:port`) asked for a pause (`Retry-After`); later requests to it
+    /// wait for the pause or give up. A shorter ask never shortens a pause.
+    pub fn pause(&self, server: &str, for_how_long: Duration) {
+        let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        let new = Instant::now() + for_how_long;
+        let until = paused.entry(server.to_ascii_lowercase()).or_insert(new);
+        if *until < new {
+            *until = new;
+        }
+    }
+
+    /// How long the server still asked us to stay away, if it did.
+    pub fn paused_for(&self, server: &str) -> Option<Duration> {
+        let paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        paused
+            .get(&server.to_ascii_lowercase())
+            .map(|u| u.saturating_duration_since(Instant::now()))
+            .filter(|left| !left.is_zero())
     }
 
     /// Waits for a slot for `host`, then for the host's delay, then for a global slot.
@@ -97,6 +120,18 @@ mod tests {
         let before = Instant::now();
         let _c = limits.acquire("other.example").await;
         assert!(before.elapsed() < Duration::from_millis(10));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paused_host_stays_paused_until_its_time() {
+        let limits = Limits::new(8, 2, Duration::ZERO);
+        assert_eq!(limits.paused_for("example.com:443"), None);
+        limits.pause("example.com:443", Duration::from_secs(60));
+        limits.pause("example.com:443", Duration::from_secs(5)); // a shorter ask does not shorten it
+        assert!(limits.paused_for("example.com:443").unwrap() > Duration::from_secs(59));
+        assert_eq!(limits.paused_for("other.example:443"), None);
+        tokio::time::sleep(Duration::from_secs(61)).await;
+        assert_eq!(limits.paused_for("example.com:443"), None);
     }
 
     #[tokio::test(start_paused = true)]

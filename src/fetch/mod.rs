@@ -1,33 +1,38 @@
-//! The only network I/O. [`Fetcher`] GETs a URL within the configured bounds (timeouts, a
-//! byte cap enforced while streaming and after decompression, a redirect limit, global and
-//! per-host concurrency with a delay), retries transient failures, and hands back bytes
-//! and headers. Feed fetches use the operator's URLs as given; article fetches come from
-//! untrusted feeds and go through the SSRF guard and robots.txt. It knows nothing of feeds
-//! or HTML.
+//! The only network I/O. [`Fetcher`] GETs a URL within the configured bounds (connect,
+//! idle-read and total timeouts, a byte cap enforced while streaming and after
+//! decompression, a redirect limit, global and per-host concurrency with a delay), retries
+//! transient failures, and hands back bytes and headers. Redirects are followed here, hop
+//! by hop, so the guard sees every hop. Feed fetches use the operator's URLs as given;
+//! article fetches come from untrusted feeds and go through the SSRF guard and robots.txt.
+//! A proxy is used only when configured. It knows nothing of feeds or HTML.
 
 pub mod guard;
 mod limits;
+mod response;
 mod robots;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::header::{self, HeaderValue};
 use reqwest::{redirect, StatusCode};
-use tokio::sync::Mutex;
+use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::config::HttpConfig;
 pub use guard::Guard;
 use limits::Limits;
+pub use response::parse_retry_after;
+use response::{charset_of, header_str, read_capped, read_prefix, validators_of};
 pub use robots::Robots;
 
 /// Longest pause between two attempts at one URL within a pass.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 /// First pause after a transient failure; doubled for each further attempt.
 const FIRST_RETRY_WAIT: Duration = Duration::from_millis(500);
-/// robots.txt is small; a bigger one is cut here (RFC 9309 asks parsers for 500 KiB).
+/// robots.txt is small; a bigger one is read up to here (RFC 9309 asks parsers to read
+/// at least 500 KiB).
 const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
 
 /// Why a fetch failed; every variant names the URL.
@@ -48,6 +53,16 @@ pub enum FetchError {
     },
     #[error("{url}: body larger than the {limit}-byte cap")]
     TooLarge { url: String, limit: u64 },
+    #[error(
+        "{url}: {host} asked for a pause (Retry-After) of {wait_secs} more seconds; not contacted"
+    )]
+    HostPaused {
+        url: String,
+        host: String,
+        wait_secs: u64,
+    },
+    #[error("{url}: more than {limit} redirects")]
+    TooManyRedirects { url: String, limit: usize },
     #[error("{url}: {message}")]
     Transport {
         url: String,
@@ -65,6 +80,37 @@ impl FetchError {
             FetchError::Status { status, .. } => *status >= 500 || *status == 408 || *status == 429,
             FetchError::Transport { transient, .. } => *transient,
             _ => false,
+        }
+    }
+
+    /// A short, stable name for the kind of failure, stored per feed and used in logs:
+    /// `invalid_url`, `refused`, `timeout`, `rate_limited`, `http_4xx`, `http_5xx`,
+    /// `too_large`, `redirects` or `network`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            FetchError::InvalidUrl { .. } => "invalid_url",
+            FetchError::Refused { .. } => "refused",
+            FetchError::Timeout { .. } => "timeout",
+            FetchError::Status { status: 429, .. } | FetchError::HostPaused { .. } => {
+                "rate_limited"
+            }
+            FetchError::Status { status, .. } if *status >= 500 => "http_5xx",
+            FetchError::Status { .. } => "http_4xx",
+            FetchError::TooLarge { .. } => "too_large",
+            FetchError::TooManyRedirects { .. } => "redirects",
+            FetchError::Transport { .. } => "network",
+        }
+    }
+
+    /// How long the server asked us to wait (`Retry-After` on a 429 or 503).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status {
+                retry_after: Some(secs),
+                ..
+            } => Some(Duration::from_secs(*secs)),
+            FetchError::HostPaused { wait_secs, .. } => Some(Duration::from_secs(*wait_secs)),
+            _ => None,
         }
     }
 
@@ -143,7 +189,7 @@ pub struct Fetcher {
     limits: Limits,
     config: HttpConfig,
     /// robots.txt per `scheme://host:port`, fetched once per pass (one `Fetcher` per pass).
-    robots: Mutex<HashMap<String, Arc<Robots>>>,
+    robots: std::sync::Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
 }
 
 impl Fetcher {
@@ -151,21 +197,20 @@ impl Fetcher {
         // reqwest is built without a bundled crypto provider; ring needs only a C compiler.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let guard = Arc::new(Guard::new(config.allow_private_addresses.clone()));
-        let feed_client = base_client(config, None)
-            .build()
-            .map_err(|e| FetchError::Transport {
-                url: String::new(),
-                message: format!("cannot build the HTTP client: {e}"),
-                transient: false,
-            })?;
-        let article_client = base_client(config, Some(Arc::clone(&guard)))
-            .dns_resolver(guard.resolver())
-            .build()
-            .map_err(|e| FetchError::Transport {
-                url: String::new(),
-                message: format!("cannot build the HTTP client: {e}"),
-                transient: false,
-            })?;
+        let build_error = |e: reqwest::Error| FetchError::Transport {
+            url: String::new(),
+            message: format!("cannot build the HTTP client: {}", error_chain(&e)),
+            transient: false,
+        };
+        let feed_client = base_client(config)?.build().map_err(build_error)?;
+        let mut article_client = base_client(config)?;
+        // Without a proxy we connect to the target ourselves, and the guarded resolver sees
+        // the very addresses connected to. With one, the proxy connects (and may itself be
+        // on a private address): the target is checked by `check_destination` instead.
+        if config.proxy.is_none() {
+            article_client = article_client.dns_resolver(guard.resolver());
+        }
+        let article_client = article_client.build().map_err(build_error)?;
         Ok(Fetcher {
             feed_client,
             article_client,
@@ -176,7 +221,7 @@ impl Fetcher {
                 config.per_host_delay,
             ),
             config: config.clone(),
-            robots: Mutex::new(HashMap::new()),
+            robots: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -188,7 +233,7 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let parsed = parse_http_url(url)?;
         self.get_with_retries(
-            &self.feed_client,
+            Target::Feed,
             &parsed,
             validators,
             self.config.max_body_bytes,
@@ -199,12 +244,7 @@ impl Fetcher {
     /// Fetches an article page named by a feed: guard, then robots.txt, then the page.
     pub async fn fetch_article(&self, url: &str) -> Result<ArticleFetch, FetchError> {
         let parsed = parse_http_url(url)?;
-        self.guard
-            .check_url(&parsed)
-            .map_err(|reason| FetchError::Refused {
-                url: url.to_string(),
-                reason,
-            })?;
+        self.check_destination(&parsed, url, false).await?;
         if self.config.respect_robots_txt {
             let robots = self.robots_for(&parsed).await;
             let path = match parsed.query() {
@@ -216,7 +256,7 @@ impl Fetcher {
             }
         }
         self.get_with_retries(
-            &self.article_client,
+            Target::Article,
             &parsed,
             &Validators::default(),
             self.config.max_body_bytes,
@@ -225,18 +265,54 @@ impl Fetcher {
         .map(ArticleFetch::Fetched)
     }
 
+    /// The guard's verdict on one hop of an article fetch. `shown` is the URL the
+    /// caller asked for, which the error names.
+    async fn check_destination(
+        &self,
+        url: &Url,
+        shown: &str,
+        redirected: bool,
+    ) -> Result<(), FetchError> {
+        let verdict = if self.config.proxy.is_some() {
+            self.guard.check_resolved(url).await
+        } else {
+            self.guard.check_url(url)
+        };
+        verdict.map_err(|reason| {
+            let reason = if redirected {
+                format!("redirect refused: {url}: {reason}")
+            } else {
+                reason
+            };
+            tracing::info!(url = %shown, reason = %reason, "refused by the address guard");
+            FetchError::Refused {
+                url: shown.to_string(),
+                reason,
+            }
+        })
+    }
+
+    /// robots.txt of the page's origin, fetched once per pass (RFC 9309): a 4xx means no
+    /// rules; a 5xx, 429, timeout or unreachable host means "disallow everything" for
+    /// this pass, since the site may be struggling; more than the allowed redirects is
+    /// read as unavailable (allowed).
     async fn robots_for(&self, page: &Url) -> Arc<Robots> {
         let origin = page.origin().ascii_serialization();
-        // Holding the lock across the fetch makes concurrent articles of one host wait for
-        // a single robots.txt request instead of each sending their own.
-        let mut cache = self.robots.lock().await;
-        if let Some(found) = cache.get(&origin) {
-            return Arc::clone(found);
-        }
+        // One cell per origin: concurrent articles of one host wait for a single
+        // robots.txt request, while other hosts go on without waiting for it.
+        let cell = {
+            let mut cache = self.robots.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(cache.entry(origin).or_default())
+        };
+        let robots = cell.get_or_init(|| self.fetch_robots(page)).await;
+        Arc::clone(robots)
+    }
+
+    async fn fetch_robots(&self, page: &Url) -> Arc<Robots> {
         let robots = match page.join("/robots.txt") {
             Ok(robots_url) => match self
                 .get_once(
-                    &self.article_client,
+                    Target::Robots,
                     &robots_url,
                     &Validators::default(),
                     ROBOTS_MAX_BYTES,
@@ -247,42 +323,43 @@ impl Fetcher {
                     &String::from_utf8_lossy(&fetched.body),
                     &self.config.user_agent,
                 ),
-                Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
+                Err(FetchError::Status { status, .. })
+                    if (400..500).contains(&status) && status != 429 =>
+                {
                     Robots::allow_all()
                 }
-                Err(FetchError::TooLarge { .. }) => Robots::allow_all(),
+                // RFC 9309: more than five redirects may be read as "unavailable" (4xx).
+                Err(FetchError::TooManyRedirects { .. } | FetchError::InvalidUrl { .. }) => {
+                    Robots::allow_all()
+                }
                 Err(e) => {
-                    tracing::warn!(url = %robots_url, error = %e, "robots.txt unreachable; not fetching pages of this host in this pass");
+                    tracing::warn!(url = %robots_url, error = %e, "robots.txt unavailable; not fetching pages of this host in this pass");
                     Robots::deny_all()
                 }
             },
             Err(_) => Robots::allow_all(),
         };
-        let robots = Arc::new(robots);
-        cache.insert(origin, Arc::clone(&robots));
-        robots
+        Arc::new(robots)
     }
 
     async fn get_with_retries(
         &self,
-        client: &reqwest::Client,
+        target: Target,
         url: &Url,
         validators: &Validators,
         cap: u64,
     ) -> Result<Fetched, FetchError> {
         let mut attempt = 0;
         loop {
-            match self.get_once(client, url, validators, cap).await {
+            match self.get_once(target, url, validators, cap).await {
                 Err(e) if e.is_transient() && attempt < self.config.retries => {
-                    let retry_after = match &e {
-                        FetchError::Status { retry_after, .. } => {
-                            retry_after.map(Duration::from_secs)
-                        }
-                        _ => None,
+                    let wait = match e.retry_after() {
+                        // A server asking for more than we would wait within a pass gets
+                        // its wish through the feed's schedule instead.
+                        Some(asked) if asked > MAX_RETRY_WAIT => return Err(e),
+                        Some(asked) => asked,
+                        None => backoff(attempt).min(MAX_RETRY_WAIT),
                     };
-                    let wait = retry_after
-                        .unwrap_or_else(|| backoff(attempt))
-                        .min(MAX_RETRY_WAIT);
                     tracing::debug!(url = %url, error = %e, wait_ms = wait.as_millis() as u64, "transient failure; retrying");
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -292,116 +369,161 @@ impl Fetcher {
         }
     }
 
+    /// One attempt: follows redirects hop by hop (the guard checks each hop of an article
+    /// fetch), then reads the body under the cap.
     async fn get_once(
         &self,
-        client: &reqwest::Client,
+        target: Target,
         url: &Url,
         validators: &Validators,
         cap: u64,
     ) -> Result<Fetched, FetchError> {
         let shown = url.as_str();
-        let host = url.host_str().unwrap_or_default().to_string();
-        let _permit = self.limits.acquire(&host).await;
-        let mut request = client.get(url.clone());
-        if let Some(etag) = validators
-            .etag
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            request = request.header(header::IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = validators
-            .last_modified
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            request = request.header(header::IF_MODIFIED_SINCE, lm);
-        }
-        let mut response = request
-            .send()
-            .await
-            .map_err(|e| FetchError::from_reqwest(shown, e))?;
-        let status = response.status();
-        let final_url = response.url().to_string();
-        let headers = response.headers().clone();
-        if status == StatusCode::NOT_MODIFIED {
+        let client = match target {
+            Target::Feed => &self.feed_client,
+            Target::Article | Target::Robots => &self.article_client,
+        };
+        let mut current = url.clone();
+        let mut hops = 0;
+        loop {
+            if target != Target::Feed && hops > 0 {
+                self.check_destination(&current, shown, true).await?;
+            }
+            let host = current.host_str().unwrap_or_default().to_string();
+            let server = format!("{host}:{}", current.port_or_known_default().unwrap_or(0));
+            if let Some(left) = self.limits.paused_for(&server) {
+                if left > MAX_RETRY_WAIT {
+                    return Err(FetchError::HostPaused {
+                        url: shown.to_string(),
+                        host: server,
+                        wait_secs: left.as_secs().max(1),
+                    });
+                }
+                tokio::time::sleep(left).await;
+            }
+            let _permit = self.limits.acquire(&host).await;
+            let mut request = client.get(current.clone());
+            if let Some(etag) = validators
+                .etag
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok())
+            {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = validators
+                .last_modified
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok())
+            {
+                request = request.header(header::IF_MODIFIED_SINCE, lm);
+            }
+            let mut response = request
+                .send()
+                .await
+                .map_err(|e| FetchError::from_reqwest(shown, e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let next = header_str(&headers, header::LOCATION)
+                    .and_then(|location| current.join(location.trim()).ok())
+                    .filter(|next| matches!(next.scheme(), "http" | "https"))
+                    .ok_or_else(|| FetchError::InvalidUrl {
+                        url: format!("{shown} (redirect without a usable Location)"),
+                    })?;
+                hops += 1;
+                if hops > self.config.max_redirects {
+                    return Err(FetchError::TooManyRedirects {
+                        url: shown.to_string(),
+                        limit: self.config.max_redirects,
+                    });
+                }
+                current = next;
+                continue;
+            }
+            let final_url = current.to_string();
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Fetched {
+                    final_url,
+                    status: status.as_u16(),
+                    not_modified: true,
+                    content_type: None,
+                    charset: None,
+                    validators: validators_of(&headers, validators),
+                    body: Vec::new(),
+                });
+            }
+            if !status.is_success() {
+                let retry_after = header_str(&headers, header::RETRY_AFTER)
+                    .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()));
+                if let Some(wait) = retry_after.filter(|_| {
+                    matches!(
+                        status,
+                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                    )
+                }) {
+                    // The whole server asked for the pause, not just this URL.
+                    self.limits.pause(&server, wait);
+                }
+                return Err(FetchError::Status {
+                    url: shown.to_string(),
+                    status: status.as_u16(),
+                    retry_after: retry_after.map(|d| d.as_secs()),
+                });
+            }
+            let body = if target == Target::Robots {
+                read_prefix(&mut response, shown, cap).await?
+            } else {
+                read_capped(&mut response, shown, cap).await?
+            };
+            let content_type = header_str(&headers, header::CONTENT_TYPE);
+            let charset = content_type.as_deref().and_then(charset_of);
             return Ok(Fetched {
                 final_url,
                 status: status.as_u16(),
-                not_modified: true,
-                content_type: None,
-                charset: None,
-                validators: validators_of(&headers, validators),
-                body: Vec::new(),
+                not_modified: false,
+                content_type,
+                charset,
+                validators: validators_of(&headers, &Validators::default()),
+                body,
             });
         }
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: shown.to_string(),
-                status: status.as_u16(),
-                retry_after: header_str(&headers, header::RETRY_AFTER)
-                    .and_then(|v| v.trim().parse().ok()),
-            });
-        }
-        if response.content_length().is_some_and(|len| len > cap) {
-            return Err(FetchError::TooLarge {
-                url: shown.to_string(),
-                limit: cap,
-            });
-        }
-        // Counted on the decompressed stream, so a small gzip bomb stops at the cap too.
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| FetchError::from_reqwest(shown, e))?
-        {
-            if body.len() as u64 + chunk.len() as u64 > cap {
-                return Err(FetchError::TooLarge {
-                    url: shown.to_string(),
-                    limit: cap,
-                });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let content_type = header_str(&headers, header::CONTENT_TYPE);
-        let charset = content_type.as_deref().and_then(charset_of);
-        Ok(Fetched {
-            final_url,
-            status: status.as_u16(),
-            not_modified: false,
-            content_type,
-            charset,
-            validators: validators_of(&headers, &Validators::default()),
-            body,
-        })
     }
 }
 
-fn base_client(config: &HttpConfig, guard: Option<Arc<Guard>>) -> reqwest::ClientBuilder {
-    let max_redirects = config.max_redirects;
-    let policy = redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > max_redirects {
-            return attempt.error(format!("more than {max_redirects} redirects"));
-        }
-        if let Some(guard) = &guard {
-            if let Err(reason) = guard.check_url(attempt.url()) {
-                return attempt.error(format!("redirect refused: {reason}"));
-            }
-        }
-        attempt.follow()
-    });
-    reqwest::Client::builder()
+/// Which client and which checks a request gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// A feed the operator configured: no guard.
+    Feed,
+    /// A link from a feed: guarded.
+    Article,
+    /// A robots.txt: guarded, and read up to its cap instead of failing past it.
+    Robots,
+}
+
+fn base_client(config: &HttpConfig) -> Result<reqwest::ClientBuilder, FetchError> {
+    let builder = reqwest::Client::builder()
         .user_agent(config.user_agent.clone())
+        // The whole request, body included: bounds a server that trickles bytes, which
+        // the read timeout (restarted by every byte received) cannot.
         .timeout(config.timeout)
         .connect_timeout(config.connect_timeout)
-        // reqwest's read timeout restarts on every chunk: it cuts off a server that stops
-        // sending, while `timeout` bounds one that trickles.
-        .read_timeout(config.timeout.min(Duration::from_secs(10)))
-        .redirect(policy)
-        .gzip(true)
-        // A proxy is used only when configured, never picked up from the environment.
-        .no_proxy()
+        // Cuts off a server that stops sending mid-response long before `timeout`.
+        .read_timeout(config.read_timeout)
+        // Redirects are followed in `get_once`, where the guard sees every hop.
+        .redirect(redirect::Policy::none())
+        .gzip(true);
+    // A proxy is used only when configured, never picked up from the environment.
+    Ok(match &config.proxy {
+        None => builder.no_proxy(),
+        Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
+            FetchError::Transport {
+                url: proxy.to_string(),
+                message: format!("cannot use the configured proxy: {e}"),
+                transient: false,
+            }
+        })?),
+    })
 }
 
 fn parse_http_url(url: &str) -> Result<Url, FetchError> {
@@ -411,32 +533,6 @@ fn parse_http_url(url: &str) -> Result<Url, FetchError> {
             url: url.to_string(),
         }),
     }
-}
-
-fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-fn validators_of(headers: &HeaderMap, fallback: &Validators) -> Validators {
-    Validators {
-        etag: header_str(headers, header::ETAG).or_else(|| fallback.etag.clone()),
-        last_modified: header_str(headers, header::LAST_MODIFIED)
-            .or_else(|| fallback.last_modified.clone()),
-    }
-}
-
-/// `text/html; charset="ISO-8859-1"` → `ISO-8859-1`.
-fn charset_of(content_type: &str) -> Option<String> {
-    content_type.split(';').skip(1).find_map(|param| {
-        let (key, value) = param.split_once('=')?;
-        key.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| value.trim().trim_matches('"').to_string())
-            .filter(|v| !v.is_empty())
-    })
 }
 
 /// Exponential backoff with jitter, so many feeds failing together do not retry in step.
@@ -452,19 +548,6 @@ fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn charset_comes_from_the_content_type() {
-        assert_eq!(
-            charset_of("text/html; charset=\"ISO-8859-1\"").as_deref(),
-            Some("ISO-8859-1")
-        );
-        assert_eq!(
-            charset_of("text/html;Charset=utf-8").as_deref(),
-            Some("utf-8")
-        );
-        assert_eq!(charset_of("text/html"), None);
-    }
 
     #[test]
     fn retry_decision() {
@@ -484,6 +567,9 @@ mod tests {
             limit: 1
         }
         .is_transient());
+        assert_eq!(status(429).class(), "rate_limited");
+        assert_eq!(status(503).class(), "http_5xx");
+        assert_eq!(status(404).class(), "http_4xx");
     }
 
     #[test]

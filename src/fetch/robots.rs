@@ -1,5 +1,9 @@
-//! robots.txt (RFC 9309) for article fetches: the group for our product token (else `*`),
-//! Allow/Disallow with `*` and `$`, the longest matching rule wins and Allow wins a tie.
+//! robots.txt (RFC 9309) for article fetches: the groups for our product token (else `*`),
+//! combined when several name it, Allow/Disallow with `*` and `$`, the longest matching
+//! rule wins and Allow wins a tie. Paths and rules are compared in one percent-encoded
+//! form (section 2.2.2): non-ASCII encoded, escapes of unreserved characters decoded.
+//! How the file was obtained (4xx: allow all; 5xx or unreachable: disallow all for the
+//! pass) is decided by the fetcher.
 
 /// The rules of one robots.txt that apply to us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,13 +68,14 @@ impl Robots {
                         }
                         continue;
                     }
+                    let pattern = normalise_path(value);
                     if agents.contains(&token) {
                         found_ours = true;
-                        ours.push((allow, value.to_string()));
+                        ours.push((allow, pattern.clone()));
                     }
                     if agents.iter().any(|a| a == "*") {
                         found_star = true;
-                        star.push((allow, value.to_string()));
+                        star.push((allow, pattern));
                     }
                 }
                 _ => {}
@@ -88,9 +93,10 @@ impl Robots {
 
     /// Whether the path (with its query) may be fetched.
     pub fn allows(&self, path_and_query: &str) -> bool {
+        let path = normalise_path(path_and_query);
         let mut best: Option<(usize, bool)> = None;
         for (allow, pattern) in &self.rules {
-            if matches(pattern, path_and_query) {
+            if matches(pattern, &path) {
                 let len = pattern.len();
                 best = match best {
                     Some((l, a)) if l > len || (l == len && a) => Some((l, a)),
@@ -100,6 +106,39 @@ impl Robots {
         }
         best.is_none_or(|(_, allow)| allow)
     }
+}
+
+/// One comparable form for paths and rules: non-ASCII bytes percent-encoded, escapes
+/// upper-cased, and escapes of unreserved characters (`A-Z a-z 0-9 - . _ ~`) decoded.
+fn normalise_path(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = String::with_capacity(path.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(decoded) = hex {
+                if decoded.is_ascii_alphanumeric() || matches!(decoded, b'-' | b'.' | b'_' | b'~') {
+                    out.push(char::from(decoded));
+                } else {
+                    out.push_str(&format!("%{decoded:02X}"));
+                }
+                i += 3;
+                continue;
+            }
+        }
+        if b.is_ascii() {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+        i += 1;
+    }
+    out
 }
 
 /// `*` matches any run of characters; a trailing `$` anchors the end.
@@ -165,6 +204,29 @@ mod tests {
         assert!(robots.allows("/files/report.pdf.html"));
         assert!(!robots.allows("/story?print=1"));
         assert!(robots.allows("/story"));
+    }
+
+    #[test]
+    fn paths_and_rules_compare_in_one_percent_encoding() {
+        let robots = Robots::parse(
+            "User-agent: *\nDisallow: /caf%c3%a9/\nDisallow: /%7Euser/\nDisallow: /ü\n",
+            UA,
+        );
+        assert!(!robots.allows("/caf%C3%A9/menu"));
+        assert!(!robots.allows("/~user/x"));
+        assert!(!robots.allows("/%C3%BCber"));
+        assert!(robots.allows("/cafe/"));
+    }
+
+    #[test]
+    fn groups_naming_us_twice_are_combined() {
+        let robots = Robots::parse(
+            "User-agent: chipwatch\nDisallow: /a\n\nUser-agent: other\nDisallow: /\n\nUser-agent: chipwatch\nDisallow: /b\n",
+            UA,
+        );
+        assert!(!robots.allows("/a/1"));
+        assert!(!robots.allows("/b/1"));
+        assert!(robots.allows("/c"));
     }
 
     #[test]

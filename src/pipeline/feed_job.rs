@@ -1,14 +1,18 @@
 //! One feed in one pass: conditional GET, parse, then each new item through the article
-//! job. The feed's health and next fetch time are written back whatever happens.
+//! job. The feed's health, error class and next fetch time are written back whatever
+//! happens. Scheduling: the configured interval is the minimum; a feed's own `<ttl>` /
+//! `sy:updatePeriod` may lengthen it (up to `max_backoff_hours`), never shorten it; a
+//! failure backs off exponentially, or longer when the server sent `Retry-After`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use chrono::{Duration as ChronoDuration, Utc};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use tracing::{info, instrument, warn};
 
 use super::article_job::{article_job, ArticleOutcome};
 use super::pass::{PassContext, PassError};
-use crate::feed::parse_feed;
+use crate::feed::parse_feed_with_charset;
 use crate::fetch::Validators;
 use crate::model::{EventKind, FeedState};
 
@@ -41,14 +45,22 @@ pub(super) async fn feed_job(
         last_modified: feed.last_modified.clone(),
     };
     let feed_id = feed.id;
-    let interval = ChronoDuration::minutes(i64::from(feed.spec.interval_mins));
+    let max_mins = i64::from(ctx.config.schedule.max_backoff_hours) * 60;
 
     let fetched = match ctx.fetcher.fetch_feed(&feed.spec.url, &validators).await {
         Ok(f) => f,
-        Err(e) => return record_failure(ctx, &feed, &e.to_string()).await,
+        Err(e) => {
+            return record_failure(ctx, &feed, &e.to_string(), e.class(), e.retry_after()).await
+        }
     };
     if fetched.not_modified {
         let now = Utc::now();
+        // A 304 carries no <ttl>: keep the gap chosen at the last fetch, so a feed that
+        // asked for a longer interval keeps it.
+        let interval =
+            ChronoDuration::minutes(previous_gap_mins(&feed).unwrap_or_else(|| {
+                effective_interval_mins(feed.spec.interval_mins, None, max_mins)
+            }));
         let v = fetched.validators.clone();
         ctx.with_store(move |s| {
             s.record_feed_fetched(
@@ -58,7 +70,8 @@ pub(super) async fn feed_job(
                 v.etag.as_deref(),
                 v.last_modified.as_deref(),
                 now + interval,
-            )
+            )?;
+            s.set_feed_error_class(feed_id, None)
         })
         .await?;
         info!(url = %feed.spec.url, "feed not modified");
@@ -66,21 +79,38 @@ pub(super) async fn feed_job(
     }
 
     let body = fetched.body;
+    let charset = fetched.charset.clone();
     let url = feed.spec.url.clone();
     let max_items = ctx.config.schedule.max_items_per_feed;
-    let parsed = tokio::task::spawn_blocking(move || parse_feed(&body, &url, max_items))
-        .await
-        .map_err(|e| PassError::Worker(e.to_string()))?;
+    let parsed = tokio::task::spawn_blocking(move || {
+        parse_feed_with_charset(&body, charset.as_deref(), &url, max_items)
+    })
+    .await
+    .map_err(|e| PassError::Worker(e.to_string()))?;
     let parsed = match parsed {
         Ok(p) => p,
-        Err(e) => return record_failure(ctx, &feed, &e.to_string()).await,
+        Err(e) => return record_failure(ctx, &feed, &e.to_string(), "parse", None).await,
     };
+    if parsed.repaired {
+        info!(url = %feed.spec.url, "feed was malformed; read what could be recovered");
+    }
+    let interval = ChronoDuration::minutes(effective_interval_mins(
+        feed.spec.interval_mins,
+        parsed.update_interval_mins,
+        max_mins,
+    ));
     if parsed.skipped > 0 {
         warn!(url = %feed.spec.url, skipped = parsed.skipped, "feed has more items than max_items_per_feed; the rest were ignored");
     }
 
     let mut counts = FeedCounts::default();
     for item in parsed.items {
+        if ctx.stopping() {
+            // Leave the feed's validators and schedule as they were, so the next pass
+            // fetches it in full again and picks up the items not reached now.
+            info!(url = %feed.spec.url, articles_new = counts.articles_new, "shutdown requested; the rest of the feed waits for the next pass");
+            return Ok(FeedOutcome::Fetched(counts));
+        }
         match article_job(ctx, &feed, item).await? {
             ArticleOutcome::Known | ArticleOutcome::Unusable => {}
             ArticleOutcome::Stored {
@@ -122,33 +152,64 @@ pub(super) async fn feed_job(
             v.etag.as_deref(),
             v.last_modified.as_deref(),
             now + interval,
-        )
+        )?;
+        s.set_feed_error_class(feed_id, None)
     })
     .await?;
     info!(url = %feed.spec.url, articles_new = counts.articles_new, "feed fetched");
     Ok(FeedOutcome::Fetched(counts))
 }
 
-/// Records the failure and schedules the next attempt with exponential backoff.
+/// Records the failure and schedules the next attempt with exponential backoff, or
+/// after the server's `Retry-After` when that is longer (both capped at
+/// `max_backoff_hours`, so a bogus date cannot park a feed for ever).
 async fn record_failure(
     ctx: &Arc<PassContext>,
     feed: &FeedState,
     error: &str,
+    class: &'static str,
+    retry_after: Option<Duration>,
 ) -> Result<FeedOutcome, PassError> {
-    warn!(url = %feed.spec.url, error, "feed failed");
-    let now = Utc::now();
-    let wait = backoff_minutes(
+    // Error texts quote servers and URLs from the network: no terminal escapes in logs.
+    let error: String = error.chars().filter(|c| !c.is_control()).collect();
+    let cap = i64::from(ctx.config.schedule.max_backoff_hours) * 60;
+    let mut wait = backoff_minutes(
         feed.spec.interval_mins,
         feed.consecutive_failures + 1,
         ctx.config.schedule.max_backoff_hours,
     );
+    if let Some(asked) = retry_after {
+        let asked_mins = i64::try_from(asked.as_secs().div_ceil(60)).unwrap_or(i64::MAX);
+        wait = wait.max(asked_mins.min(cap));
+    }
+    warn!(url = %feed.spec.url, error = %error, class, retry_in_mins = wait, "feed failed");
+    let now = Utc::now();
     let feed_id = feed.id;
-    let error = error.to_string();
     ctx.with_store(move |s| {
-        s.record_feed_failure(feed_id, now, &error, now + ChronoDuration::minutes(wait))
+        s.record_feed_failure(feed_id, now, &error, now + ChronoDuration::minutes(wait))?;
+        s.set_feed_error_class(feed_id, Some(class))
     })
     .await?;
     Ok(FeedOutcome::Failed)
+}
+
+/// The configured interval, lengthened (never shortened) by the feed's own update hint,
+/// and never beyond `max_mins`.
+fn effective_interval_mins(configured: u32, hint: Option<u32>, max_mins: i64) -> i64 {
+    let configured = i64::from(configured);
+    let hinted = hint.map_or(0, |h| i64::from(h).min(max_mins));
+    configured.max(hinted).max(1)
+}
+
+/// The gap between the last fetch and the next one that was scheduled after it, when
+/// the last fetch succeeded.
+fn previous_gap_mins(feed: &FeedState) -> Option<i64> {
+    let (last, next): (DateTime<Utc>, DateTime<Utc>) = (feed.last_fetch_at?, feed.next_fetch_at?);
+    if feed.consecutive_failures > 0 {
+        return None;
+    }
+    let gap = (next - last).num_minutes();
+    (gap >= i64::from(feed.spec.interval_mins)).then_some(gap)
 }
 
 /// interval × 2^(failures-1), capped at `max_backoff_hours`.
@@ -168,5 +229,13 @@ mod tests {
         assert_eq!(backoff_minutes(30, 2, 24), 60);
         assert_eq!(backoff_minutes(30, 3, 24), 120);
         assert_eq!(backoff_minutes(30, 30, 24), 24 * 60);
+    }
+
+    #[test]
+    fn a_feed_hint_lengthens_but_never_shortens_the_interval() {
+        assert_eq!(effective_interval_mins(30, None, 1440), 30);
+        assert_eq!(effective_interval_mins(30, Some(5), 1440), 30);
+        assert_eq!(effective_interval_mins(30, Some(120), 1440), 120);
+        assert_eq!(effective_interval_mins(30, Some(100_000), 1440), 1440);
     }
 }

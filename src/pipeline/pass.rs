@@ -68,7 +68,6 @@ pub(super) struct PassContext {
 
 impl PassContext {
     /// Whether a shutdown was requested (jobs should start nothing new).
-    #[allow(dead_code)] // for the feed job to consult between articles
     pub fn stopping(&self) -> bool {
         self.shutdown.as_ref().is_some_and(|rx| *rx.borrow())
     }
@@ -194,10 +193,17 @@ pub async fn run_pass(
     });
     let finished = Utc::now();
     let stored = summary.clone();
-    ctx.with_store(move |store| {
-        store.finish_run(run_id, finished, status, &stored, error_text.as_deref())
-    })
-    .await?;
+    let failed_by_class = ctx
+        .with_store(move |store| {
+            store.finish_run(run_id, finished, status, &stored, error_text.as_deref())?;
+            store.failed_feeds_by_class(now)
+        })
+        .await?;
+    let failed_by_class = failed_by_class
+        .iter()
+        .map(|(class, count)| format!("{class}={count}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     if let Some(e) = fatal {
         return Err(e);
     }
@@ -206,6 +212,7 @@ pub async fn run_pass(
         feeds_fetched = summary.feeds_fetched,
         feeds_not_modified = summary.feeds_not_modified,
         feeds_failed = summary.feeds_failed,
+        feeds_failed_by_class = %failed_by_class,
         articles_new = summary.articles_new,
         articles_skipped_robots = summary.articles_skipped_robots,
         articles_refused_guard = summary.articles_refused_guard,

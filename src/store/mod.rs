@@ -9,6 +9,7 @@
 mod articles;
 mod events;
 mod feeds;
+mod fetch_state;
 mod lock;
 mod maintenance;
 mod reprocess;
@@ -38,7 +39,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Forward-only: released files are never edited, new ones are appended.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
-    // Numbered 003 because another change may bring a 002; keep file order when merging.
+    include_str!("migrations/002_fetch_state.sql"),
     include_str!("migrations/003_events_autoincrement.sql"),
 ];
 

@@ -1,0 +1,146 @@
+//! The one response wrapper: what chipwatch reads from a response's headers (validators,
+//! charset, `Retry-After`) and the body read under its byte cap. reqwest decompresses
+//! gzip before handing out chunks, so the cap counts inflated bytes: a small gzip bomb
+//! is cut off at the cap like any other oversized body.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{self, HeaderMap};
+
+use super::{FetchError, Validators};
+
+pub(super) fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+pub(super) fn validators_of(headers: &HeaderMap, fallback: &Validators) -> Validators {
+    Validators {
+        etag: header_str(headers, header::ETAG).or_else(|| fallback.etag.clone()),
+        last_modified: header_str(headers, header::LAST_MODIFIED)
+            .or_else(|| fallback.last_modified.clone()),
+    }
+}
+
+/// `text/html; charset="ISO-8859-1"` → `ISO-8859-1`.
+pub(super) fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').trim().to_string())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// `Retry-After` as a wait from `now`: delay-seconds (`120`) or an HTTP date
+/// (`Wed, 21 Oct 2015 07:28:00 GMT`); a date in the past means "now".
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let when = SystemTime::UNIX_EPOCH
+        .checked_add(Duration::from_secs(u64::try_from(when.timestamp()).ok()?))?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Reads the body chunk by chunk (decompressed), failing as soon as it passes `cap`.
+pub(super) async fn read_capped(
+    response: &mut reqwest::Response,
+    url: &str,
+    cap: u64,
+) -> Result<Vec<u8>, FetchError> {
+    if response.content_length().is_some_and(|len| len > cap) {
+        return Err(FetchError::TooLarge {
+            url: url.to_string(),
+            limit: cap,
+        });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FetchError::from_reqwest(url, e))?
+    {
+        if body.len() as u64 + chunk.len() as u64 > cap {
+            return Err(FetchError::TooLarge {
+                url: url.to_string(),
+                limit: cap,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Reads at most `cap` bytes of the body and stops there without error: robots.txt
+/// parsers must read at least 500 KiB (RFC 9309) and may ignore the rest. A line cut at
+/// the cap is dropped.
+pub(super) async fn read_prefix(
+    response: &mut reqwest::Response,
+    url: &str,
+    cap: u64,
+) -> Result<Vec<u8>, FetchError> {
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| FetchError::from_reqwest(url, e))?
+    {
+        let room = cap - body.len();
+        if chunk.len() >= room {
+            body.extend_from_slice(&chunk[..room]);
+            let whole_lines = body
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |at| at + 1);
+            body.truncate(whole_lines);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_comes_from_the_content_type() {
+        assert_eq!(
+            charset_of("text/html; charset=\"ISO-8859-1\"").as_deref(),
+            Some("ISO-8859-1")
+        );
+        assert_eq!(
+            charset_of("text/html;Charset=utf-8").as_deref(),
+            Some("utf-8")
+        );
+        assert_eq!(charset_of("text/html"), None);
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_000); // 2015-10-21T07:20:00Z
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::from_secs(480))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
+    }
+}
