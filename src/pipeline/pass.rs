@@ -204,6 +204,11 @@ pub async fn run_pass(
         .map(|(class, count)| format!("{class}={count}"))
         .collect::<Vec<_>>()
         .join(" ");
+    let failed_by_class = if failed_by_class.is_empty() {
+        "none".to_string()
+    } else {
+        failed_by_class
+    };
     if let Some(e) = fatal {
         return Err(e);
     }
