@@ -4,6 +4,10 @@
 //! redirect, and with no window for a second, different DNS answer); IP-literal URLs, which
 //! skip the resolver, are checked by [`check_url`].
 
+/// Ends every refusal message. Refusals from the resolver reach the caller inside a
+/// reqwest connect error, and this text is how `FetchError` recognises them there.
+pub(crate) const REFUSAL: &str = "a private, loopback or link-local address";
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
@@ -90,7 +94,7 @@ impl Guard {
         };
         if let Some(ip) = literal {
             if is_private(ip) && !self.host_allowed(host.trim_matches(['[', ']']), port) {
-                return Err(format!("{ip} is a private, loopback or link-local address"));
+                return Err(format!("{ip} is {REFUSAL}"));
             }
         }
         if host.eq_ignore_ascii_case("localhost") && !self.host_allowed(host, port) {
@@ -151,10 +155,7 @@ impl Resolve for GuardedResolver {
                 let shown = addrs
                     .first()
                     .map_or_else(|| "no address".to_string(), |a| a.ip().to_string());
-                return Err(format!(
-                    "{host} resolves to {shown}, a private, loopback or link-local address"
-                )
-                .into());
+                return Err(format!("{host} resolves to {shown}, {REFUSAL}").into());
             }
             Ok(Box::new(public.into_iter()) as Addrs)
         })
@@ -168,10 +169,7 @@ fn refuse_any_private(
 ) -> Result<(), String> {
     for addr in addrs {
         if is_private(addr.ip()) {
-            return Err(format!(
-                "{host} resolves to {}, a private, loopback or link-local address",
-                addr.ip()
-            ));
+            return Err(format!("{host} resolves to {}, {REFUSAL}", addr.ip()));
         }
     }
     Ok(())

@@ -63,6 +63,9 @@ pub enum FetchError {
     },
     #[error("{url}: more than {limit} redirects")]
     TooManyRedirects { url: String, limit: usize },
+    /// The HTTP client itself could not be built (a bad proxy setting, a TLS failure).
+    #[error("cannot set up HTTP: {message}")]
+    Setup { message: String },
     #[error("{url}: {message}")]
     Transport {
         url: String,
@@ -99,6 +102,7 @@ impl FetchError {
             FetchError::TooLarge { .. } => "too_large",
             FetchError::TooManyRedirects { .. } => "redirects",
             FetchError::Transport { .. } => "network",
+            FetchError::Setup { .. } => "setup",
         }
     }
 
@@ -122,7 +126,7 @@ impl FetchError {
         }
         // The guard's refusal surfaces as a connect error whose source chain holds our text.
         let message = error_chain(&error);
-        if message.contains("private, loopback or link-local") {
+        if message.contains(guard::REFUSAL) {
             return FetchError::Refused {
                 url: url.to_string(),
                 reason: message,
@@ -197,10 +201,8 @@ impl Fetcher {
         // reqwest is built without a bundled crypto provider; ring needs only a C compiler.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let guard = Arc::new(Guard::new(config.allow_private_addresses.clone()));
-        let build_error = |e: reqwest::Error| FetchError::Transport {
-            url: String::new(),
+        let build_error = |e: reqwest::Error| FetchError::Setup {
             message: format!("cannot build the HTTP client: {}", error_chain(&e)),
-            transient: false,
         };
         let feed_client = base_client(config)?.build().map_err(build_error)?;
         let mut article_client = base_client(config)?;
@@ -516,13 +518,13 @@ fn base_client(config: &HttpConfig) -> Result<reqwest::ClientBuilder, FetchError
     // A proxy is used only when configured, never picked up from the environment.
     Ok(match &config.proxy {
         None => builder.no_proxy(),
-        Some(proxy) => builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
-            FetchError::Transport {
-                url: proxy.to_string(),
-                message: format!("cannot use the configured proxy: {e}"),
-                transient: false,
-            }
-        })?),
+        Some(proxy) => {
+            builder.proxy(
+                reqwest::Proxy::all(proxy.as_str()).map_err(|e| FetchError::Setup {
+                    message: format!("cannot use the configured proxy {proxy}: {e}"),
+                })?,
+            )
+        }
     })
 }
 
