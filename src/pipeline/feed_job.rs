@@ -29,6 +29,8 @@ pub(super) struct FeedCounts {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum FeedOutcome {
     Fetched(FeedCounts),
+    /// A shutdown request stopped the feed before all its items were reached.
+    CutShort(FeedCounts),
     NotModified,
     Failed,
 }
@@ -109,7 +111,7 @@ pub(super) async fn feed_job(
             // Leave the feed's validators and schedule as they were, so the next pass
             // fetches it in full again and picks up the items not reached now.
             info!(url = %feed.spec.url, articles_new = counts.articles_new, "shutdown requested; the rest of the feed waits for the next pass");
-            return Ok(FeedOutcome::Fetched(counts));
+            return Ok(FeedOutcome::CutShort(counts));
         }
         match article_job(ctx, &feed, item).await? {
             ArticleOutcome::Known | ArticleOutcome::Unusable => {}

@@ -1,9 +1,10 @@
 //! One pass: sync the configured feeds into the database, pick the feeds that are due (or
 //! all, or the named ones), run every feed job concurrently within the fetch limits, and
 //! record the pass as a `runs` row with its counts. A failing feed is recorded and counted;
-//! it never stops the pass. A shutdown request (from `watch`) gives the jobs in flight
-//! [`SHUTDOWN_GRACE`] to finish; what is still running then is dropped between two
-//! transactions, so the database stays consistent and the next pass picks up the rest.
+//! it never stops the pass. A shutdown request (a signal to `run` or `watch`) gives the
+//! jobs in flight [`SHUTDOWN_GRACE`] to finish; what is still running then is dropped
+//! between two transactions, so the database stays consistent and the next pass picks up
+//! the rest. A pass that left work behind is recorded as interrupted.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -52,7 +53,8 @@ pub struct PassOutcome {
     pub run_id: i64,
     pub summary: RunSummary,
     pub failed_feeds: Vec<String>,
-    /// A shutdown request cut the pass short (some feeds were not finished).
+    /// A shutdown request cut the pass short: a feed job was dropped, or a feed stopped
+    /// before its last item.
     pub interrupted: bool,
 }
 
@@ -137,7 +139,10 @@ pub async fn run_pass(
     let mut fatal: Option<PassError> = None;
     let mut shutdown = options.shutdown.clone();
     let mut grace_ends: Option<tokio::time::Instant> = None;
-    let mut interrupted = false;
+    // Jobs dropped when the grace period ran out, or a feed that stopped between items:
+    // either way some work waits for the next pass.
+    let mut aborted = false;
+    let mut cut_short = false;
     loop {
         let joined = tokio::select! {
             joined = jobs.join_next() => match joined {
@@ -149,18 +154,21 @@ pub async fn run_pass(
                 grace_ends = Some(tokio::time::Instant::now() + SHUTDOWN_GRACE);
                 continue;
             }
-            () = sleep_until(grace_ends), if grace_ends.is_some() && !interrupted => {
+            () = sleep_until(grace_ends), if grace_ends.is_some() && !aborted => {
                 warn!(unfinished = jobs.len(), "grace period over; dropping the unfinished feed jobs (the next pass redoes them)");
                 jobs.abort_all();
-                interrupted = true;
+                aborted = true;
                 continue;
             }
         };
         progress.inc(1);
         match joined {
             Ok((name, Ok(outcome))) => {
-                if matches!(outcome, FeedOutcome::Failed) {
-                    failed_feeds.push(name);
+                match outcome {
+                    FeedOutcome::Failed => failed_feeds.push(name),
+                    // Items were left for the next pass: the pass did not finish its work.
+                    FeedOutcome::CutShort(_) => cut_short = true,
+                    FeedOutcome::Fetched(_) | FeedOutcome::NotModified => {}
                 }
                 add_outcome(&mut summary, &outcome);
             }
@@ -181,6 +189,7 @@ pub async fn run_pass(
         ));
     }
     drop(progress);
+    let interrupted = aborted || cut_short;
     let status = if fatal.is_some() || interrupted {
         "failed"
     } else if summary.feeds_failed > 0 {
@@ -280,7 +289,7 @@ fn add_outcome(summary: &mut RunSummary, outcome: &FeedOutcome) {
     match outcome {
         FeedOutcome::NotModified => summary.feeds_not_modified += 1,
         FeedOutcome::Failed => summary.feeds_failed += 1,
-        FeedOutcome::Fetched(counts) => {
+        FeedOutcome::Fetched(counts) | FeedOutcome::CutShort(counts) => {
             summary.feeds_fetched += 1;
             summary.articles_new += counts.articles_new;
             summary.articles_skipped_robots += counts.articles_skipped_robots;
