@@ -60,6 +60,32 @@ pub fn init(format: LogFormat, level: &str, verbosity: i8) {
             .with_target(false)
             .try_init(),
     };
+    log_panics();
+}
+
+/// Routes panic reports through the subscriber. The feed parser's panics are contained
+/// (a feed-rs bug must not end the pass) but the default hook would still spill a
+/// multi-line report onto stderr, outside the log format journald and `jq` expect.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        // Captured only when RUST_BACKTRACE asks for it, as with the default hook.
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            tracing::error!(%location, %backtrace, "panic: {message}");
+        } else {
+            tracing::error!(%location, "panic: {message}");
+        }
+    }));
 }
 
 /// Formats an event as one flat JSON object (see the module docs).

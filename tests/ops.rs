@@ -249,3 +249,40 @@ async fn run_stopped_by_sigterm_finishes_in_flight_work_or_records_the_interrupt
     );
     assert_code(&setup.run(&["db", "check"]).await, 0);
 }
+
+#[tokio::test]
+async fn a_parser_panic_is_one_log_line_and_the_feed_is_still_read() {
+    // feed-rs slices inside the euro sign after the address and panics; the parse stage
+    // contains that and retries on a repaired copy.
+    let server = wiremock::MockServer::start().await;
+    let feed = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>t</title><link>{0}/</link>
+<item><title>Chip news</title><link>{0}/story</link>
+<author>desk@example.com€staff</author>
+<description>TSMC reported quarterly revenue.</description></item>
+</channel></rss>"#,
+        server.uri()
+    );
+    wiremock::Mock::given(wiremock::matchers::path("/feed.xml"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_raw(feed, "application/rss+xml"),
+        )
+        .mount(&server)
+        .await;
+    let setup = Setup::new(&[("euro", format!("{}/feed.xml", server.uri()))], "");
+    let output = setup.run(&["--log-format", "json", "run"]).await;
+    assert_code(&output, 0);
+    let lines: Vec<Value> = text(&output.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let panics: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["message"].as_str().unwrap().starts_with("panic: "))
+        .collect();
+    assert_eq!(panics.len(), 1, "{lines:?}");
+    assert_eq!(panics[0]["level"], "ERROR");
+    assert!(panics[0]["location"].as_str().unwrap().contains("feed-rs"));
+    assert_eq!(setup.count("SELECT count(*) FROM articles"), 1);
+}
