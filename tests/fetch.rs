@@ -1001,3 +1001,68 @@ async fn a_slow_robots_txt_does_not_hold_up_other_hosts() {
     );
     slow_job.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn a_host_that_never_completes_the_handshake_is_cut_off_by_the_connect_timeout() {
+    // A listener that never accepts, its tiny backlog already full: Linux drops further
+    // SYNs, so a new connection hangs in the handshake until the client gives up.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..4 {
+        if let Ok(Ok(stream)) = tokio::time::timeout(
+            Duration::from_millis(300),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            fillers.push(stream);
+        }
+    }
+    let config = HttpConfig {
+        // The total timeout is far away: only the connect timeout can end this.
+        timeout: Duration::from_secs(60),
+        connect_timeout: Duration::from_secs(1),
+        ..http_config(PrivateAccess::AllowAll)
+    };
+    let fetcher = Fetcher::new(&config).unwrap();
+    let started = Instant::now();
+    let err = fetcher
+        .fetch_feed(&format!("http://{addr}/feed"), &Validators::default())
+        .await
+        .unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{err}");
+    drop(listener);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_variables_in_the_environment_are_ignored() {
+    let site = crate::common::seed_site().await;
+    let proxy = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(502))
+        .mount(&proxy)
+        .await;
+    let setup = crate::common::Setup::new(&crate::common::seed_feed(&site), "");
+    let mut command = setup.command(&["run"]);
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        command.env(var, proxy.uri());
+    }
+    command.env_remove("NO_PROXY").env_remove("no_proxy");
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    crate::common::assert_code(&output, 0);
+    assert_eq!(setup.count("SELECT count(*) FROM articles"), 2);
+    assert!(proxy.received_requests().await.unwrap().is_empty());
+}
