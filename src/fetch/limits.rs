@@ -11,6 +11,8 @@ use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use super::response::MAX_RETRY_AFTER;
+
 struct HostSlot {
     permits: Arc<Semaphore>,
     next_start: tokio::sync::Mutex<Instant>,
@@ -57,7 +59,10 @@ impl Limits {
     /// wait for the pause or give up. A shorter ask never shortens a pause.
     pub fn pause(&self, server: &str, for_how_long: Duration) {
         let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        let new = Instant::now() + for_how_long;
+        let now = Instant::now();
+        let new = now
+            .checked_add(for_how_long)
+            .unwrap_or(now + MAX_RETRY_AFTER);
         let until = paused.entry(server.to_ascii_lowercase()).or_insert(new);
         if *until < new {
             *until = new;
@@ -132,6 +137,13 @@ mod tests {
         assert_eq!(limits.paused_for("other.example:443"), None);
         tokio::time::sleep(Duration::from_secs(61)).await;
         assert_eq!(limits.paused_for("example.com:443"), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_past_the_end_of_time_does_not_panic() {
+        let limits = Limits::new(8, 2, Duration::ZERO);
+        limits.pause("example.com:443", Duration::MAX);
+        assert!(limits.paused_for("example.com:443").unwrap() >= MAX_RETRY_AFTER);
     }
 
     #[tokio::test(start_paused = true)]

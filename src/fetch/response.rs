@@ -35,17 +35,25 @@ pub(super) fn charset_of(content_type: &str) -> Option<String> {
     })
 }
 
+/// The longest pause a server can ask for. Beyond a week the ask is noise (or hostile:
+/// `Retry-After: 99999999999999999999` would overflow every clock it is added to).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// `Retry-After` as a wait from `now`: delay-seconds (`120`) or an HTTP date
-/// (`Wed, 21 Oct 2015 07:28:00 GMT`); a date in the past means "now".
+/// (`Wed, 21 Oct 2015 07:28:00 GMT`); a date in the past means "now". Capped at
+/// [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let when = SystemTime::UNIX_EPOCH
-        .checked_add(Duration::from_secs(u64::try_from(when.timestamp()).ok()?))?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // All digits but too long for u64 is still "a very long time".
+        Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX))
+    } else {
+        let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+        let when = SystemTime::UNIX_EPOCH
+            .checked_add(Duration::from_secs(u64::try_from(when.timestamp()).ok()?))?;
+        when.duration_since(now).unwrap_or(Duration::ZERO)
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// Reads the body chunk by chunk (decompressed), failing as soon as it passes `cap`.
@@ -142,5 +150,16 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-5", now), None);
+        for huge in [
+            "9999999999999999999",
+            "99999999999999999999999",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(
+                parse_retry_after(huge, now),
+                Some(MAX_RETRY_AFTER),
+                "{huge}"
+            );
+        }
     }
 }
