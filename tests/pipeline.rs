@@ -9,7 +9,7 @@ use chipwatch::rules::RuleSet;
 use chipwatch::store::{EventFilter, Store};
 use chrono::NaiveDate;
 
-use crate::common::{seed_article_text, seed_site, test_config, SEED_PATH};
+use crate::common::{seed_article_text, seed_site, seed_site_with_delay, test_config, SEED_PATH};
 
 fn sentence(text: &str, starts_with: &str) -> String {
     // Sentences of the seed text, found by their opening words so the test reads clearly.
@@ -219,6 +219,35 @@ async fn unreachable_feed_is_recorded_and_the_pass_goes_on() {
         dead.last_error
     );
     assert!(dead.next_fetch_at.is_some());
+}
+
+/// Two feeds carrying the same stories, fetched at the same time: both jobs find the
+/// articles new, and the second to store one must link it, not fail the pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_feeds_storing_the_same_article_at_once_share_it() {
+    let server = seed_site_with_delay(std::time::Duration::from_millis(500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{}/feed.xml", server.uri());
+    let config = test_config(dir.path(), &[("one", url.clone()), ("two", url)]);
+    let rules = Arc::new(RuleSet::embedded().unwrap());
+    let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
+    let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(outcome.summary.feeds_fetched, 2);
+    assert!(outcome.failed_feeds.is_empty());
+    assert_eq!(outcome.summary.articles_new, 2);
+    drop(store);
+    let db = rusqlite::Connection::open(&config.database_path).unwrap();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM articles"), 2);
+    assert_eq!(
+        count("SELECT count(*) FROM article_feeds"),
+        4,
+        "each feed linked to both"
+    );
+    assert_eq!(count("SELECT count(*) FROM events"), 3);
+    assert_eq!(count("SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
 }
 
 /// Without `allow_private_addresses`, article links into loopback are refused and the feed's

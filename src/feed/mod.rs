@@ -10,7 +10,7 @@ mod cdf;
 mod decode;
 mod repair;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use chrono::{DateTime, FixedOffset};
@@ -129,14 +129,35 @@ pub fn parse_feed_with_charset(
     let mut items = Vec::new();
     let mut seen_urls = HashSet::new();
     let mut seen_guids = HashSet::new();
-    for entry in parsed.entries.into_iter().take(max_items) {
-        let url = entry
+    let link_of = |entry: &feed_rs::model::Entry| {
+        entry
             .links
             .iter()
             .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
             .or_else(|| entry.links.first())
-            .and_then(|l| resolve_link(base.as_ref(), &l.href));
-        let guid = Some(entry.id.trim().to_string()).filter(|g| !g.is_empty());
+            .and_then(|l| resolve_link(base.as_ref(), &l.href))
+    };
+    // A GUID the feed gives to several different links identifies nothing (some feeds
+    // put one constant in every item): such items are told apart by their links alone.
+    let mut links_by_guid: HashMap<&str, HashSet<Option<String>>> = HashMap::new();
+    for entry in parsed.entries.iter().take(max_items) {
+        let guid = entry.id.trim();
+        if !guid.is_empty() {
+            links_by_guid
+                .entry(guid)
+                .or_default()
+                .insert(link_of(entry));
+        }
+    }
+    let ambiguous_guids: HashSet<String> = links_by_guid
+        .into_iter()
+        .filter(|(_, links)| links.len() > 1)
+        .map(|(guid, _)| guid.to_string())
+        .collect();
+    for entry in parsed.entries.into_iter().take(max_items) {
+        let url = link_of(&entry);
+        let guid = Some(entry.id.trim().to_string())
+            .filter(|g| !g.is_empty() && !ambiguous_guids.contains(g));
         if url.is_none() && guid.is_none() {
             continue;
         }

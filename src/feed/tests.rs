@@ -60,14 +60,45 @@ fn duplicate_links_and_guids_are_dropped() {
     let xml = r#"<rss version="2.0"><channel><title>T</title>
 <item><link>https://news.example/a?utm_source=x</link><guid>g1</guid></item>
 <item><link>https://news.example/a</link><guid>g2</guid></item>
-<item><link>https://news.example/b</link><guid>g1</guid></item>
+<item><guid>g3</guid><title>no link</title></item>
 <item><link>https://news.example/c</link></item>
+<item><guid>g3</guid><title>no link, same guid</title></item>
 <item><title>no link, no guid</title></item>
 </channel></rss>"#;
-    let got: Vec<_> = items(xml).into_iter().map(|i| i.url.unwrap()).collect();
+    let got: Vec<_> = items(xml).into_iter().map(|i| (i.url, i.guid)).collect();
     assert_eq!(
         got,
-        vec!["https://news.example/a", "https://news.example/c"]
+        vec![
+            (Some("https://news.example/a".into()), Some("g1".into())),
+            (None, Some("g3".into())),
+            (Some("https://news.example/c".into()), None),
+        ]
+    );
+}
+
+#[test]
+fn a_guid_shared_by_different_links_identifies_nothing() {
+    // Some feeds put one constant GUID in every item: each link is still its own article.
+    let xml = r#"<rss version="2.0"><channel><title>T</title>
+<item><link>https://news.example/a</link><guid>same</guid></item>
+<item><link>https://news.example/b</link><guid>same</guid></item>
+<item><link>https://news.example/b?utm_medium=rss</link><guid>same</guid></item>
+<item><link>https://news.example/c</link><guid>own</guid></item>
+</channel></rss>"#;
+    let got: Vec<_> = items(xml)
+        .into_iter()
+        .map(|i| (i.url.unwrap(), i.guid))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("https://news.example/a".to_string(), None),
+            ("https://news.example/b".to_string(), None),
+            (
+                "https://news.example/c".to_string(),
+                Some("own".to_string())
+            ),
+        ]
     );
 }
 

@@ -11,6 +11,7 @@ use super::pass::{PassContext, PassError};
 use crate::extract::{extract_page, fragment_to_text, ExtractedPage, MIN_PAGE_TEXT_CHARS};
 use crate::fetch::{ArticleFetch, FetchError};
 use crate::model::{Article, EventKind, FeedItem, FeedState, Published, TextSource};
+use crate::store::StoreError;
 
 /// How the article's text was obtained, for the pass counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +53,8 @@ pub(super) async fn article_job(
     let (lookup_url, lookup_guid) = (url.clone(), item.guid.clone());
     let known = ctx
         .with_store(move |s| {
-            let found = s.article_id_by_url_or_guid(Some(&lookup_url), lookup_guid.as_deref())?;
+            let found =
+                s.article_id_by_url_or_guid(feed_id, Some(&lookup_url), lookup_guid.as_deref())?;
             if let Some(id) = found {
                 s.link_article_to_feed(id, feed_id, lookup_guid.as_deref())?;
             }
@@ -97,9 +99,25 @@ pub(super) async fn article_job(
     .map_err(|e| PassError::Worker(e.to_string()))?;
 
     let guid = item.guid.clone();
-    let (article_id, stored) = ctx
-        .with_store(move |s| s.insert_article(Some(feed_id), guid.as_deref(), &article, &events))
+    let inserted = ctx
+        .with_store(move |s| {
+            match s.insert_article(Some(feed_id), guid.as_deref(), &article, &events) {
+                // Another feed's job stored the same article while this one was fetching
+                // it (two feeds carrying one story): link it, as if it had been known.
+                Err(StoreError::ArticleExists { url }) => {
+                    if let Some(id) = s.article_id_by_url_or_guid(feed_id, Some(&url), None)? {
+                        s.link_article_to_feed(id, feed_id, guid.as_deref())?;
+                    }
+                    Ok(None)
+                }
+                other => other.map(Some),
+            }
+        })
         .await?;
+    let Some((article_id, stored)) = inserted else {
+        debug!("stored meanwhile by another feed's job; linked");
+        return Ok(ArticleOutcome::Known);
+    };
     let kinds: Vec<EventKind> = stored.iter().map(|e| e.kind()).collect();
     info!(article_id, events = kinds.len(), source = ?text_outcome, "article stored");
     if !language_matched {

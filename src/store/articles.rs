@@ -33,9 +33,11 @@ pub struct ArticleHit {
 
 impl Store {
     /// The id of the stored article with this normalised URL or, failing that, this GUID
-    /// (as first stored, or as carried by any feed). Checked before fetching a page.
+    /// as carried by this feed (RSS GUIDs are unique only within their channel: another
+    /// feed's "12345" is another article). Checked before fetching a page.
     pub fn article_id_by_url_or_guid(
         &self,
+        feed_id: i64,
         url: Option<&str>,
         guid: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
@@ -57,11 +59,8 @@ impl Store {
         };
         self.conn
             .query_row(
-                "SELECT id FROM articles WHERE guid = ?1
-                 UNION ALL
-                 SELECT article_id FROM article_feeds WHERE guid = ?1
-                 LIMIT 1",
-                [guid],
+                "SELECT article_id FROM article_feeds WHERE guid = ?1 AND feed_id = ?2 LIMIT 1",
+                params![guid, feed_id],
                 |r| r.get(0),
             )
             .optional()
@@ -447,7 +446,7 @@ mod tests {
     }
 
     #[test]
-    fn articles_are_found_by_url_or_any_feeds_guid() {
+    fn articles_are_found_by_url_or_by_the_same_feeds_guid() {
         let (_dir, mut store) = temp_store();
         store.sync_config_feeds(&[spec("a"), spec("b")]).unwrap();
         let ids: Vec<i64> = store.feeds().unwrap().iter().map(|f| f.id).collect();
@@ -459,16 +458,27 @@ mod tests {
         store.link_article_to_feed(id, ids[1], None).unwrap();
         assert_eq!(count(&store, "article_feeds"), 2);
 
-        let find = |url, guid| store.article_id_by_url_or_guid(url, guid).unwrap();
-        assert_eq!(find(Some(URL), None), Some(id));
-        assert_eq!(find(Some("https://other.example/"), Some("g-a")), Some(id));
+        let find = |feed, url, guid| store.article_id_by_url_or_guid(feed, url, guid).unwrap();
+        assert_eq!(find(ids[1], Some(URL), None), Some(id), "a URL is global");
         assert_eq!(
-            find(None, Some("g-b")),
+            find(ids[0], Some("https://other.example/"), Some("g-a")),
+            Some(id)
+        );
+        assert_eq!(
+            find(ids[1], None, Some("g-b")),
             Some(id),
             "guid kept by the second link"
         );
-        assert_eq!(find(Some("https://other.example/"), Some("nope")), None);
-        assert_eq!(find(None, None), None);
+        assert_eq!(
+            find(ids[1], Some("https://other.example/"), Some("g-a")),
+            None,
+            "feed a's GUID means nothing in feed b"
+        );
+        assert_eq!(
+            find(ids[0], Some("https://other.example/"), Some("nope")),
+            None
+        );
+        assert_eq!(find(ids[0], None, None), None);
     }
 
     #[test]
