@@ -70,6 +70,26 @@ pub enum PrivateAccess {
     AllowList(Vec<String>),
 }
 
+/// An `allow_private_addresses` entry as (host, port): `host`, `host:port`, `[v6]`,
+/// `[v6]:port` or a bare IPv6 address (colons but no port). `None` when malformed.
+pub fn parse_allow_entry(entry: &str) -> Option<(&str, Option<u16>)> {
+    let port = |p: &str| p.parse::<u16>().ok();
+    let (host, port) = if let Some(rest) = entry.strip_prefix('[') {
+        let (ip, tail) = rest.split_once(']')?;
+        match tail {
+            "" => (ip, None),
+            _ => (ip, Some(port(tail.strip_prefix(':')?)?)),
+        }
+    } else {
+        match entry.split_once(':') {
+            Some((h, p)) if !p.contains(':') => (h, Some(port(p)?)),
+            _ => (entry, None),
+        }
+    };
+    let valid = !host.trim().is_empty() && !host.contains(['/', ' ', '[', ']']);
+    valid.then_some((host, port))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpConfig {
     pub user_agent: String,
@@ -270,13 +290,12 @@ impl Config {
             None | Some(RawPrivate::Flag(false)) => PrivateAccess::Deny,
             Some(RawPrivate::Flag(true)) => PrivateAccess::AllowAll,
             Some(RawPrivate::Hosts(hosts)) => {
-                if let Some(bad) = hosts
-                    .iter()
-                    .find(|h| h.trim().is_empty() || h.contains('/'))
-                {
+                if let Some(bad) = hosts.iter().find(|h| parse_allow_entry(h).is_none()) {
                     return Err(invalid(
                         "[http] allow_private_addresses",
-                        format!("entries are \"host\" or \"host:port\", got {bad:?}"),
+                        format!(
+                            "entries are \"host\", \"host:port\" or \"[ipv6]:port\", got {bad:?}"
+                        ),
                     ));
                 }
                 PrivateAccess::AllowList(hosts.iter().map(|h| h.to_ascii_lowercase()).collect())

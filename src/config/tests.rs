@@ -127,6 +127,9 @@ fn bad_values_are_refused_by_key() {
     let cases = [
         ("[http]\nconcurrency = 0\n", "[http] concurrency"),
         ("[http]\nallow_private_addresses = [\"\"]\n", "[http] allow_private_addresses"),
+        ("[http]\nallow_private_addresses = [\"intranet:http\"]\n", "[http] allow_private_addresses"),
+        ("[http]\nallow_private_addresses = [\"[::1\"]\n", "[http] allow_private_addresses"),
+        ("[http]\nallow_private_addresses = [\"host:99999\"]\n", "[http] allow_private_addresses"),
         ("[log]\nformat = \"xml\"\n", "[log] format"),
         ("[database]\npath = \"\"\n", "[database] path"),
         ("[[feeds]]\nname = \"a b\"\nurl = \"https://x.test/\"\n", "[[feeds]] #1 name"),
@@ -180,4 +183,19 @@ fn proxy_must_be_an_http_url_and_is_off_by_default() {
 fn read_timeout_is_at_most_the_total_timeout() {
     let config = parse("[http]\ntimeout_secs = 5\nread_timeout_secs = 30\n").unwrap();
     assert_eq!(config.http.read_timeout, Duration::from_secs(5));
+}
+
+#[test]
+fn allow_list_entries_parse_with_and_without_ports() {
+    assert_eq!(parse_allow_entry("intranet"), Some(("intranet", None)));
+    assert_eq!(
+        parse_allow_entry("intranet:8080"),
+        Some(("intranet", Some(8080)))
+    );
+    assert_eq!(parse_allow_entry("[::1]:8443"), Some(("::1", Some(8443))));
+    assert_eq!(parse_allow_entry("[::1]"), Some(("::1", None)));
+    assert_eq!(parse_allow_entry("fd00::7"), Some(("fd00::7", None)));
+    for bad in ["", ":80", "a:b", "[::1]x", "[::1]:", "h:70000", "a/b"] {
+        assert_eq!(parse_allow_entry(bad), None, "{bad:?}");
+    }
 }

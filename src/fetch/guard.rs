@@ -14,7 +14,7 @@ use std::sync::Arc;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::Url;
 
-use crate::config::PrivateAccess;
+use crate::config::{parse_allow_entry, PrivateAccess};
 
 /// True for addresses a public web page has no business pointing at.
 pub fn is_private(ip: IpAddr) -> bool {
@@ -68,16 +68,33 @@ impl Guard {
         match &self.access {
             PrivateAccess::AllowAll => true,
             PrivateAccess::Deny => false,
-            PrivateAccess::AllowList(entries) => {
-                entries.iter().any(|entry| match entry.rsplit_once(':') {
-                    Some((h, p)) if p.parse::<u16>().is_ok() => {
-                        h.eq_ignore_ascii_case(host)
-                            && port.is_none_or(|port| p == port.to_string())
-                    }
-                    _ => entry.eq_ignore_ascii_case(host),
-                })
+            PrivateAccess::AllowList(entries) => entries.iter().any(|entry| {
+                let Some((h, p)) = parse_allow_entry(entry) else {
+                    return false;
+                };
+                h.eq_ignore_ascii_case(host) && (p.is_none() || port.is_none() || p == port)
+            }),
+        }
+    }
+
+    /// Whether the allow list names this host only with other ports. The resolver cannot
+    /// see ports, so such a URL is refused up front instead of slipping through it.
+    fn host_allowed_on_other_ports_only(&self, host: &str, port: Option<u16>) -> bool {
+        let PrivateAccess::AllowList(entries) = &self.access else {
+            return false;
+        };
+        let named = entries
+            .iter()
+            .filter_map(|e| parse_allow_entry(e))
+            .filter(|(h, _)| h.eq_ignore_ascii_case(host));
+        let mut any = false;
+        for (_, p) in named {
+            any = true;
+            if p.is_none() || p == port {
+                return false;
             }
         }
+        any
     }
 
     /// Checks the parts of a URL that need no DNS: scheme, and IP-literal hosts.
@@ -99,6 +116,11 @@ impl Guard {
         }
         if host.eq_ignore_ascii_case("localhost") && !self.host_allowed(host, port) {
             return Err("localhost is a loopback address".into());
+        }
+        if literal.is_none() && self.host_allowed_on_other_ports_only(host, port) {
+            return Err(format!(
+                "{host} is allowed by allow_private_addresses only on other ports"
+            ));
         }
         Ok(())
     }
@@ -141,8 +163,8 @@ impl Resolve for GuardedResolver {
         Box::pin(async move {
             let addrs: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            // The port is not known here; an allow-list entry with a port is enforced by
-            // `check_url` before the request and on every redirect.
+            // The port is not known here; `check_url` has already refused, before the
+            // request and on every redirect, a host the allow list names with other ports.
             if guard.host_allowed(&host, None) || matches!(guard.access, PrivateAccess::AllowAll) {
                 return Ok(Box::new(addrs.into_iter()) as Addrs);
             }
@@ -245,6 +267,29 @@ mod tests {
         assert!(all
             .check_url(&Url::parse("http://localhost:1/").unwrap())
             .is_ok());
+    }
+
+    #[test]
+    fn allow_list_ports_hold_for_names_and_ipv6_too() {
+        let list = Guard::new(PrivateAccess::AllowList(vec![
+            "intranet:8080".into(),
+            "[::1]:8443".into(),
+            "fd00::7".into(),
+        ]));
+        let check = |url: &str| list.check_url(&Url::parse(url).unwrap());
+        assert!(check("http://intranet:8080/feed").is_ok());
+        // The resolver cannot see ports: the other ports of a named host stop here.
+        let err = check("http://intranet:22/").unwrap_err();
+        assert!(err.contains("other ports"), "{err}");
+        assert!(check("http://intranet/").is_err());
+        assert!(check("https://[::1]:8443/").is_ok());
+        assert!(check("https://[::1]:9000/").is_err());
+        assert!(check("http://[fd00::7]:1234/").is_ok(), "no port: any port");
+        assert!(check("http://[fd00::8]/").is_err());
+        assert!(
+            check("https://example.com/").is_ok(),
+            "public names are untouched"
+        );
     }
 
     #[tokio::test]
