@@ -243,6 +243,15 @@ async fn run_then_events_in_every_format() {
 
     let unknown_feed = chipwatch(&cwd, &["--config", &cfg, "run", "--feed", "nope"]);
     assert_eq!(unknown_feed.status.code(), Some(2));
+    let db = rusqlite::Connection::open(dir.path().join("chipwatch.db")).unwrap();
+    let running: i64 = db
+        .query_row(
+            "SELECT count(*) FROM runs WHERE status = 'running'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(running, 0, "a usage error leaves no pass behind");
 }
 
 #[test]

@@ -112,17 +112,17 @@ pub async fn run_pass(
     let specs = config.feeds.clone();
     let now = Utc::now();
     let version = ctx.rules.version().to_string();
-    let (run_id, feeds) = ctx
+    let feeds = ctx
         .with_store(move |store| {
             // Articles stored without events still record which rules looked at them.
             store.set_rules_version(&version);
             store.sync_config_feeds(&specs)?;
-            let run_id = store.start_run(now)?;
-            Ok((run_id, store.feeds()?))
+            store.feeds()
         })
         .await?;
-
+    // Before the runs row: `run --feed typo` is a usage error, not a pass left "running".
     let selected = select_feeds(feeds, options, now)?;
+    let run_id = ctx.with_store(move |store| store.start_run(now)).await?;
     info!(feeds = selected.len(), run_id, "pass started");
     let progress = Progress::new(selected.len() as u64, "feeds");
 
