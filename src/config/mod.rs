@@ -402,7 +402,9 @@ impl Config {
             },
             level: match l.level {
                 Some(level) => {
-                    if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+                    if !valid_log_level(&level)
+                        || tracing_subscriber::EnvFilter::try_new(&level).is_err()
+                    {
                         return Err(invalid(
                             "[log] level",
                             format!("{level:?} is not a level (error, warn, info, debug, trace) or filter"),
@@ -493,6 +495,19 @@ impl Config {
             feeds,
         })
     }
+}
+
+/// A level, or `target=level` directives separated by commas. EnvFilter alone takes a
+/// bare word as a target name, so a typo such as "inof" would silence every log line.
+fn valid_log_level(filter: &str) -> bool {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let is_level = |word: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(word.trim()));
+    filter
+        .split(',')
+        .all(|directive| match directive.rsplit_once('=') {
+            Some((target, level)) => !target.trim().is_empty() && is_level(level),
+            None => is_level(directive),
+        })
 }
 
 /// Feed names appear in logs, CLI flags and SQL; keep them to a plain, printable set.

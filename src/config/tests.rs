@@ -131,6 +131,8 @@ fn bad_values_are_refused_by_key() {
         ("[http]\nallow_private_addresses = [\"[::1\"]\n", "[http] allow_private_addresses"),
         ("[http]\nallow_private_addresses = [\"host:99999\"]\n", "[http] allow_private_addresses"),
         ("[log]\nformat = \"xml\"\n", "[log] format"),
+        ("[log]\nlevel = \"inof\"\n", "[log] level"),
+        ("[log]\nlevel = \"info,chipwatch=loud\"\n", "[log] level"),
         ("[database]\npath = \"\"\n", "[database] path"),
         ("[[feeds]]\nname = \"a b\"\nurl = \"https://x.test/\"\n", "[[feeds]] #1 name"),
         ("[[feeds]]\nname = \"a\"\nurl = \"ftp://x.test/\"\n", "[[feeds]] #1 url"),
@@ -197,5 +199,24 @@ fn allow_list_entries_parse_with_and_without_ports() {
     assert_eq!(parse_allow_entry("fd00::7"), Some(("fd00::7", None)));
     for bad in ["", ":80", "a:b", "[::1]x", "[::1]:", "h:70000", "a/b"] {
         assert_eq!(parse_allow_entry(bad), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn log_levels_and_directives_are_accepted() {
+    for level in [
+        "info",
+        "WARN",
+        "off",
+        "warn,chipwatch=debug",
+        "chipwatch::fetch=trace",
+    ] {
+        assert_eq!(
+            parse(&format!("[log]\nlevel = {level:?}\n"))
+                .unwrap()
+                .log
+                .level,
+            level
+        );
     }
 }
