@@ -81,7 +81,7 @@ fn write_csv(
     kind: Option<EventKind>,
 ) -> std::io::Result<()> {
     let columns = csv_columns(kind);
-    writeln!(out, "{}", columns.join(","))?;
+    write!(out, "{}\r\n", columns.join(","))?;
     for event in events {
         let record = serde_json::to_value(event).map_err(std::io::Error::other)?;
         let cells: Vec<String> = columns
