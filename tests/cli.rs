@@ -299,3 +299,22 @@ fn demo_prints_the_three_events() {
         "demo must leave nothing behind"
     );
 }
+
+#[test]
+fn reading_commands_do_not_create_a_database() {
+    // No config here: the default database path is relative to this directory.
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["events"][..],
+        &["articles", "search", "nvidia"],
+        &["db", "check"],
+        &["reprocess"],
+    ] {
+        let output = chipwatch(dir.path(), args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("no database at"), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    assert!(!dir.path().join("data").exists());
+}

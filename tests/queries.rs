@@ -40,7 +40,10 @@ async fn every_events_format_parses_back_and_entity_goes_through_aliases() {
     let csv_text = events(&["--format", "csv"]).await;
     // RFC 4180: every record, the header included, ends with CRLF (and no bare LF ends one).
     assert!(csv_text.ends_with("\r\n"));
-    assert_eq!(csv_text.matches("\r\n").count(), csv_text.matches('\n').count());
+    assert_eq!(
+        csv_text.matches("\r\n").count(),
+        csv_text.matches('\n').count()
+    );
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header = reader.headers().unwrap().clone();
     assert_eq!(&header[0], "id");

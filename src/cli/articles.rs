@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 
 use super::output::strip_controls;
-use super::{open_store, ExitCode};
+use super::{open_existing_store, ExitCode};
 use crate::config::Config;
 use crate::store::SearchOrder;
 
@@ -35,7 +35,7 @@ pub enum Sort {
 pub fn run(config: &Config, command: &ArticlesCommand) -> anyhow::Result<ExitCode> {
     match command {
         ArticlesCommand::Search { query, sort, limit } => {
-            let store = open_store(config)?;
+            let store = open_existing_store(config)?;
             let order = match sort {
                 Sort::Best => SearchOrder::Best,
                 Sort::Newest => SearchOrder::Newest,

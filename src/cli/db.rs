@@ -5,7 +5,7 @@
 use chrono::Utc;
 use clap::Subcommand;
 
-use super::{lock_database, open_store, ExitCode, UsageError};
+use super::{lock_database, open_existing_store, ExitCode, UsageError};
 use crate::config::Config;
 
 #[derive(Debug, Subcommand)]
@@ -23,7 +23,7 @@ pub enum DbCommand {
 pub fn run(config: &Config, command: &DbCommand) -> anyhow::Result<ExitCode> {
     match command {
         DbCommand::Check => {
-            let store = open_store(config)?;
+            let store = open_existing_store(config)?;
             let report = store.check()?;
             let ok = |clean: bool| if clean { "ok" } else { "FAILED" };
             println!("database:        {}", store.path().display());
@@ -55,7 +55,7 @@ pub fn run(config: &Config, command: &DbCommand) -> anyhow::Result<ExitCode> {
             let age = parse_duration(older_than)
                 .map_err(|e| UsageError(format!("--older-than {older_than:?}: {e}")))?;
             let _lock = lock_database(config)?;
-            let mut store = open_store(config)?;
+            let mut store = open_existing_store(config)?;
             let cutoff = Utc::now() - age;
             let report = store.prune_article_text(cutoff)?;
             println!(

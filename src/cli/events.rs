@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::output::{write_events, EventFormat};
-use super::{load_rules, open_store, ExitCode, UsageError};
+use super::{load_rules, open_existing_store, ExitCode, UsageError};
 use crate::config::Config;
 use crate::model::EventKind;
 use crate::store::EventFilter;
@@ -109,7 +109,7 @@ pub fn run(config: &Config, args: &EventsArgs) -> anyhow::Result<ExitCode> {
             .or((args.format == EventFormat::Table).then_some(TABLE_DEFAULT_LIMIT)),
         after_id: args.after_id,
     };
-    let store = open_store(config)?;
+    let store = open_existing_store(config)?;
     let events = store.events(&filter)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

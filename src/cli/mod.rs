@@ -156,6 +156,19 @@ pub(crate) fn open_store(config: &Config) -> anyhow::Result<Store> {
     })
 }
 
+/// Opens the configured database for a command that only reads or tidies what passes
+/// stored: a missing file is an error, not a new empty database (which would make
+/// `events` run from the wrong directory print nothing, silently).
+pub(crate) fn open_existing_store(config: &Config) -> anyhow::Result<Store> {
+    if !config.database_path.exists() {
+        anyhow::bail!(
+            "no database at {}: nothing has been stored there yet (run `chipwatch run` first, or pass --config)",
+            config.database_path.display()
+        );
+    }
+    open_store(config)
+}
+
 /// Takes the run lock of the configured database (exit code 3 when another holds it).
 pub(crate) fn lock_database(config: &Config) -> anyhow::Result<RunLock> {
     Ok(RunLock::acquire(&config.database_path)?)

@@ -5,7 +5,7 @@
 
 use clap::Args;
 
-use super::{load_rules, lock_database, open_store, ExitCode};
+use super::{load_rules, lock_database, open_existing_store, ExitCode};
 use crate::config::Config;
 use crate::logging::Progress;
 use crate::model::EventKind;
@@ -33,8 +33,9 @@ fn index(kind: EventKind) -> usize {
 
 pub fn run(config: &Config, _args: &ReprocessArgs) -> anyhow::Result<ExitCode> {
     let rules = load_rules(config)?;
+    // Opened before the lock, whose file would otherwise create the database's folder.
+    let mut store = open_existing_store(config)?;
     let _lock = lock_database(config)?;
-    let mut store = open_store(config)?;
     let version = rules.version().to_string();
     let total = store.count_articles_to_reprocess(&version)?;
     tracing::info!(articles = total, rules_version = %version, "reprocessing");
