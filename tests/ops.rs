@@ -39,7 +39,8 @@ async fn overlapping_runs_one_proceeds_one_exits_with_the_lock_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_killed_mid_pass_leaves_no_lock_and_the_next_run_completes_the_work() {
-    let server = seed_site_with_delay(Duration::from_millis(1200)).await;
+    // Both pages are in flight at once and neither answers before the kill.
+    let server = seed_site_with_delay(Duration::from_millis(3000)).await;
     let setup = Setup::new(&seed_feed(&server), "");
     let mut victim = setup.spawn(&["run"]);
     wait_for_lock(&setup.db(), victim.id()).await;
@@ -229,18 +230,25 @@ fn shipped_systemd_units_verify_and_the_cron_file_is_one_entry() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn run_stopped_by_sigterm_finishes_in_flight_work_or_records_the_interruption() {
-    // Pages slower than the grace period: the pass cannot finish, so it is cut short.
-    let server = seed_site_with_delay(Duration::from_secs(30)).await;
-    let setup = Setup::new(&seed_feed(&server), "");
+/// A setup for the seed site whose `[http]` table gets `http_extra` (the shared test
+/// config already has one, so it cannot simply be appended).
+fn setup_with_http(server: &wiremock::MockServer, http_extra: &str) -> Setup {
+    let setup = Setup::new(&seed_feed(server), "");
+    let text = std::fs::read_to_string(&setup.config).unwrap();
+    assert!(text.contains("[http]\n"));
+    let text = text.replacen("[http]\n", &format!("[http]\n{http_extra}"), 1);
+    std::fs::write(&setup.config, text).unwrap();
+    setup
+}
+
+async fn assert_run_interrupted(setup: &Setup, took_at_most: Duration) {
     let run = setup.spawn(&["run"]);
     wait_for_lock(&setup.db(), run.id()).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     signal(&run, "TERM");
     let (output, took) = wait_exit(run, Duration::from_secs(15)).await;
     assert_code(&output, 1);
-    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert!(took < took_at_most, "took {took:?}");
     assert_eq!(
         setup
             .count("SELECT count(*) FROM runs WHERE status = 'failed' AND finished_at IS NOT NULL"),
@@ -248,6 +256,37 @@ async fn run_stopped_by_sigterm_finishes_in_flight_work_or_records_the_interrupt
         "the pass is recorded as interrupted"
     );
     assert_code(&setup.run(&["db", "check"]).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_stopped_by_sigterm_drops_what_outlasts_the_grace_period() {
+    // Pages slower than the grace period and a timeout longer than it: nothing in flight
+    // can finish, so the jobs are dropped when the grace period ends.
+    let server = seed_site_with_delay(Duration::from_secs(30)).await;
+    let setup = setup_with_http(&server, "");
+    let text = std::fs::read_to_string(&setup.config).unwrap();
+    assert!(text.contains("timeout_secs = 5\n"));
+    std::fs::write(
+        &setup.config,
+        text.replace("timeout_secs = 5\n", "timeout_secs = 20\n"),
+    )
+    .unwrap();
+    assert_run_interrupted(&setup, Duration::from_secs(9)).await;
+    assert_eq!(setup.count("SELECT count(*) FROM articles"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_stopped_by_sigterm_between_items_leaves_the_rest_for_the_next_pass() {
+    // One article at a time: the first finishes within the grace period, the second is
+    // never started, and the pass says it was cut short.
+    let server = seed_site_with_delay(Duration::from_secs(2)).await;
+    let setup = setup_with_http(&server, "per_host_concurrency = 1\n");
+    assert_run_interrupted(&setup, Duration::from_secs(5)).await;
+    assert_eq!(setup.count("SELECT count(*) FROM articles"), 1);
+    // The feed's validators were left alone, so the next pass reads it again in full.
+    assert_code(&setup.run(&["run"]).await, 0);
+    assert_eq!(setup.count("SELECT count(*) FROM articles"), 2);
+    assert_eq!(setup.count("SELECT count(*) FROM events"), 3);
 }
 
 #[tokio::test]

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use tracing::{info, instrument, warn};
+use tokio::task::JoinSet;
+use tracing::{info, instrument, warn, Instrument};
 
-use super::article_job::{article_job, ArticleOutcome};
+use super::article_job::{article_job, ArticleOutcome, TextOutcome};
 use super::pass::{PassContext, PassError};
 use crate::feed::parse_feed_with_charset;
 use crate::fetch::Validators;
@@ -106,42 +107,36 @@ pub(super) async fn feed_job(
     }
 
     let mut counts = FeedCounts::default();
-    for item in parsed.items {
-        if ctx.stopping() {
-            // Leave the feed's validators and schedule as they were, so the next pass
-            // fetches it in full again and picks up the items not reached now.
-            info!(url = %feed.spec.url, articles_new = counts.articles_new, "shutdown requested; the rest of the feed waits for the next pass");
-            return Ok(FeedOutcome::CutShort(counts));
-        }
-        match article_job(ctx, &feed, item).await? {
-            ArticleOutcome::Known | ArticleOutcome::Unusable => {}
-            ArticleOutcome::Stored {
-                events,
-                text_outcome,
-            } => {
-                counts.articles_new += 1;
-                match text_outcome {
-                    super::article_job::TextOutcome::Page
-                    | super::article_job::TextOutcome::FeedFallback => {}
-                    super::article_job::TextOutcome::RobotsDisallowed => {
-                        counts.articles_skipped_robots += 1
-                    }
-                    super::article_job::TextOutcome::GuardRefused => {
-                        counts.articles_refused_guard += 1
-                    }
-                }
-                for kind in events {
-                    match kind {
-                        EventKind::ChipOrder => counts.events_new_chip_order += 1,
-                        EventKind::ExportControl => counts.events_new_export_control += 1,
-                    }
-                }
+    // Up to per_host_concurrency articles at once: a feed's pages mostly share a host,
+    // and the fetcher's per-host limit and delay keep that host's load as configured.
+    let parallel = ctx.config.http.per_host_concurrency.max(1);
+    let shared_feed = Arc::new(feed.clone());
+    let mut items = parsed.items.into_iter();
+    let mut running = JoinSet::new();
+    let mut cut_short = false;
+    loop {
+        while running.len() < parallel && items.len() > 0 {
+            if ctx.stopping() {
+                cut_short = true;
+                break;
             }
-            ArticleOutcome::LanguageNotMatched => {
-                counts.articles_new += 1;
-                counts.articles_lang_unmatched += 1;
-            }
+            let Some(item) = items.next() else { break };
+            let (ctx, feed) = (Arc::clone(ctx), Arc::clone(&shared_feed));
+            running.spawn(async move { article_job(&ctx, &feed, item).await }.in_current_span());
         }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let outcome = joined.map_err(|e| {
+            PassError::Worker(format!("an article job of feed {}: {e}", feed.spec.name))
+        })??;
+        tally(&mut counts, outcome);
+    }
+    if cut_short {
+        // Leave the feed's validators and schedule as they were, so the next pass
+        // fetches it in full again and picks up the items not reached now.
+        info!(url = %feed.spec.url, articles_new = counts.articles_new, "shutdown requested; the rest of the feed waits for the next pass");
+        return Ok(FeedOutcome::CutShort(counts));
     }
 
     let now = Utc::now();
@@ -160,6 +155,33 @@ pub(super) async fn feed_job(
     .await?;
     info!(url = %feed.spec.url, articles_new = counts.articles_new, "feed fetched");
     Ok(FeedOutcome::Fetched(counts))
+}
+
+fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
+    match outcome {
+        ArticleOutcome::Known | ArticleOutcome::Unusable => {}
+        ArticleOutcome::Stored {
+            events,
+            text_outcome,
+        } => {
+            counts.articles_new += 1;
+            match text_outcome {
+                TextOutcome::Page | TextOutcome::FeedFallback => {}
+                TextOutcome::RobotsDisallowed => counts.articles_skipped_robots += 1,
+                TextOutcome::GuardRefused => counts.articles_refused_guard += 1,
+            }
+            for kind in events {
+                match kind {
+                    EventKind::ChipOrder => counts.events_new_chip_order += 1,
+                    EventKind::ExportControl => counts.events_new_export_control += 1,
+                }
+            }
+        }
+        ArticleOutcome::LanguageNotMatched => {
+            counts.articles_new += 1;
+            counts.articles_lang_unmatched += 1;
+        }
+    }
 }
 
 /// Records the failure and schedules the next attempt with exponential backoff, or
