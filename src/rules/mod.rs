@@ -13,6 +13,7 @@
 mod annotate;
 mod assemble;
 mod dates;
+pub mod eval;
 mod examples;
 mod extract;
 mod gazetteer;
