@@ -32,7 +32,7 @@ pub fn tense_of(sentence: &str) -> Tense {
     static PAST: OnceLock<Regex> = OnceLock::new();
     #[allow(clippy::expect_used)] // constant patterns, covered by tests
     let future = FUTURE.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:will|shall|is\s+expected|are\s+expected|is\s+set\s+to|are\s+set\s+to|plans?\s+to|planning\s+to|is\s+scheduled|are\s+scheduled|going\s+to|is\s+due|are\s+due|next)\b")
+        Regex::new(r"(?i)\b(?:will|would|shall|is\s+expected|are\s+expected|is\s+set\s+to|are\s+set\s+to|plans?\s+to|planning\s+to|is\s+scheduled|are\s+scheduled|going\s+to|is\s+due|are\s+due|next)\b")
             .expect("future pattern compiles")
     });
     #[allow(clippy::expect_used)]

@@ -54,6 +54,10 @@ impl RuleSet {
                     };
                     for caps in rule.pattern.regex.captures_iter(&ann.typed) {
                         let Some(all) = caps.get(0) else { continue };
+                        let negations = &self.settings(kind).negations;
+                        if negations.iter().any(|n| n.is_match(all.as_str())) {
+                            continue;
+                        }
                         let mut fields = Fields::default();
                         rule.pattern.bind(&caps, &ann, &self.gazetteer, &mut fields);
                         let mut extra = Vec::new();

@@ -74,7 +74,10 @@ impl SlotName {
             SlotName::Delivery | SlotName::Effective => ty == T::Date,
             SlotName::Authority => ty == T::Jurisdiction,
             SlotName::Agency => ty == T::Agency,
-            SlotName::Targets => matches!(ty, T::Jurisdiction | T::Jurisdictions),
+            // A jurisdiction, or entities such as the companies put on the Entity List.
+            SlotName::Targets => {
+                matches!(ty, T::Jurisdiction | T::Jurisdictions | T::Org | T::Orgs)
+            }
             SlotName::Products => matches!(ty, T::Product | T::Products | T::ProductsRef),
             SlotName::Companies => matches!(ty, T::Org | T::Orgs),
         }
@@ -239,6 +242,8 @@ pub struct Fields {
     pub product: Option<String>,
     pub quantity: Option<u64>,
     pub value: Option<Money>,
+    /// The US-dollar figure the text states for `value` (the value itself when in USD).
+    pub value_usd: Option<f64>,
     pub delivery: Option<PartialDate>,
 
     pub authority: Option<String>,
@@ -275,6 +280,9 @@ impl Fields {
         opt(&mut self.supplier, &other.supplier);
         opt(&mut self.product, &other.product);
         opt(&mut self.quantity, &other.quantity);
+        if self.value.is_none() && other.value.is_some() {
+            self.value_usd = other.value_usd;
+        }
         opt(&mut self.value, &other.value);
         opt(&mut self.delivery, &other.delivery);
         opt(&mut self.authority, &other.authority);
@@ -372,11 +380,17 @@ fn set_slot(slot: SlotName, values: &[&Value], g: &Gazetteer, f: &mut Fields) ->
             put(&mut f.quantity, q)
         }
         SlotName::Value => {
-            let m = values.iter().find_map(|v| match v {
-                Value::Money(Some(m)) => Some(m.clone()),
+            let Some(a) = values.iter().find_map(|v| match v {
+                Value::Money(Some(a)) => Some(a.clone()),
                 _ => None,
-            });
-            put(&mut f.value, m)
+            }) else {
+                return false;
+            };
+            if f.value.is_some() {
+                return false;
+            }
+            f.value_usd = a.usd;
+            put(&mut f.value, Some(a.money))
         }
         SlotName::Delivery | SlotName::Effective => {
             let d = values.iter().find_map(|v| match v {

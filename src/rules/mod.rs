@@ -90,6 +90,7 @@ struct KindSettings {
     fillers: Vec<Pattern>,
     anaphora: Vec<Regex>,
     older: Vec<Regex>,
+    negations: Vec<Regex>,
 }
 
 /// Compiled rule packs. Build once per process; matching borrows it immutably.
@@ -237,6 +238,12 @@ impl RuleSet {
                 kinds[k]
                     .older
                     .extend(compile_regexes(path, kind_name(k), "older", &s.older)?);
+                kinds[k].negations.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "negations",
+                    &s.negations,
+                )?);
             }
             for r in &p.rules {
                 rules.push(compile_rule(path, r, &refs, &rules)?);
