@@ -124,9 +124,14 @@ fn list(item: &str) -> String {
     format!(r"{item}(?:(?:,? and |, |,? or |/| & ){item})*")
 }
 
-/// A vendor may precede a product: "Nvidia's A800", "Huawei 910B Ascend".
+/// A vendor may precede a product ("Nvidia's A800", "Huawei 910B Ascend"), and so may a
+/// word that grades it ("HBM2E and newer high-bandwidth memory").
 fn product_item() -> String {
-    format!(r"(?:{}(?:'s)? )?{}", ph('O'), ph('P'))
+    format!(
+        r"(?:{}(?:'s)? )?(?:(?:newer|older|earlier|later|advanced|more advanced|high-end|some|certain|its|their) )?{}",
+        ph('O'),
+        ph('P')
+    )
 }
 
 /// The regex a typed token stands for. `refs` is the pack's product-reference alternation.
