@@ -116,6 +116,31 @@ impl SlotType {
     }
 }
 
+/// `\b` made ASCII-only (`(?-u:\b)`). Typed sentences always hold non-ASCII placeholder
+/// characters, and a Unicode word boundary makes the regex crate's fast lazy DFA give up on
+/// any non-ASCII text, so every pattern would run on the slow engines. For English rules
+/// an ASCII boundary means the same thing.
+pub fn ascii_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str(r"(?-u:\b)"),
+            Some('B') => out.push_str(r"(?-u:\B)"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 fn ph(letter: char) -> String {
     format!(r"\x{{E000}}{letter}[0-9]+\x{{E001}}")
 }
@@ -231,7 +256,7 @@ pub fn compile(src: &str, kind: EventKind, refs: &[String]) -> Result<Pattern, S
         }
     }
     out.push_str(rest);
-    let regex = RegexBuilder::new(&out)
+    let regex = RegexBuilder::new(&ascii_boundaries(&out))
         .size_limit(32 << 20)
         .build()
         .map_err(|e| format!("pattern does not compile: {e}"))?;

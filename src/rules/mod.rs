@@ -168,7 +168,7 @@ impl RuleSet {
         let compile_regexes = |path: &str, section: &str, key: &str, srcs: &[String]| {
             srcs.iter()
                 .map(|s| {
-                    RegexBuilder::new(&format!("(?i){s}"))
+                    RegexBuilder::new(&matcher::ascii_boundaries(&format!("(?i){s}")))
                         .build()
                         .map_err(|e| RuleError::Setting {
                             path: path.to_string(),
@@ -275,7 +275,7 @@ impl RuleSet {
         } else {
             let joined = format!("(?i)(?:{})", hedges.join("|"));
             Some(
-                RegexBuilder::new(&joined)
+                RegexBuilder::new(&matcher::ascii_boundaries(&joined))
                     .build()
                     .map_err(|e| RuleError::Setting {
                         path: "(all packs)".into(),

@@ -10,6 +10,8 @@ use regex::{Captures, Regex};
 
 use crate::model::Money;
 
+use super::matcher::ascii_boundaries;
+
 /// A recognised token: byte range in the sentence and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found<T> {
@@ -29,7 +31,7 @@ fn number_regex() -> &'static Regex {
             r"(?i:{APPROX})(?:^|\b){NUM}(?:{SCALE_WORD}|(?P<abbr>k|K|mn|bn)\b)?(?:[^\p{{L}}\p{{N}}_]|$)"
         );
         #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
-        Regex::new(&p).expect("number pattern compiles")
+        Regex::new(&ascii_boundaries(&p)).expect("number pattern compiles")
     })
 }
 
@@ -45,7 +47,7 @@ fn money_regex() -> &'static Regex {
             scale2 = scale.replace("?P<word>", "?P<word2>").replace("?P<abbr>", "?P<abbr2>"),
         );
         #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
-        Regex::new(&p).expect("money pattern compiles")
+        Regex::new(&ascii_boundaries(&p)).expect("money pattern compiles")
     })
 }
 
@@ -86,9 +88,9 @@ fn unit_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
-        Regex::new(
+        Regex::new(&ascii_boundaries(
             r"(?i)^(?:\s*(?:%|percent\b|per\s+cent\b)|[\s-]*(?:gigawatts?|GW|megawatts?|MW|kilowatts?|kW|nanomet(?:re|er)s?|nm|years?|months?|weeks?|days?|hours?|minutes?|layers?|times|petaflops|exaflops|teraflops|parameters|people|employees|workers|staff|engineers|companies|firms|entities|countries|nations)\b)",
-        )
+        ))
         .expect("unit pattern compiles")
     })
 }
