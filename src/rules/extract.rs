@@ -100,6 +100,13 @@ impl RuleSet {
                     self.apply_fillers(settings, &ann, &mut filled);
                     for m in &mut mentions[first_new..] {
                         m.fields.complete_from(&filled);
+                        // "..., including EUV systems": lists grow rather than stay as bound.
+                        for p in &filled.products {
+                            push_unique(&mut m.fields.products, p);
+                        }
+                        for c in &filled.companies {
+                            push_unique(&mut m.fields.companies, c);
+                        }
                     }
                 } else if settings.anaphora.iter().any(|a| a.is_match(&ann.typed)) {
                     // "The order is worth ...": fills the latest event of the kind, when
