@@ -5,6 +5,7 @@
 //! - `fetch`: the fetch stage against misbehaving local servers
 //! - `feed_corpus`: the parse stage over the whole feedparser test corpus
 //! - `ops`: running unattended (lock, signals, logs, systemd and cron files)
+//! - `rules_eval`: the rules' accuracy on tests/fixtures/eval and their normalisers
 //! - `queries`: the commands that ask the database (events, feeds, reprocess, search, db)
 
 // Unwrapping is how a test says "this must hold".
@@ -19,3 +20,4 @@ mod fetch;
 mod ops;
 mod pipeline;
 mod queries;
+mod rules_eval;

@@ -5,6 +5,7 @@
 mod articles;
 mod db;
 mod demo;
+mod eval;
 mod events;
 mod extract;
 mod feeds;
@@ -91,6 +92,8 @@ pub enum Command {
     /// Rule packs
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Score the rules on a directory of labelled cases
+    Eval(eval::EvalArgs),
     /// Database integrity checks; drop old article text, keeping events
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -205,6 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Articles(cmd) => articles::run(&config, &cmd),
         Command::Reprocess(args) => reprocess::run(&config, &args),
         Command::Rules(cmd) => rules::run(&config, &cmd),
+        Command::Eval(args) => eval::run(&config, &args),
         Command::Db(cmd) => db::run(&config, &cmd),
     };
     match result {

@@ -10,11 +10,11 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use regex::Regex;
 
-use crate::model::{Money, PartialDate};
+use crate::model::PartialDate;
 
 use super::dates::find_dates;
 use super::gazetteer::{EntityRef, Gazetteer};
-use super::numbers::{find_money, find_numbers};
+use super::numbers::{find_amounts, find_numbers, Amount};
 
 pub const OPEN: char = '\u{E000}';
 pub const CLOSE: char = '\u{E001}';
@@ -25,7 +25,7 @@ pub enum Value {
     Entity(EntityRef),
     /// `None` when the number is too large or malformed to use.
     Number(Option<f64>),
-    Money(Option<Money>),
+    Money(Option<Amount>),
     /// `None` when the date cannot be resolved (e.g. no publication date).
     Date(Option<PartialDate>),
 }
@@ -82,7 +82,7 @@ pub fn placeholder_regex() -> &'static Regex {
 /// million" is money, not a number, and "910B Ascend" a product, not 910).
 pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDate>) -> Annotated {
     let mut candidates: Vec<(usize, usize, u8, Value)> = Vec::new();
-    for f in find_money(sentence) {
+    for f in find_amounts(sentence) {
         candidates.push((f.start, f.end, 0, Value::Money(f.value)));
     }
     for f in find_dates(sentence, published) {

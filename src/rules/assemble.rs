@@ -274,11 +274,7 @@ fn finish(
                 f.value.is_some(),
                 f.delivery.is_some(),
             ];
-            let value_usd = f
-                .value
-                .as_ref()
-                .filter(|v| v.currency == "USD")
-                .map(|v| v.amount);
+            let value_usd = f.value_usd;
             let order = ChipOrder {
                 buyer: f.buyer,
                 supplier: f.supplier,

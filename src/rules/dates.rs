@@ -13,6 +13,7 @@ use regex::{Captures, Regex};
 
 use crate::model::PartialDate;
 
+use super::matcher::ascii_boundaries;
 use super::numbers::Found;
 
 /// The tense of a sentence, as far as dates need it.
@@ -32,14 +33,14 @@ pub fn tense_of(sentence: &str) -> Tense {
     static PAST: OnceLock<Regex> = OnceLock::new();
     #[allow(clippy::expect_used)] // constant patterns, covered by tests
     let future = FUTURE.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:will|shall|is\s+expected|are\s+expected|is\s+set\s+to|are\s+set\s+to|plans?\s+to|planning\s+to|is\s+scheduled|are\s+scheduled|going\s+to|is\s+due|are\s+due|next)\b")
+        Regex::new(&ascii_boundaries(r"(?i)\b(?:will|would|shall|is\s+expected|are\s+expected|is\s+set\s+to|are\s+set\s+to|plans?\s+to|planning\s+to|is\s+scheduled|are\s+scheduled|going\s+to|is\s+due|are\s+due|next)\b"))
             .expect("future pattern compiles")
     });
     #[allow(clippy::expect_used)]
     let past = PAST.get_or_init(|| {
-        Regex::new(
+        Regex::new(&ascii_boundaries(
             r"(?i)\b(?:was|were|had|did|went|came|took|began|became|made|said|announced|\w+ed)\b",
-        )
+        ))
         .expect("past pattern compiles")
     });
     if future.is_match(sentence) {
@@ -169,7 +170,7 @@ fn recognisers() -> &'static [Recogniser] {
             .into_iter()
             .map(|(p, resolve)| {
                 #[allow(clippy::expect_used)] // constant patterns, covered by tests
-                let re = Regex::new(&p).expect("date pattern compiles");
+                let re = Regex::new(&ascii_boundaries(&p)).expect("date pattern compiles");
                 Recogniser { re, resolve }
             })
             .collect()

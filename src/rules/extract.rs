@@ -54,6 +54,10 @@ impl RuleSet {
                     };
                     for caps in rule.pattern.regex.captures_iter(&ann.typed) {
                         let Some(all) = caps.get(0) else { continue };
+                        let negations = &self.settings(kind).negations;
+                        if negations.iter().any(|n| n.is_match(all.as_str())) {
+                            continue;
+                        }
                         let mut fields = Fields::default();
                         rule.pattern.bind(&caps, &ann, &self.gazetteer, &mut fields);
                         let mut extra = Vec::new();
@@ -96,6 +100,13 @@ impl RuleSet {
                     self.apply_fillers(settings, &ann, &mut filled);
                     for m in &mut mentions[first_new..] {
                         m.fields.complete_from(&filled);
+                        // "..., including EUV systems": lists grow rather than stay as bound.
+                        for p in &filled.products {
+                            push_unique(&mut m.fields.products, p);
+                        }
+                        for c in &filled.companies {
+                            push_unique(&mut m.fields.companies, c);
+                        }
                     }
                 } else if settings.anaphora.iter().any(|a| a.is_match(&ann.typed)) {
                     // "The order is worth ...": fills the latest event of the kind, when

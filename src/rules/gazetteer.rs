@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use regex::Regex;
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 use super::pack::RawPack;
 use super::RuleError;
@@ -53,7 +53,83 @@ pub struct Gazetteer {
     lookup: HashMap<String, EntityRef>,
     /// Where each alias was declared, for duplicate-alias errors.
     origin: HashMap<String, String>,
-    scanner: Option<Regex>,
+    scanner: Option<Scanner>,
+}
+
+/// The compiled aliases: one Aho-Corasick automaton (thousands of literals cost a regex
+/// engine far more) and the entity of each pattern.
+#[derive(Debug)]
+struct Scanner {
+    automaton: AhoCorasick,
+    entities: Vec<EntityRef>,
+}
+
+/// `text` with every whitespace run as one space, and the way back to byte offsets in
+/// `text`. Most sentences need no change and borrow the text as it is.
+struct Collapsed<'a> {
+    text: std::borrow::Cow<'a, str>,
+    /// Offset in the original text of each byte of the collapsed one (plus the end);
+    /// empty when nothing was collapsed.
+    offsets: Vec<usize>,
+}
+
+impl<'a> Collapsed<'a> {
+    fn new(text: &'a str) -> Self {
+        let needs = text.char_indices().any(|(i, c)| {
+            c.is_whitespace() && (c != ' ' || text[i + 1..].starts_with(char::is_whitespace))
+        });
+        if !needs {
+            return Collapsed {
+                text: std::borrow::Cow::Borrowed(text),
+                offsets: Vec::new(),
+            };
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut offsets = Vec::with_capacity(text.len() + 1);
+        let mut in_space = false;
+        for (i, c) in text.char_indices() {
+            if c.is_whitespace() {
+                if !in_space {
+                    out.push(' ');
+                    offsets.push(i);
+                }
+                in_space = true;
+                continue;
+            }
+            in_space = false;
+            out.push(c);
+            offsets.extend(std::iter::repeat_n(i, c.len_utf8()));
+        }
+        offsets.push(text.len());
+        Collapsed {
+            text: std::borrow::Cow::Owned(out),
+            offsets,
+        }
+    }
+
+    fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The original offset where the character at collapsed offset `i` starts.
+    fn start(&self, i: usize) -> usize {
+        if self.offsets.is_empty() {
+            return i;
+        }
+        self.offsets.get(i).copied().unwrap_or(i)
+    }
+
+    /// The original offset just past the character that ends at collapsed offset `i`
+    /// (matches never end in a collapsed space: aliases do not end with one).
+    fn end(&self, i: usize) -> usize {
+        if self.offsets.is_empty() {
+            return i;
+        }
+        let Some(c) = self.text.get(..i).and_then(|t| t.chars().next_back()) else {
+            return self.start(i);
+        };
+        self.start(i - c.len_utf8()) + c.len_utf8()
+    }
 }
 
 impl Gazetteer {
@@ -201,85 +277,74 @@ impl Gazetteer {
             self.scanner = None;
             return Ok(());
         }
-        let mut aliases: Vec<(&String, &EntityRef)> = self.lookup.iter().collect();
-        // Longest first: the regex alternation is leftmost-first, so this makes it
-        // leftmost-longest. Ties sorted by text for a deterministic regex.
-        aliases.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
-        let alternatives: Vec<String> = aliases
-            .iter()
-            .map(|(alias, entity)| {
-                let body = alias
-                    .split(' ')
-                    .map(regex::escape)
-                    .collect::<Vec<_>>()
-                    .join(r"\s+");
-                if matches!(entity, EntityRef::Product(_)) {
-                    format!("{body}s?")
-                } else {
-                    body
+        // Every form the scanner looks for: the aliases, and plural forms of products
+        // unless another entry owns that spelling.
+        let mut forms: HashMap<String, EntityRef> = HashMap::new();
+        for (alias, entity) in &self.lookup {
+            if matches!(entity, EntityRef::Product(_)) {
+                let plural = format!("{alias}s");
+                if !self.lookup.contains_key(&plural) {
+                    forms.insert(plural, *entity);
                 }
-            })
-            .collect();
-        // The boundary characters sit outside group `m`; the trailing one is consumed but
-        // the scan resumes at the end of `m`, so it can serve as the next leading one.
-        let pattern = format!(
-            r"(?:\A|[^\p{{L}}\p{{N}}_])(?P<m>{})(?:[^\p{{L}}\p{{N}}_]|\z)",
-            alternatives.join("|")
-        );
-        let scanner = regex::RegexBuilder::new(&pattern)
-            .size_limit(64 << 20)
-            .build()
+            }
+            forms.insert(alias.clone(), *entity);
+        }
+        let mut forms: Vec<(String, EntityRef)> = forms.into_iter().collect();
+        // Sorted so the automaton, like the version hash, does not depend on hash order.
+        forms.sort_by(|a, b| a.0.cmp(&b.0));
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(forms.iter().map(|(f, _)| f.as_str()))
             .map_err(|e| RuleError::Entry {
                 path: "(all packs)".into(),
                 entry: "(all aliases)".into(),
                 message: format!("aliases do not compile: {e}"),
             })?;
-        self.scanner = Some(scanner);
+        self.scanner = Some(Scanner {
+            automaton,
+            entities: forms.into_iter().map(|(_, e)| e).collect(),
+        });
         Ok(())
     }
 
-    /// All entity mentions in `text`, left to right, not overlapping.
+    /// All entity mentions in `text`, left to right, not overlapping: at each position
+    /// the longest alias that stands as whole words (no letter, digit or `_` touching it).
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
         let Some(scanner) = &self.scanner else {
             return hits;
         };
+        // Aliases are stored with single spaces; any whitespace run in the text matches
+        // one, so search a collapsed copy and map offsets back.
+        let collapsed = Collapsed::new(text);
+        let hay = collapsed.text();
         let mut pos = 0;
-        while pos <= text.len() {
-            let Some(caps) = scanner.captures_at(text, pos) else {
+        while pos < hay.len() {
+            let Some(m) = scanner.automaton.find(Input::new(hay).span(pos..hay.len())) else {
                 break;
             };
-            let Some(m) = caps.name("m") else {
-                break;
-            };
-            if let Some(entity) = self.resolve(m.as_str()) {
+            let (start, end) = (m.start(), m.end());
+            let before = hay[..start].chars().next_back();
+            let after = hay[end..].chars().next();
+            let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            if is_word(before) || is_word(after) {
+                // Not a whole word here; a shorter alias may still start one char later.
+                pos = start + hay[start..].chars().next().map_or(1, char::len_utf8);
+                continue;
+            }
+            if let Some(entity) = scanner.entities.get(m.pattern().as_usize()) {
                 hits.push(Hit {
-                    start: m.start(),
-                    end: m.end(),
-                    entity,
+                    start: collapsed.start(start),
+                    end: collapsed.end(end),
+                    entity: *entity,
                 });
             }
-            // Resume right after the alias; an empty match cannot happen (aliases are
-            // non-empty) but guard against looping anyway.
-            pos = if m.end() > pos { m.end() } else { pos + 1 };
-            while pos < text.len() && !text.is_char_boundary(pos) {
+            pos = end.max(pos + 1);
+            while pos < hay.len() && !hay.is_char_boundary(pos) {
                 pos += 1;
             }
         }
         hits
-    }
-
-    fn resolve(&self, matched: &str) -> Option<EntityRef> {
-        let form = matched.split_whitespace().collect::<Vec<_>>().join(" ");
-        if let Some(e) = self.lookup.get(&form) {
-            return Some(*e);
-        }
-        // The plural form generated for products.
-        let singular = form.strip_suffix('s')?;
-        match self.lookup.get(singular) {
-            Some(e @ EntityRef::Product(_)) => Some(*e),
-            _ => None,
-        }
     }
 
     pub fn name(&self, entity: EntityRef) -> &str {
@@ -370,6 +435,11 @@ mod tests {
             ("the U.S. rules", &["U.S.=United States"]),
             ("AUS and USB and H1000", &[]),
             ("H100,H100", &["H100=H100", "H100=H100"]),
+            (
+                "Nvidia\u{a0}sells the\n  Ascend\t910B.",
+                &["Nvidia=Nvidia", "Ascend\t910B=Ascend 910B"],
+            ),
+            ("Ünvidia H100x, ÉUS US", &["US=United States"]),
             ("", &[]),
         ];
         for (text, expected) in cases {

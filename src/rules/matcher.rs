@@ -74,7 +74,10 @@ impl SlotName {
             SlotName::Delivery | SlotName::Effective => ty == T::Date,
             SlotName::Authority => ty == T::Jurisdiction,
             SlotName::Agency => ty == T::Agency,
-            SlotName::Targets => matches!(ty, T::Jurisdiction | T::Jurisdictions),
+            // A jurisdiction, or entities such as the companies put on the Entity List.
+            SlotName::Targets => {
+                matches!(ty, T::Jurisdiction | T::Jurisdictions | T::Org | T::Orgs)
+            }
             SlotName::Products => matches!(ty, T::Product | T::Products | T::ProductsRef),
             SlotName::Companies => matches!(ty, T::Org | T::Orgs),
         }
@@ -113,6 +116,31 @@ impl SlotType {
     }
 }
 
+/// `\b` made ASCII-only (`(?-u:\b)`). Typed sentences always hold non-ASCII placeholder
+/// characters, and a Unicode word boundary makes the regex crate's fast lazy DFA give up on
+/// any non-ASCII text, so every pattern would run on the slow engines. For English rules
+/// an ASCII boundary means the same thing.
+pub fn ascii_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str(r"(?-u:\b)"),
+            Some('B') => out.push_str(r"(?-u:\B)"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 fn ph(letter: char) -> String {
     format!(r"\x{{E000}}{letter}[0-9]+\x{{E001}}")
 }
@@ -121,9 +149,14 @@ fn list(item: &str) -> String {
     format!(r"{item}(?:(?:,? and |, |,? or |/| & ){item})*")
 }
 
-/// A vendor may precede a product: "Nvidia's A800", "Huawei 910B Ascend".
+/// A vendor may precede a product ("Nvidia's A800", "Huawei 910B Ascend"), and so may a
+/// word that grades it ("HBM2E and newer high-bandwidth memory").
 fn product_item() -> String {
-    format!(r"(?:{}(?:'s)? )?{}", ph('O'), ph('P'))
+    format!(
+        r"(?:{}(?:'s)? )?(?:(?:newer|older|earlier|later|advanced|more advanced|high-end|some|certain|its|their) )?{}",
+        ph('O'),
+        ph('P')
+    )
 }
 
 /// The regex a typed token stands for. `refs` is the pack's product-reference alternation.
@@ -223,7 +256,7 @@ pub fn compile(src: &str, kind: EventKind, refs: &[String]) -> Result<Pattern, S
         }
     }
     out.push_str(rest);
-    let regex = RegexBuilder::new(&out)
+    let regex = RegexBuilder::new(&ascii_boundaries(&out))
         .size_limit(32 << 20)
         .build()
         .map_err(|e| format!("pattern does not compile: {e}"))?;
@@ -239,6 +272,8 @@ pub struct Fields {
     pub product: Option<String>,
     pub quantity: Option<u64>,
     pub value: Option<Money>,
+    /// The US-dollar figure the text states for `value` (the value itself when in USD).
+    pub value_usd: Option<f64>,
     pub delivery: Option<PartialDate>,
 
     pub authority: Option<String>,
@@ -275,6 +310,9 @@ impl Fields {
         opt(&mut self.supplier, &other.supplier);
         opt(&mut self.product, &other.product);
         opt(&mut self.quantity, &other.quantity);
+        if self.value.is_none() && other.value.is_some() {
+            self.value_usd = other.value_usd;
+        }
         opt(&mut self.value, &other.value);
         opt(&mut self.delivery, &other.delivery);
         opt(&mut self.authority, &other.authority);
@@ -372,11 +410,17 @@ fn set_slot(slot: SlotName, values: &[&Value], g: &Gazetteer, f: &mut Fields) ->
             put(&mut f.quantity, q)
         }
         SlotName::Value => {
-            let m = values.iter().find_map(|v| match v {
-                Value::Money(Some(m)) => Some(m.clone()),
+            let Some(a) = values.iter().find_map(|v| match v {
+                Value::Money(Some(a)) => Some(a.clone()),
                 _ => None,
-            });
-            put(&mut f.value, m)
+            }) else {
+                return false;
+            };
+            if f.value.is_some() {
+                return false;
+            }
+            f.value_usd = a.usd;
+            put(&mut f.value, Some(a.money))
         }
         SlotName::Delivery | SlotName::Effective => {
             let d = values.iter().find_map(|v| match v {

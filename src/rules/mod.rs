@@ -13,6 +13,7 @@
 mod annotate;
 mod assemble;
 mod dates;
+pub mod eval;
 mod examples;
 mod extract;
 mod gazetteer;
@@ -89,6 +90,7 @@ struct KindSettings {
     fillers: Vec<Pattern>,
     anaphora: Vec<Regex>,
     older: Vec<Regex>,
+    negations: Vec<Regex>,
 }
 
 /// Compiled rule packs. Build once per process; matching borrows it immutably.
@@ -166,7 +168,7 @@ impl RuleSet {
         let compile_regexes = |path: &str, section: &str, key: &str, srcs: &[String]| {
             srcs.iter()
                 .map(|s| {
-                    RegexBuilder::new(&format!("(?i){s}"))
+                    RegexBuilder::new(&matcher::ascii_boundaries(&format!("(?i){s}")))
                         .build()
                         .map_err(|e| RuleError::Setting {
                             path: path.to_string(),
@@ -236,6 +238,12 @@ impl RuleSet {
                 kinds[k]
                     .older
                     .extend(compile_regexes(path, kind_name(k), "older", &s.older)?);
+                kinds[k].negations.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "negations",
+                    &s.negations,
+                )?);
             }
             for r in &p.rules {
                 rules.push(compile_rule(path, r, &refs, &rules)?);
@@ -267,7 +275,7 @@ impl RuleSet {
         } else {
             let joined = format!("(?i)(?:{})", hedges.join("|"));
             Some(
-                RegexBuilder::new(&joined)
+                RegexBuilder::new(&matcher::ascii_boundaries(&joined))
                     .build()
                     .map_err(|e| RuleError::Setting {
                         path: "(all packs)".into(),

@@ -10,6 +10,8 @@ use regex::{Captures, Regex};
 
 use crate::model::Money;
 
+use super::matcher::ascii_boundaries;
+
 /// A recognised token: byte range in the sentence and its value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found<T> {
@@ -29,7 +31,7 @@ fn number_regex() -> &'static Regex {
             r"(?i:{APPROX})(?:^|\b){NUM}(?:{SCALE_WORD}|(?P<abbr>k|K|mn|bn)\b)?(?:[^\p{{L}}\p{{N}}_]|$)"
         );
         #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
-        Regex::new(&p).expect("number pattern compiles")
+        Regex::new(&ascii_boundaries(&p)).expect("number pattern compiles")
     })
 }
 
@@ -45,7 +47,7 @@ fn money_regex() -> &'static Regex {
             scale2 = scale.replace("?P<word>", "?P<word2>").replace("?P<abbr>", "?P<abbr2>"),
         );
         #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
-        Regex::new(&p).expect("money pattern compiles")
+        Regex::new(&ascii_boundaries(&p)).expect("money pattern compiles")
     })
 }
 
@@ -69,11 +71,71 @@ pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
             .name("word")
             .or(caps.name("abbr"))
             .map_or(num.end(), |m| m.end());
+        // "6 gigawatts", "7 nanometres", "12%", "30 years" measure something else.
+        if unit_regex().is_match(&text[end..]) {
+            continue;
+        }
         out.push(Found {
             start: all.start(),
             end,
             value: scale.and_then(|s| scaled(num.as_str(), s)),
         });
+    }
+    out
+}
+
+fn unit_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
+        Regex::new(&ascii_boundaries(
+            r"(?i)^(?:\s*(?:%|percent\b|per\s+cent\b)|[\s-]*(?:gigawatts?|GW|megawatts?|MW|kilowatts?|kW|nanomet(?:re|er)s?|nm|years?|months?|weeks?|days?|hours?|minutes?|layers?|times|petaflops|exaflops|teraflops|parameters|people|employees|workers|staff|engineers|companies|firms|entities|countries|nations)\b)",
+        ))
+        .expect("unit pattern compiles")
+    })
+}
+
+/// An amount as stated, with the US-dollar figure the text gives for it: the amount itself
+/// when it is in dollars, or a gloss right after it ("450 million yuan ($61.83 million)").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Amount {
+    pub money: Money,
+    pub usd: Option<f64>,
+}
+
+/// Every amount of money in `text`; a dollar gloss in brackets joins the amount before it.
+pub fn find_amounts(text: &str) -> Vec<Found<Option<Amount>>> {
+    let found = find_money(text);
+    let mut out: Vec<Found<Option<Amount>>> = Vec::with_capacity(found.len());
+    let mut i = 0;
+    while i < found.len() {
+        let f = &found[i];
+        let usd_of = |m: &Money| (m.currency == "USD").then_some(m.amount);
+        let mut item = Found {
+            start: f.start,
+            end: f.end,
+            value: f.value.as_ref().map(|m| Amount {
+                money: m.clone(),
+                usd: usd_of(m),
+            }),
+        };
+        if let Some(next) = found.get(i + 1) {
+            let between = text.get(f.end..next.start).unwrap_or("x");
+            let after = text.get(next.end..).unwrap_or("");
+            let closing = after.len() - after.trim_start().len();
+            let opens = between.trim().len() == 1 && between.trim().starts_with(['(', '[']);
+            let closes = after.trim_start().starts_with([')', ']']);
+            let gloss = next.value.as_ref().and_then(usd_of);
+            if let (true, true, Some(usd), Some(amount)) = (opens, closes, gloss, &mut item.value) {
+                if amount.usd.is_none() {
+                    amount.usd = Some(usd);
+                }
+                item.end = next.end + closing + 1;
+                i += 1;
+            }
+        }
+        out.push(item);
+        i += 1;
     }
     out
 }
@@ -247,6 +309,35 @@ mod tests {
             assert_eq!(m.currency, *currency, "{text}");
         }
         assert!(find_money("no money here, 1,600 chips").is_empty());
+    }
+
+    #[test]
+    fn a_dollar_gloss_joins_the_amount_it_translates() {
+        let text = "worth 450 million yuan ($61.83 million), it said";
+        let found = find_amounts(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let f = &found[0];
+        assert_eq!(&text[f.start..f.end], "450 million yuan ($61.83 million)");
+        let a = f.value.clone().unwrap();
+        assert_eq!((a.money.amount, a.money.currency.as_str()), (450e6, "CNY"));
+        assert_eq!(a.usd, Some(61_830_000.0));
+        let plain = find_amounts("for €2 billion and $5 million");
+        assert_eq!(plain.len(), 2);
+        assert_eq!(plain[0].value.as_ref().unwrap().usd, None);
+        assert_eq!(plain[1].value.as_ref().unwrap().usd, Some(5e6));
+    }
+
+    #[test]
+    fn measures_are_not_quantities() {
+        for text in [
+            "6 gigawatts of GPUs",
+            "7 nanometres",
+            "up 12% on",
+            "over 30 years",
+            "a 12-layer stack",
+        ] {
+            assert!(find_numbers(text).is_empty(), "{text}");
+        }
     }
 
     #[test]

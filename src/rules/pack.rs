@@ -121,6 +121,10 @@ pub struct RawKindSettings {
     /// Cues inside a match marking an older, different action ("previous regulations").
     #[serde(default)]
     pub older: Vec<String>,
+    /// Cues inside a match that deny or negate it ("denied that it had ordered", "has
+    /// not placed"): such a match is no mention at all.
+    #[serde(default)]
+    pub negations: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
