@@ -16,7 +16,8 @@ use crate::common::{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overlapping_runs_one_proceeds_one_exits_with_the_lock_code() {
-    let server = seed_site_with_delay(Duration::from_millis(1500)).await;
+    // Long enough for the second process to start while the first is mid-pass.
+    let server = seed_site_with_delay(Duration::from_millis(3500)).await;
     let setup = Setup::new(&seed_feed(&server), "");
     let first = setup.spawn(&["run"]);
     wait_for_lock(&setup.db(), first.id()).await;

@@ -26,6 +26,11 @@ pub struct RunArgs {
 }
 
 pub fn run(config: Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let runtime = runtime()?;
+    // Signals are caught from the start: SIGTERM (systemd stopping the unit) while the
+    // rules compile ends the run through the pass's shutdown path, as in watch, not by
+    // the default action.
+    let shutdown = runtime.block_on(async { shutdown_on_signals() })?;
     let rules = Arc::new(load_rules(&config)?);
     // The lock comes before anything is written, and is held until the pass is recorded.
     let _lock = lock_database(&config)?;
@@ -37,12 +42,11 @@ pub fn run(config: Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
             "earlier passes were interrupted; the work they left is picked up now"
         );
     }
-    let outcome = runtime()?.block_on(async {
-        // SIGTERM (systemd stopping the unit) lets the work in flight finish, as in watch.
+    let outcome = runtime.block_on(async {
         let options = PassOptions {
             all: args.all,
             feeds: args.feeds.clone(),
-            shutdown: Some(shutdown_on_signals()?),
+            shutdown: Some(shutdown),
         };
         anyhow::Ok(run_pass(&config, rules, Arc::new(Mutex::new(store)), &options).await?)
     })?;

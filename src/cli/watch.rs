@@ -18,13 +18,15 @@ use crate::pipeline::SHUTDOWN_GRACE;
 pub struct WatchArgs {}
 
 pub fn run(config: Config, _args: &WatchArgs) -> anyhow::Result<ExitCode> {
+    let runtime = runtime()?;
+    // Caught from the start, so a signal during start-up is a clean stop, not a kill.
+    let stop = runtime.block_on(async { shutdown_on_signals() })?;
     let rules = Arc::new(load_rules(&config)?);
     let _lock = lock_database(&config)?;
     let mut store = open_store(&config)?;
     store.close_interrupted_runs(chrono::Utc::now())?;
     let store = Arc::new(Mutex::new(store));
-    runtime()?.block_on(async move {
-        let stop = shutdown_on_signals()?;
+    runtime.block_on(async move {
         crate::pipeline::watch(&config, rules, store, stop).await?;
         anyhow::Ok(ExitCode::Success)
     })
