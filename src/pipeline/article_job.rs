@@ -26,10 +26,11 @@ pub(super) enum TextOutcome {
 pub(super) enum ArticleOutcome {
     /// Stored before (by this feed or another).
     Known,
-    /// No link, or neither page nor feed gave any text.
-    Unusable,
+    /// No link, or neither page nor feed gave any text (`text_outcome` says why the page
+    /// was not used, when there was a page to try).
+    Unusable { text_outcome: Option<TextOutcome> },
     /// Stored, but its language is not one the rule packs cover.
-    LanguageNotMatched,
+    LanguageNotMatched { text_outcome: TextOutcome },
     Stored {
         events: Vec<EventKind>,
         text_outcome: TextOutcome,
@@ -47,7 +48,7 @@ pub(super) async fn article_job(
             guid = item.guid.as_deref().unwrap_or("-"),
             "item has no http(s) link; skipped"
         );
-        return Ok(ArticleOutcome::Unusable);
+        return Ok(ArticleOutcome::Unusable { text_outcome: None });
     };
     let feed_id = feed.id;
     let (lookup_url, lookup_guid) = (url.clone(), item.guid.clone());
@@ -72,7 +73,9 @@ pub(super) async fn article_job(
     };
     let Some(article) = build_article(&url, &item, page).await? else {
         warn!("neither the page nor the feed item gave any text; not stored");
-        return Ok(ArticleOutcome::Unusable);
+        return Ok(ArticleOutcome::Unusable {
+            text_outcome: Some(text_outcome),
+        });
     };
     let text_outcome = match (article.text_source, text_outcome) {
         (TextSource::Feed, TextOutcome::Page) => TextOutcome::FeedFallback,
@@ -121,7 +124,7 @@ pub(super) async fn article_job(
     let kinds: Vec<EventKind> = stored.iter().map(|e| e.kind()).collect();
     info!(article_id, events = kinds.len(), source = ?text_outcome, "article stored");
     if !language_matched {
-        return Ok(ArticleOutcome::LanguageNotMatched);
+        return Ok(ArticleOutcome::LanguageNotMatched { text_outcome });
     }
     Ok(ArticleOutcome::Stored {
         events: kinds,

@@ -158,18 +158,22 @@ pub(super) async fn feed_job(
 }
 
 fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
+    // Robots and guard refusals count whether or not the feed's text made an article.
+    let text_outcome = match &outcome {
+        ArticleOutcome::Known => None,
+        ArticleOutcome::Unusable { text_outcome } => *text_outcome,
+        ArticleOutcome::LanguageNotMatched { text_outcome }
+        | ArticleOutcome::Stored { text_outcome, .. } => Some(*text_outcome),
+    };
+    match text_outcome {
+        Some(TextOutcome::RobotsDisallowed) => counts.articles_skipped_robots += 1,
+        Some(TextOutcome::GuardRefused) => counts.articles_refused_guard += 1,
+        Some(TextOutcome::Page | TextOutcome::FeedFallback) | None => {}
+    }
     match outcome {
-        ArticleOutcome::Known | ArticleOutcome::Unusable => {}
-        ArticleOutcome::Stored {
-            events,
-            text_outcome,
-        } => {
+        ArticleOutcome::Known | ArticleOutcome::Unusable { .. } => {}
+        ArticleOutcome::Stored { events, .. } => {
             counts.articles_new += 1;
-            match text_outcome {
-                TextOutcome::Page | TextOutcome::FeedFallback => {}
-                TextOutcome::RobotsDisallowed => counts.articles_skipped_robots += 1,
-                TextOutcome::GuardRefused => counts.articles_refused_guard += 1,
-            }
             for kind in events {
                 match kind {
                     EventKind::ChipOrder => counts.events_new_chip_order += 1,
@@ -177,7 +181,7 @@ fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
                 }
             }
         }
-        ArticleOutcome::LanguageNotMatched => {
+        ArticleOutcome::LanguageNotMatched { .. } => {
             counts.articles_new += 1;
             counts.articles_lang_unmatched += 1;
         }
