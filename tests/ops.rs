@@ -326,3 +326,28 @@ async fn a_parser_panic_is_one_log_line_and_the_feed_is_still_read() {
     assert!(panics[0]["location"].as_str().unwrap().contains("feed-rs"));
     assert_eq!(setup.count("SELECT count(*) FROM articles"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_removed_during_a_pass_does_not_fail_it() {
+    let server = seed_site_with_delay(Duration::from_millis(2500)).await;
+    let setup = Setup::new(&[], "");
+    let url = format!("{}/feed.xml", server.uri());
+    assert_code(&setup.run(&["feeds", "add", "doomed", &url]).await, 0);
+    let run = setup.spawn(&["run"]);
+    wait_for_lock(&setup.db(), run.id()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The pages are still loading when the feed goes.
+    assert_code(&setup.run(&["feeds", "remove", "doomed"]).await, 0);
+    let (output, _) = wait_exit(run, Duration::from_secs(30)).await;
+    assert_code(&output, 0);
+    assert!(
+        text(&output.stderr).contains("feed was removed during the pass"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(
+        setup.count("SELECT count(*) FROM runs WHERE status = 'ok'"),
+        1
+    );
+    assert_code(&setup.run(&["db", "check"]).await, 0);
+}

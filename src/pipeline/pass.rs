@@ -173,6 +173,18 @@ pub async fn run_pass(
                 add_outcome(&mut summary, &outcome);
             }
             Ok((name, Err(e))) => {
+                // `feeds remove` (or a config edit synced by another command) may delete a
+                // feed whose job is running; its writes then fail, and that is no reason
+                // to fail the whole pass.
+                let lookup = name.clone();
+                let still_there = ctx
+                    .with_store(move |s| Ok(s.feeds()?.iter().any(|f| f.spec.name == lookup)))
+                    .await
+                    .unwrap_or(true);
+                if !still_there {
+                    warn!(feed = %name, error = %e, "feed was removed during the pass; its job stopped");
+                    continue;
+                }
                 // A store failure is not the feed's fault: the database is the problem.
                 warn!(feed = %name, error = %e, "feed job aborted");
                 summary.feeds_failed += 1;
