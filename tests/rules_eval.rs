@@ -351,3 +351,38 @@ fn distinct_controls_stay_apart_and_adjacent_products_join() {
     assert_eq!(adjacent[0].products, ["HBM2E", "HBM"]);
     assert_eq!(adjacent[0].companies, ["Samsung", "SK Hynix"]);
 }
+
+#[test]
+fn two_products_between_the_same_companies_are_two_orders() {
+    let found = orders(
+        "Microsoft ordered 10,000 H100 GPUs from Nvidia. Microsoft also ordered 2,000 GB200 chips from Nvidia.",
+        "2024-06-01",
+    );
+    let products: Vec<Option<&str>> = found.iter().map(|o| o.product.as_deref()).collect();
+    assert_eq!(products, [Some("H100"), Some("GB200")]);
+}
+
+#[test]
+fn evidence_sentences_survive_abbreviations_decimals_and_quotes() {
+    let text = "Microsoft Corp. ordered 2,500 H100 GPUs from Nvidia Inc., the No. 1 chipmaker, on Jan. 5 for $61.5 million. \"It is a big order,\" a U.S. analyst said.";
+    let events = rules().extract_events(text, day("2024-06-01"));
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let e = &events[0];
+    assert!(
+        e.evidence[0].starts_with("Microsoft Corp. ordered")
+            && e.evidence[0].ends_with("$61.5 million."),
+        "{:?}",
+        e.evidence
+    );
+    for (sentence, span) in e.evidence.iter().zip(&e.spans) {
+        assert_eq!(&text[span.start..span.end], sentence);
+    }
+    match &e.details {
+        EventDetails::ChipOrder(o) => {
+            assert_eq!(o.quantity, Some(2500));
+            assert_eq!(o.value.as_ref().map(|v| v.amount), Some(61_500_000.0));
+            assert_eq!(o.delivery, None);
+        }
+        EventDetails::ExportControl(_) => panic!("not an order"),
+    }
+}

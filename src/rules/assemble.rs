@@ -87,8 +87,10 @@ fn compatible(d: &Draft, m: &Mention) -> bool {
     let (a, b) = (&d.fields, &m.fields);
     match m.kind {
         EventKind::ChipOrder => {
+            // Two different products are two orders, even between the same companies.
             agree(&a.buyer, &b.buyer)
                 && agree(&a.supplier, &b.supplier)
+                && agree(&a.product, &b.product)
                 && agree(&a.quantity, &b.quantity)
                 && agree(&a.value, &b.value)
                 && agree(&a.delivery, &b.delivery)

@@ -116,26 +116,46 @@ impl SlotType {
     }
 }
 
-/// `\b` made ASCII-only (`(?-u:\b)`). Typed sentences always hold non-ASCII placeholder
-/// characters, and a Unicode word boundary makes the regex crate's fast lazy DFA give up on
-/// any non-ASCII text, so every pattern would run on the slow engines. For English rules
-/// an ASCII boundary means the same thing.
+/// `\b` and `\w` made ASCII-only (`(?-u:\b)`, `[[:word:]]`). Typed sentences always hold
+/// non-ASCII placeholder characters, and a Unicode word boundary makes the regex crate's
+/// lazy DFA give up on any non-ASCII text, so every pattern would run on the slow
+/// engines; a Unicode `\w` is a class of hundreds of ranges that makes every pattern's
+/// automaton (and its compile time) several times larger. For English rules the ASCII
+/// forms mean the same.
 pub fn ascii_boundaries(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);
     let mut chars = pattern.chars();
+    // Depth of `[...]` classes (they nest in the regex crate's syntax).
+    let mut class = 0usize;
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('b') => out.push_str(r"(?-u:\b)"),
-            Some('B') => out.push_str(r"(?-u:\B)"),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
+        match c {
+            '\\' => match chars.next() {
+                Some('b') if class == 0 => out.push_str(r"(?-u:\b)"),
+                Some('B') if class == 0 => out.push_str(r"(?-u:\B)"),
+                Some('w') if class == 0 => out.push_str("[[:word:]]"),
+                Some('w') => out.push_str("[:word:]"),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                class += 1;
+                out.push(c);
+                // `[]...]` and `[^]...]` start with a literal `]`.
+                for lead in ['^', ']'] {
+                    if chars.as_str().starts_with(lead) {
+                        out.push(lead);
+                        chars.next();
+                    }
+                }
             }
-            None => out.push('\\'),
+            ']' if class > 0 => {
+                class -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
         }
     }
     out
@@ -477,6 +497,15 @@ mod tests {
         assert!(e.contains("does not compile"), "{e}");
         let e = compile("{products:products_ref}", EventKind::ExportControl, &[]).unwrap_err();
         assert!(e.contains("product_refs"), "{e}");
+    }
+
+    #[test]
+    fn boundaries_and_word_classes_become_ascii() {
+        assert_eq!(
+            ascii_boundaries(r"\bfoo\w+[\w-]\\b[^\w]"),
+            r"(?-u:\b)foo[[:word:]]+[[:word:]-]\\b[^[:word:]]"
+        );
+        assert!(Regex::new(&ascii_boundaries(r"(?i)\bsold [\w-]+\b")).is_ok());
     }
 
     #[test]

@@ -145,7 +145,14 @@ pub fn find_money(text: &str) -> Vec<Found<Option<Money>>> {
     let mut out = Vec::new();
     for caps in money_regex().captures_iter(text) {
         let Some(all) = caps.get(0) else { continue };
-        let value = money_value(&caps);
+        let mut value = money_value(&caps);
+        // "¥" is written for yen and for yuan; a sentence about Japan means yen.
+        let yen_sign = caps.name("pre").is_some_and(|p| p.as_str() == "¥");
+        if let (true, Some(v)) = (yen_sign, value.as_mut()) {
+            if japanese_context(text) {
+                v.currency = "JPY".into();
+            }
+        }
         out.push(Found {
             start: all.start(),
             end: all.end(),
@@ -153,6 +160,13 @@ pub fn find_money(text: &str) -> Vec<Found<Option<Money>>> {
         });
     }
     out
+}
+
+/// Whether a sentence speaks of Japan (for the currency of "¥").
+fn japanese_context(text: &str) -> bool {
+    ["Japan", "Tokyo", "yen", "JPY"]
+        .iter()
+        .any(|w| text.contains(w))
 }
 
 fn money_value(caps: &Captures<'_>) -> Option<Money> {
@@ -325,6 +339,14 @@ mod tests {
         assert_eq!(plain.len(), 2);
         assert_eq!(plain[0].value.as_ref().unwrap().usd, None);
         assert_eq!(plain[1].value.as_ref().unwrap().usd, Some(5e6));
+    }
+
+    #[test]
+    fn the_yen_sign_is_yen_in_a_sentence_about_japan() {
+        let cny = find_money("Alibaba paid ¥2 billion for the chips.");
+        assert_eq!(cny[0].value.as_ref().unwrap().currency, "CNY");
+        let jpy = find_money("Japan's Sakura Internet paid ¥40 billion for the GPUs.");
+        assert_eq!(jpy[0].value.as_ref().unwrap().currency, "JPY");
     }
 
     #[test]
