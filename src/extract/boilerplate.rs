@@ -86,7 +86,6 @@ const CHROME_WORDS: &[&str] = &[
     "subscribe",
     "subscription",
     "signup",
-    "paywall",
     "promo",
     "promotion",
     // related, most read and recommended lists
@@ -147,6 +146,17 @@ const CHROME_WORDS: &[&str] = &[
     "overlay",
     "tags",
     "tagcloud",
+    // captions and credits: not prose of the story (bylines stay: they hold the dateline)
+    "caption",
+    "captions",
+    "credit",
+    "credits",
+    "gallery",
+    "slideshow",
+    // text for screen readers only
+    "sronly",
+    "visuallyhidden",
+    "screenreader",
 ];
 
 /// Class/id words that mark the article itself.
@@ -286,6 +296,8 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | all\s+rights\s+reserved.{0,80}
           | (?:copyright\s+(?:©|\(c\)|\d{4})|©).{0,120}
           | the\s+post\s+.{1,300}\s+appeared\s+first\s+on\s+.{1,120}
+          | to\s+read\s+the\s+(?:full|rest\s+of\s+the|whole)\s+(?:story|article)
+          | text\s+size|caption|close|expand|(?:photo|image|picture|video)s?(?:\s+credit)?\s*:.{0,100}
         )[.!:]?$",
     )
 });

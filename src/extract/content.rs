@@ -40,6 +40,16 @@ const RELAX_BELOW: f64 = super::MIN_PAGE_TEXT_CHARS as f64;
 /// story's comments or related list in.
 const RESCUE_FACTOR: usize = 3;
 
+/// How many element levels above a paragraph its score is added to `Scores::totals`.
+const TOTAL_LEVELS: usize = 12;
+
+/// `widen`: how far up an ancestor is looked for, how many times, how much more paragraph
+/// text it must hold (times the current root's), and the link density it may have.
+const WIDEN_LEVELS: usize = 5;
+const WIDEN_STEPS: usize = 3;
+const WIDEN_GAIN: f64 = 1.3;
+const WIDEN_MAX_LINK_DENSITY: f64 = 0.25;
+
 /// Candidates whose link density is measured before the best is chosen.
 const TOP_CANDIDATES: usize = 5;
 
@@ -162,7 +172,10 @@ fn choose_roots<'a>(doc: &'a Html, scores: &Scores<'a>) -> Vec<NodeRef<'a>> {
         }
     }
     match density_best {
-        Some((top, top_score)) => with_good_siblings(top, top_score, scores),
+        Some((top, top_score)) => {
+            let top = widen(top, scores);
+            with_good_siblings(top, top_score, scores)
+        }
         None => vec![body_or_root(doc)],
     }
 }
@@ -181,6 +194,8 @@ struct Scores<'a> {
     candidates: HashMap<usize, (NodeRef<'a>, f64)>,
     /// Paragraph → its own score, for taking lone sibling paragraphs along.
     paragraphs: HashMap<usize, f64>,
+    /// Element → the scores of all paragraphs up to [`TOTAL_LEVELS`] levels below it.
+    totals: HashMap<usize, f64>,
     best_article: Option<(NodeRef<'a>, f64)>,
     best_article_body: Option<(NodeRef<'a>, f64)>,
 }
@@ -298,7 +313,17 @@ fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
                                 entry.1 += score * share;
                             }
                         }
-                        for article in &mut articles {
+                        for ancestor in block
+                            .node
+                            .ancestors()
+                            .filter(|a| a.value().is_element())
+                            .take(TOTAL_LEVELS)
+                        {
+                            *scores.totals.entry(key(ancestor)).or_insert(0.0) += score;
+                        }
+                        // Only the innermost article: an article nested in another is
+                        // a teaser card or a related story, not the outer one's text.
+                        if let Some(article) = articles.last_mut() {
                             article.2 += score;
                         }
                     }
@@ -329,6 +354,35 @@ fn paragraph_score(chars: usize, link_chars: usize) -> f64 {
     } else {
         (chars - link_chars) as f64
     }
+}
+
+/// Moves the root up to an ancestor that holds much more paragraph text, for stories whose
+/// paragraphs sit in several sections (split by figures, pull quotes or ad slots) at a
+/// depth that siblings of the top candidate do not reach. The ancestor must stay prose:
+/// little of its text may be links.
+fn widen<'a>(top: NodeRef<'a>, scores: &Scores<'a>) -> NodeRef<'a> {
+    let total = |n: NodeRef<'a>| scores.totals.get(&key(n)).copied().unwrap_or(0.0);
+    let mut root = top;
+    for _ in 0..WIDEN_STEPS {
+        let base = total(root);
+        let found = root
+            .ancestors()
+            .filter(|a| a.value().is_element())
+            .take(WIDEN_LEVELS)
+            .take_while(|a| {
+                a.value()
+                    .as_element()
+                    .is_some_and(|e| !matches!(e.name(), "body" | "html"))
+            })
+            .find(|a| total(*a) >= base * WIDEN_GAIN + MIN_ARTICLE_CHARS);
+        let Some(ancestor) = found else { break };
+        let (chars, links) = text_weight(ancestor, |e| verdict(e) == Verdict::Keep);
+        if chars == 0 || links as f64 > WIDEN_MAX_LINK_DENSITY * chars as f64 {
+            break;
+        }
+        root = ancestor;
+    }
+    root
 }
 
 /// The top candidate plus the siblings that hold article text too (a story split in two
