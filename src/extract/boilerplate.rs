@@ -90,6 +90,7 @@ const CHROME_WORDS: &[&str] = &[
     "promotion",
     // related, most read and recommended lists
     "related",
+    "rel",
     "recirc",
     "recirculation",
     "popular",
@@ -282,12 +283,15 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | (?:no|view|show|read)\s+comments?
           | share(?:\s+(?:this|the)\s+(?:article|story|post|page))?(?:\s+on\s+\w+)?
           | (?:share|tweet|email|print|copy\s+link)(?:\s*[|·•,]?\s*(?:share|tweet|email|print|copy\s+link|facebook|twitter|linkedin|whatsapp|reddit|x))*
-          | advertisement|sponsored(?:\s+content)?|ad
+          | advertisement|advert|sponsored(?:\s+content)?|ad
+          | (?:top|more|latest|breaking|partner|featured)\s+(?:stories|news|headlines|videos)
+          | tell\s+us\s+what\s+you\s+think|comments?
+          | https?://\S+
           | (?:sign\s+up|subscribe)\b.{0,120}
-          | related(?:\s+(?:articles|stories|posts|news|content|coverage))?
+          | related(?:\s+(?:articles|stories|posts|news|content|coverage|links|topics))?
           | (?:more|also)\s+(?:from|on|in)\s+.{1,40}
           | you\s+(?:may|might)\s+also\s+like
-          | (?:most\s+(?:read|popular)|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
+          | (?:most\s+(?:read|popular|viewed|shared)(?:\s+.{1,30})?|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
           | read\s+(?:more|next)(?::.{0,120})?
           | click\s+here\b.{0,80}
           | (?:follow\s+us|like\s+us)\b.{0,80}

@@ -450,9 +450,11 @@ pub(crate) fn main_text(
 
 /// Keeps the blocks that are article prose, in order, joined by blank lines.
 fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
-    let mut kept: Vec<String> = Vec::new();
+    let mut kept: Vec<(String, bool)> = Vec::new();
     let mut dateline: Option<Dateline> = None;
     let mut body_started = false;
+    // Scraps above the story, kept only when nothing else is (a short fragment).
+    let mut stubs: Vec<String> = Vec::new();
     for block in blocks {
         if let Some(found) = dateline_block(&block.text) {
             // A bare date in the middle of a story may be part of it; a stamp with a
@@ -468,6 +470,10 @@ fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
         if !body_started && is_byline_or_time(&block.text) {
             continue;
         }
+        if !body_started && is_stub(&block) {
+            stubs.push(block.text);
+            continue;
+        }
         match block.heading {
             Some(level) => {
                 let is_headline = (level == 1 && !body_started)
@@ -478,13 +484,32 @@ fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
             }
             None => body_started = true,
         }
-        kept.push(block.text);
+        kept.push((block.text, block.heading.is_some()));
     }
+    if kept.is_empty() {
+        kept = stubs.into_iter().map(|text| (text, false)).collect();
+    }
+    // A heading with nothing after it titles a list that was dropped ("Related links").
+    while kept.last().is_some_and(|(_, heading)| *heading) {
+        kept.pop();
+    }
+    let kept: Vec<String> = kept.into_iter().map(|(text, _)| text).collect();
     MainText {
         text: kept.join("\n\n"),
         dateline,
     }
 }
+
+/// A scrap above the story that is no sentence: a bare date ("Nov 8"), a label, a kicker.
+fn is_stub(block: &Block) -> bool {
+    block.heading.is_none()
+        && block.chars < STUB_CHARS
+        && !block.text.ends_with(['.', '!', '?', '"', '\u{201d}'])
+}
+
+/// Blocks above the story shorter than this (non-space characters) and not ending a
+/// sentence are not article text.
+const STUB_CHARS: usize = 20;
 
 /// Equal ignoring case, punctuation and spacing.
 fn same_words(a: &str, b: &str) -> bool {
@@ -555,6 +580,15 @@ impl Collector {
         root: NodeRef<'_>,
         root_chars: &mut Option<usize>,
     ) -> bool {
+        // An article inside the article root is a teaser card or a related story.
+        if element.name() == "article"
+            && root
+                .value()
+                .as_element()
+                .is_some_and(|r| r.name() == "article")
+        {
+            return false;
+        }
         match self.classify.unwrap_or(verdict)(element) {
             Verdict::Keep => true,
             Verdict::Noise | Verdict::Chrome => false,
