@@ -160,6 +160,9 @@ const CHROME_WORDS: &[&str] = &[
     "screenreader",
 ];
 
+/// Class/id words of embedded posts that the story quotes.
+const EMBED_WORDS: &[&str] = &["embed", "embedded", "tweet", "twittertweet"];
+
 /// Class/id words that mark the article itself.
 const CONTENT_WORDS: &[&str] = &[
     "article",
@@ -233,7 +236,10 @@ pub(crate) fn class_signals(element: &Element) -> (bool, bool) {
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .collect();
-            if has_word(&words, CHROME_WORDS) {
+            // An embedded post (`social-media-embed`, `twitter-tweet`) is quoted story.
+            if has_word(&words, EMBED_WORDS) {
+                content = true;
+            } else if has_word(&words, CHROME_WORDS) {
                 chrome = true;
             } else if has_word(&words, CONTENT_WORDS) {
                 content = true;
