@@ -231,7 +231,7 @@ pub(crate) fn class_signals(element: &Element) -> (bool, bool) {
         .flatten()
     {
         for token in value.split_ascii_whitespace() {
-            let token = token.to_ascii_lowercase();
+            let token = split_camel_case(token);
             let words: Vec<&str> = token
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .filter(|w| !w.is_empty())
@@ -247,6 +247,21 @@ pub(crate) fn class_signals(element: &Element) -> (bool, bool) {
         }
     }
     (chrome, content)
+}
+
+/// Lower-cases a class token, marking camel-case word starts with a dash
+/// (`newsCaption` → `news-caption`), so its words match like dashed ones.
+fn split_camel_case(token: &str) -> String {
+    let mut out = String::with_capacity(token.len() + 4);
+    let mut previous_lower = false;
+    for c in token.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('-');
+        }
+        previous_lower = c.is_ascii_lowercase();
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// Whether `words`, a single word, two neighbours joined (`most`+`read`) or all of them
@@ -291,7 +306,7 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | (?:share|tweet|email|print|copy\s+link)(?:\s*[|·•,]?\s*(?:share|tweet|email|print|copy\s+link|facebook|twitter|linkedin|whatsapp|reddit|x))*
           | advertisement|advert|sponsored(?:\s+content)?|ad
           | (?:top|more|latest|breaking|partner|featured)\s+(?:stories|news|headlines|videos)
-          | tell\s+us\s+what\s+you\s+think|comments?
+          | tell\s+us\s+what\s+you\s+think|comments?|don[’']?t\s+miss
           | https?://\S+
           | (?:sign\s+up|subscribe)\b.{0,120}
           | related(?:\s+(?:articles|stories|posts|news|content|coverage|links|topics))?
@@ -352,6 +367,10 @@ mod tests {
         );
         assert_eq!(
             first_div_verdict(r#"<div class="you-may-also-like">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="newsCaption">"#),
             Verdict::Chrome
         );
         assert_eq!(

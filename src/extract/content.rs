@@ -194,7 +194,7 @@ struct Scores<'a> {
     candidates: HashMap<usize, (NodeRef<'a>, f64)>,
     /// Paragraph → its own score, for taking lone sibling paragraphs along.
     paragraphs: HashMap<usize, f64>,
-    /// Element → the scores of all paragraphs up to [`TOTAL_LEVELS`] levels below it.
+    /// Element → the scores of the `<p>`s up to [`TOTAL_LEVELS`] levels below it.
     totals: HashMap<usize, f64>,
     best_article: Option<(NodeRef<'a>, f64)>,
     best_article_body: Option<(NodeRef<'a>, f64)>,
@@ -313,11 +313,14 @@ fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
                                 entry.1 += score * share;
                             }
                         }
+                        // Only real paragraphs count for widening: list items and
+                        // loose text are where teaser lists keep their excerpts.
+                        let levels = if name == "p" { TOTAL_LEVELS } else { 0 };
                         for ancestor in block
                             .node
                             .ancestors()
                             .filter(|a| a.value().is_element())
-                            .take(TOTAL_LEVELS)
+                            .take(levels)
                         {
                             *scores.totals.entry(key(ancestor)).or_insert(0.0) += score;
                         }
