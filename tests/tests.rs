@@ -1,6 +1,7 @@
 //! One integration binary. What goes where:
 //! - `pipeline`: whole passes against a real HTTP server on 127.0.0.1 into a real SQLite file
 //! - `cli`: the `chipwatch` binary as users run it (exit codes, output contracts)
+//! - `extract`: the extract stage on the benchmark subset and on golden page → text pairs
 //! - `docs`: the README and the shipped config stay true to the program
 //! - `fetch`: the fetch stage against misbehaving local servers
 //! - `feed_corpus`: the parse stage over the whole feedparser test corpus
@@ -15,6 +16,7 @@ mod common;
 
 mod cli;
 mod docs;
+mod extract;
 mod feed_corpus;
 mod fetch;
 mod ops;

@@ -86,11 +86,11 @@ const CHROME_WORDS: &[&str] = &[
     "subscribe",
     "subscription",
     "signup",
-    "paywall",
     "promo",
     "promotion",
     // related, most read and recommended lists
     "related",
+    "rel",
     "recirc",
     "recirculation",
     "popular",
@@ -147,7 +147,21 @@ const CHROME_WORDS: &[&str] = &[
     "overlay",
     "tags",
     "tagcloud",
+    // captions and credits: not prose of the story (bylines stay: they hold the dateline)
+    "caption",
+    "captions",
+    "credit",
+    "credits",
+    "gallery",
+    "slideshow",
+    // text for screen readers only
+    "sronly",
+    "visuallyhidden",
+    "screenreader",
 ];
+
+/// Class/id words of embedded posts that the story quotes.
+const EMBED_WORDS: &[&str] = &["embed", "embedded", "tweet", "twittertweet"];
 
 /// Class/id words that mark the article itself.
 const CONTENT_WORDS: &[&str] = &[
@@ -217,12 +231,15 @@ pub(crate) fn class_signals(element: &Element) -> (bool, bool) {
         .flatten()
     {
         for token in value.split_ascii_whitespace() {
-            let token = token.to_ascii_lowercase();
+            let token = split_camel_case(token);
             let words: Vec<&str> = token
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .collect();
-            if has_word(&words, CHROME_WORDS) {
+            // An embedded post (`social-media-embed`, `twitter-tweet`) is quoted story.
+            if has_word(&words, EMBED_WORDS) {
+                content = true;
+            } else if has_word(&words, CHROME_WORDS) {
                 chrome = true;
             } else if has_word(&words, CONTENT_WORDS) {
                 content = true;
@@ -230,6 +247,21 @@ pub(crate) fn class_signals(element: &Element) -> (bool, bool) {
         }
     }
     (chrome, content)
+}
+
+/// Lower-cases a class token, marking camel-case word starts with a dash
+/// (`newsCaption` → `news-caption`), so its words match like dashed ones.
+fn split_camel_case(token: &str) -> String {
+    let mut out = String::with_capacity(token.len() + 4);
+    let mut previous_lower = false;
+    for c in token.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push('-');
+        }
+        previous_lower = c.is_ascii_lowercase();
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// Whether `words`, a single word, two neighbours joined (`most`+`read`) or all of them
@@ -272,12 +304,15 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | (?:no|view|show|read)\s+comments?
           | share(?:\s+(?:this|the)\s+(?:article|story|post|page))?(?:\s+on\s+\w+)?
           | (?:share|tweet|email|print|copy\s+link)(?:\s*[|·•,]?\s*(?:share|tweet|email|print|copy\s+link|facebook|twitter|linkedin|whatsapp|reddit|x))*
-          | advertisement|sponsored(?:\s+content)?|ad
+          | advertisement|advert|sponsored(?:\s+content)?|ad
+          | (?:top|more|latest|breaking|partner|featured)\s+(?:stories|news|headlines|videos)
+          | tell\s+us\s+what\s+you\s+think|comments?|don[’']?t\s+miss
+          | https?://\S+
           | (?:sign\s+up|subscribe)\b.{0,120}
-          | related(?:\s+(?:articles|stories|posts|news|content|coverage))?
+          | related(?:\s+(?:articles|stories|posts|news|content|coverage|links|topics))?
           | (?:more|also)\s+(?:from|on|in)\s+.{1,40}
           | you\s+(?:may|might)\s+also\s+like
-          | (?:most\s+(?:read|popular)|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
+          | (?:most\s+(?:read|popular|viewed|shared)(?:\s+.{1,30})?|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
           | read\s+(?:more|next)(?::.{0,120})?
           | click\s+here\b.{0,80}
           | (?:follow\s+us|like\s+us)\b.{0,80}
@@ -286,6 +321,8 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | all\s+rights\s+reserved.{0,80}
           | (?:copyright\s+(?:©|\(c\)|\d{4})|©).{0,120}
           | the\s+post\s+.{1,300}\s+appeared\s+first\s+on\s+.{1,120}
+          | to\s+read\s+the\s+(?:full|rest\s+of\s+the|whole)\s+(?:story|article)
+          | text\s+size|caption|close|expand|(?:photo|image|picture|video)s?(?:\s+credit)?\s*:.{0,100}
         )[.!:]?$",
     )
 });
@@ -330,6 +367,10 @@ mod tests {
         );
         assert_eq!(
             first_div_verdict(r#"<div class="you-may-also-like">"#),
+            Verdict::Chrome
+        );
+        assert_eq!(
+            first_div_verdict(r#"<div class="newsCaption">"#),
             Verdict::Chrome
         );
         assert_eq!(

@@ -40,6 +40,16 @@ const RELAX_BELOW: f64 = super::MIN_PAGE_TEXT_CHARS as f64;
 /// story's comments or related list in.
 const RESCUE_FACTOR: usize = 3;
 
+/// How many element levels above a paragraph its score is added to `Scores::totals`.
+const TOTAL_LEVELS: usize = 12;
+
+/// `widen`: how far up an ancestor is looked for, how many times, how much more paragraph
+/// text it must hold (times the current root's), and the link density it may have.
+const WIDEN_LEVELS: usize = 5;
+const WIDEN_STEPS: usize = 3;
+const WIDEN_GAIN: f64 = 1.3;
+const WIDEN_MAX_LINK_DENSITY: f64 = 0.25;
+
 /// Candidates whose link density is measured before the best is chosen.
 const TOP_CANDIDATES: usize = 5;
 
@@ -162,7 +172,10 @@ fn choose_roots<'a>(doc: &'a Html, scores: &Scores<'a>) -> Vec<NodeRef<'a>> {
         }
     }
     match density_best {
-        Some((top, top_score)) => with_good_siblings(top, top_score, scores),
+        Some((top, top_score)) => {
+            let top = widen(top, scores);
+            with_good_siblings(top, top_score, scores)
+        }
         None => vec![body_or_root(doc)],
     }
 }
@@ -181,6 +194,8 @@ struct Scores<'a> {
     candidates: HashMap<usize, (NodeRef<'a>, f64)>,
     /// Paragraph → its own score, for taking lone sibling paragraphs along.
     paragraphs: HashMap<usize, f64>,
+    /// Element → the scores of the `<p>`s up to [`TOTAL_LEVELS`] levels below it.
+    totals: HashMap<usize, f64>,
     best_article: Option<(NodeRef<'a>, f64)>,
     best_article_body: Option<(NodeRef<'a>, f64)>,
 }
@@ -298,7 +313,20 @@ fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
                                 entry.1 += score * share;
                             }
                         }
-                        for article in &mut articles {
+                        // Only real paragraphs count for widening: list items and
+                        // loose text are where teaser lists keep their excerpts.
+                        let levels = if name == "p" { TOTAL_LEVELS } else { 0 };
+                        for ancestor in block
+                            .node
+                            .ancestors()
+                            .filter(|a| a.value().is_element())
+                            .take(levels)
+                        {
+                            *scores.totals.entry(key(ancestor)).or_insert(0.0) += score;
+                        }
+                        // Only the innermost article: an article nested in another is
+                        // a teaser card or a related story, not the outer one's text.
+                        if let Some(article) = articles.last_mut() {
                             article.2 += score;
                         }
                     }
@@ -329,6 +357,35 @@ fn paragraph_score(chars: usize, link_chars: usize) -> f64 {
     } else {
         (chars - link_chars) as f64
     }
+}
+
+/// Moves the root up to an ancestor that holds much more paragraph text, for stories whose
+/// paragraphs sit in several sections (split by figures, pull quotes or ad slots) at a
+/// depth that siblings of the top candidate do not reach. The ancestor must stay prose:
+/// little of its text may be links.
+fn widen<'a>(top: NodeRef<'a>, scores: &Scores<'a>) -> NodeRef<'a> {
+    let total = |n: NodeRef<'a>| scores.totals.get(&key(n)).copied().unwrap_or(0.0);
+    let mut root = top;
+    for _ in 0..WIDEN_STEPS {
+        let base = total(root);
+        let found = root
+            .ancestors()
+            .filter(|a| a.value().is_element())
+            .take(WIDEN_LEVELS)
+            .take_while(|a| {
+                a.value()
+                    .as_element()
+                    .is_some_and(|e| !matches!(e.name(), "body" | "html"))
+            })
+            .find(|a| total(*a) >= base * WIDEN_GAIN + MIN_ARTICLE_CHARS);
+        let Some(ancestor) = found else { break };
+        let (chars, links) = text_weight(ancestor, |e| verdict(e) == Verdict::Keep);
+        if chars == 0 || links as f64 > WIDEN_MAX_LINK_DENSITY * chars as f64 {
+            break;
+        }
+        root = ancestor;
+    }
+    root
 }
 
 /// The top candidate plus the siblings that hold article text too (a story split in two
@@ -396,9 +453,11 @@ pub(crate) fn main_text(
 
 /// Keeps the blocks that are article prose, in order, joined by blank lines.
 fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
-    let mut kept: Vec<String> = Vec::new();
+    let mut kept: Vec<(String, bool)> = Vec::new();
     let mut dateline: Option<Dateline> = None;
     let mut body_started = false;
+    // Scraps above the story, kept only when nothing else is (a short fragment).
+    let mut stubs: Vec<String> = Vec::new();
     for block in blocks {
         if let Some(found) = dateline_block(&block.text) {
             // A bare date in the middle of a story may be part of it; a stamp with a
@@ -414,6 +473,10 @@ fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
         if !body_started && is_byline_or_time(&block.text) {
             continue;
         }
+        if !body_started && is_stub(&block) {
+            stubs.push(block.text);
+            continue;
+        }
         match block.heading {
             Some(level) => {
                 let is_headline = (level == 1 && !body_started)
@@ -424,13 +487,32 @@ fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
             }
             None => body_started = true,
         }
-        kept.push(block.text);
+        kept.push((block.text, block.heading.is_some()));
     }
+    if kept.is_empty() {
+        kept = stubs.into_iter().map(|text| (text, false)).collect();
+    }
+    // A heading with nothing after it titles a list that was dropped ("Related links").
+    while kept.last().is_some_and(|(_, heading)| *heading) {
+        kept.pop();
+    }
+    let kept: Vec<String> = kept.into_iter().map(|(text, _)| text).collect();
     MainText {
         text: kept.join("\n\n"),
         dateline,
     }
 }
+
+/// A scrap above the story that is no sentence: a bare date ("Nov 8"), a label, a kicker.
+fn is_stub(block: &Block) -> bool {
+    block.heading.is_none()
+        && block.chars < STUB_CHARS
+        && !block.text.ends_with(['.', '!', '?', '"', '\u{201d}'])
+}
+
+/// Blocks above the story shorter than this (non-space characters) and not ending a
+/// sentence are not article text.
+const STUB_CHARS: usize = 20;
 
 /// Equal ignoring case, punctuation and spacing.
 fn same_words(a: &str, b: &str) -> bool {
@@ -501,6 +583,15 @@ impl Collector {
         root: NodeRef<'_>,
         root_chars: &mut Option<usize>,
     ) -> bool {
+        // An article inside the article root is a teaser card or a related story.
+        if element.name() == "article"
+            && root
+                .value()
+                .as_element()
+                .is_some_and(|r| r.name() == "article")
+        {
+            return false;
+        }
         match self.classify.unwrap_or(verdict)(element) {
             Verdict::Keep => true,
             Verdict::Noise | Verdict::Chrome => false,

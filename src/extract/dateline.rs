@@ -146,6 +146,31 @@ pub(crate) fn parse_date_value(value: &str) -> Option<Published> {
 
 /// Whether a date can be an article's publication date: not before 1990, not after
 /// tomorrow (a day of slack for zones and clock skew).
+/// A date in a URL's path: `/2023/11/09/`, `/2023-11-09/`, `/20231109/`. A year and
+/// month alone (`/2019/11/`) say too little and are left alone.
+static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    built_in_regex(
+        r"/(?P<year>(?:19|20)\d{2})(?:/(?P<mon>\d{1,2})/(?P<day>\d{1,2})|-(?P<mon2>\d{2})-(?P<day2>\d{2})|(?P<mon3>\d{2})(?P<day3>\d{2}))(?:[/_-]|$)",
+    )
+});
+
+/// The publication day a page's URL states, if plausible.
+pub(crate) fn url_date(url: &str) -> Option<Published> {
+    let path = url::Url::parse(url).ok()?.path().to_string();
+    let caps = URL_DATE.captures(&path)?;
+    let num = |names: [&str; 3]| {
+        names
+            .iter()
+            .find_map(|n| caps.name(n))
+            .and_then(|m| m.as_str().parse::<u32>().ok())
+    };
+    let year = caps.name("year")?.as_str().parse::<i32>().ok()?;
+    let month = num(["mon", "mon2", "mon3"])?;
+    let day = num(["day", "day2", "day3"])?;
+    let published = Published::Day(NaiveDate::from_ymd_opt(year, month, day)?);
+    plausible(&published).then_some(published)
+}
+
 pub(crate) fn plausible(published: &Published) -> bool {
     let date = published.date();
     let earliest = NaiveDate::from_ymd_opt(1990, 1, 1);
@@ -411,5 +436,25 @@ mod tests {
         assert!(plausible(&day(1990, 1, 1)));
         assert!(!plausible(&day(2999, 1, 1)));
         assert!(plausible(&Published::Day(Utc::now().date_naive())));
+    }
+
+    #[test]
+    fn dates_in_urls() {
+        let day = |y, m, d| Some(Published::Day(NaiveDate::from_ymd_opt(y, m, d).unwrap()));
+        assert_eq!(
+            url_date("https://e.com/2019/11/19/apple-deals/"),
+            day(2019, 11, 19)
+        );
+        assert_eq!(
+            url_date("https://e.com/news/2023-11-09-baidu"),
+            day(2023, 11, 9)
+        );
+        assert_eq!(
+            url_date("https://e.com/a/20231109/x.html"),
+            day(2023, 11, 9)
+        );
+        assert_eq!(url_date("https://e.com/2019/11/florida-man.html"), None);
+        assert_eq!(url_date("https://e.com/1985/01/02/old"), None);
+        assert_eq!(url_date("https://e.com/story/12345678"), None);
     }
 }

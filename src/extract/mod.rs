@@ -20,13 +20,15 @@
 //! - **published**: JSON-LD `datePublished`; `article:published_time`; the first
 //!   `<time datetime>`; `itemprop=datePublished`; other date `<meta>` names (`pubdate`,
 //!   `date`, `dc.date`, …); the dateline in the text ("Published on November 9, 2023,
-//!   7:11 am", "By X | Nov 9, 2023"), which is then removed from `text`. A timestamp keeps
+//!   7:11 am", "By X | Nov 9, 2023"), which is then removed from `text`; the date in the
+//!   page URL's path (`/2023/11/09/`); the caller then falls back to the feed item's date. A timestamp keeps
 //!   its zone as [`Published::Time`]; a time without a zone gives [`Published::Day`].
 //!   Dates before 1990 or after tomorrow are skipped in favour of the next source.
 //! - **author**: JSON-LD `author` (names joined by ", "); `<meta name=author>`;
 //!   `article:author` unless it is a URL; the text of `<a rel=author>`; a "By X |" dateline.
 //! - **site**: `og:site_name`; JSON-LD `publisher`.
-//! - **lang**: `<html lang>`; `<meta http-equiv=content-language>`; `og:locale`.
+//! - **lang**: `<html lang>`; `<meta http-equiv=content-language>`; `og:locale`; else a
+//!   guess from the text's function words (`lang`), or none when unsure.
 //! - **canonical_url**: `<link rel=canonical>`; `og:url`; resolved against `page_url`,
 //!   kept only when absolute http(s).
 //!
@@ -38,6 +40,7 @@ mod bound;
 mod content;
 mod dateline;
 mod decode;
+mod lang;
 mod metadata;
 mod walk;
 
@@ -90,10 +93,15 @@ pub fn extract_page(bytes: &[u8], charset: Option<&str>, page_url: Option<&str>)
     };
     ExtractedPage {
         title: meta.title,
-        published: meta.published.or(dated),
+        published: meta
+            .published
+            .or(dated)
+            .or_else(|| page_url.and_then(dateline::url_date)),
         author: meta.author.or(byline),
         site: meta.site,
-        lang: meta.lang,
+        lang: meta
+            .lang
+            .or_else(|| lang::detect(&main.text).map(str::to_string)),
         canonical_url: meta.canonical_url,
         text: main.text,
     }
