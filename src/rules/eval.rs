@@ -5,13 +5,13 @@
 //! of a pair is compared. It reads the case files and nothing else; printing is the CLI's.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::EventKind;
+use crate::model::{EventKind, CHIP_ORDER_FIELDS, EXPORT_CONTROL_FIELDS};
 
 use super::RuleSet;
 
@@ -32,34 +32,13 @@ pub enum EvalError {
     Empty { path: String },
 }
 
-/// The fields compared per kind (DESIGN.md event tables, plus `hedged`).
-pub const CHIP_ORDER_SLOTS: &[&str] = &[
-    "buyer",
-    "supplier",
-    "product",
-    "quantity",
-    "value",
-    "value_usd",
-    "delivery",
-    "status",
-    "hedged",
-];
-pub const EXPORT_CONTROL_SLOTS: &[&str] = &[
-    "authority",
-    "agency",
-    "targets",
-    "products",
-    "companies",
-    "action",
-    "effective",
-    "hedged",
-];
-
-fn slots_of(kind: EventKind) -> &'static [&'static str] {
-    match kind {
-        EventKind::ChipOrder => CHIP_ORDER_SLOTS,
-        EventKind::ExportControl => EXPORT_CONTROL_SLOTS,
-    }
+/// The fields compared per kind: DESIGN.md's event tables, plus `hedged`.
+fn slots_of(kind: EventKind) -> impl Iterator<Item = &'static str> {
+    let fields = match kind {
+        EventKind::ChipOrder => CHIP_ORDER_FIELDS,
+        EventKind::ExportControl => EXPORT_CONTROL_FIELDS,
+    };
+    fields.iter().copied().chain(["hedged"])
 }
 
 fn key_of(kind: EventKind) -> &'static [&'static str] {
@@ -98,19 +77,12 @@ pub fn read_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
         let path = path.display().to_string();
         move |source| EvalError::Read { path, source }
     };
-    let mut files: Vec<PathBuf> = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(read_err(dir))? {
-        let p = entry.map_err(read_err(dir))?.path();
-        if p.extension().is_some_and(|e| e == "json") && p.is_file() {
-            files.push(p);
-        }
-    }
+    let files = super::pack::files_with_extension(dir, "json").map_err(read_err(dir))?;
     if files.is_empty() {
         return Err(EvalError::Empty {
             path: dir.display().to_string(),
         });
     }
-    files.sort();
     let mut cases = Vec::with_capacity(files.len());
     for json_path in files {
         let shown = json_path.display().to_string();
@@ -328,7 +300,6 @@ fn score_case(case: &Case, found: &[Value], report: &mut Report) {
             .filter(|(i, e)| !used[*i] && same_key(e))
             .max_by_key(|(i, e)| {
                 let agree = slots_of(kind)
-                    .iter()
                     .filter(|f| slot(e, f) == slot(gold, f))
                     .count();
                 (agree, usize::MAX - i)
@@ -384,7 +355,7 @@ fn score_case(case: &Case, found: &[Value], report: &mut Report) {
             .push(format!("{}: spurious {}", case.name, describe(e)));
         for field in slots_of(kind) {
             if slot(e, field).is_some() {
-                report.slots.entry((*field).into()).or_default().fp += 1;
+                report.slots.entry(field.into()).or_default().fp += 1;
             }
         }
     }
@@ -401,7 +372,7 @@ fn compare_slots(
     for field in slots_of(kind) {
         let want = slot(gold, field);
         let got = found.and_then(|f| slot(f, field));
-        let counts = r.slots.entry((*field).into()).or_default();
+        let counts = r.slots.entry(field.into()).or_default();
         if want == got {
             counts.tp += u64::from(want.is_some());
             continue;

@@ -129,15 +129,7 @@ pub fn mismatches(event: &Event, ex: &RawExample) -> Vec<String> {
                 e.status.map(|s| s.as_str().to_string()),
                 o.status.map(|s| s.as_str().to_string()),
             );
-            for key in [
-                "authority",
-                "agency",
-                "targets",
-                "products",
-                "companies",
-                "action",
-                "effective",
-            ] {
+            for key in crate::model::EXPORT_CONTROL_FIELDS {
                 wrong_kind(&mut out, key, ex);
             }
             present.extend([
@@ -179,16 +171,7 @@ pub fn mismatches(event: &Event, ex: &RawExample) -> Vec<String> {
                 text(&e.effective),
                 c.effective.map(|d| d.to_string()),
             );
-            for key in [
-                "buyer",
-                "supplier",
-                "product",
-                "quantity",
-                "value",
-                "value_usd",
-                "delivery",
-                "status",
-            ] {
+            for key in crate::model::CHIP_ORDER_FIELDS {
                 wrong_kind(&mut out, key, ex);
             }
             present.extend([

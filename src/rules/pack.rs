@@ -214,33 +214,34 @@ pub fn parse(path: &str, text: &str) -> Result<RawPack, RuleError> {
     })
 }
 
+/// The files in `dir` (not below it) whose name ends in `.{extension}`, sorted by name.
+pub(crate) fn files_with_extension(dir: &Path, extension: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == extension) && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Reads every pack named by `paths`: a file is read as is, a directory contributes its
 /// `*.toml` files sorted by name (so load order, and with it the version hash, is stable).
 pub fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, String)>, RuleError> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| RuleError::Read {
+            let files = files_with_extension(path, "toml").map_err(|source| RuleError::Read {
                 path: path.display().to_string(),
                 source,
             })?;
-            let mut files: Vec<PathBuf> = Vec::new();
-            for entry in entries {
-                let entry = entry.map_err(|source| RuleError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                let p = entry.path();
-                if p.extension().is_some_and(|e| e == "toml") && p.is_file() {
-                    files.push(p);
-                }
-            }
             if files.is_empty() {
                 return Err(RuleError::Empty {
                     path: path.display().to_string(),
                 });
             }
-            files.sort();
             for file in files {
                 out.push(read_one(&file)?);
             }
