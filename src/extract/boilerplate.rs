@@ -105,6 +105,9 @@ const CHROME_WORDS: &[&str] = &[
     "readmore",
     "readnext",
     "youmayalsolike",
+    // breaking-news tickers above the story (not `ticker`: stock symbols in the text)
+    "breakingnews",
+    "newsticker",
     // comments
     "comment",
     "comments",

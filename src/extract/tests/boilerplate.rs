@@ -62,6 +62,14 @@ fn related_lists() {
     assert_dropped(
         r#"<p>Read more: <a href="/x">US tightens rules on AI chip sales to China</a></p>"#,
     );
+    // A breaking-news ticker of other stories with their excerpts.
+    assert_dropped(
+        r#"<div class="breaking-news"><ul><li><a href="/a">Nvidia readies new chips</a>
+        <span>WASHINGTON: Nvidia is preparing a version of its flagship chip that meets the latest rules and...</span></li>
+        <li><a href="/b">Tencent orders GPUs</a>
+        <span>SHENZHEN: Tencent has ordered tens of thousands of accelerators for its cloud business this year...</span></li>
+        </ul></div>"#,
+    );
 }
 
 #[test]
