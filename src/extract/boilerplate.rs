@@ -313,6 +313,11 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | https?://\S+
           | (?:sign\s+up|subscribe)\b.{0,120}
           | related(?:\s+(?:articles|stories|posts|news|content|coverage|links|topics))?
+          | 関連記事|関連ニュース|관련\s*기사|相关文章|相關文章|相关阅读|相關閱讀
+          | art[íi]culos\s+relacionados|articles\s+(?:connexes|similaires)|à\s+lire\s+aussi
+          | leia\s+tamb[ée]m|veja\s+tamb[ée]m|leggi\s+anche|lesen\s+sie\s+auch|mehr\s+zum\s+thema
+          | читайте\s+также|похожие\s+статьи
+          | \[\w+\b[^\]]*\].{0,200}\[/\w+\]
           | (?:more|also)\s+(?:from|on|in)\s+.{1,40}
           | you\s+(?:may|might)\s+also\s+like
           | (?:most\s+(?:read|popular|viewed|shared)(?:\s+.{1,30})?|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
@@ -413,6 +418,11 @@ mod tests {
             "Advertisement",
             "Related Articles",
             "Read more: US rules",
+            "関連記事",
+            "Leia também",
+            "Lesen Sie auch:",
+            "Artículos relacionados",
+            "[button link=\"/submit\" type=\"big\"] Send us your review[/button]",
         ] {
             assert!(is_stock_block(line), "{line}");
         }
@@ -420,6 +430,7 @@ mod tests {
             "Share prices of Nvidia rose 3% on Thursday.",
             "Related party transactions were disclosed in the filing.",
             "Copyright disputes over chip designs are rising.",
+            "[1] The filing is dated May 3, and [2] the appeal followed.",
         ] {
             assert!(!is_stock_block(line), "{line}");
         }
