@@ -323,6 +323,7 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | (?:most\s+(?:read|popular|viewed|shared)(?:\s+.{1,30})?|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
           | read\s+(?:more|next)(?::.{0,120})?
           | click\s+here\b.{0,80}
+          | .{1,200}[.!?]\s+(?:click\s+here|sign\s+up|subscribe)\b.{0,120}
           | (?:follow\s+us|like\s+us)\b.{0,80}
           | (?:we|this\s+(?:web)?site)\s+uses?\s+cookies\b.{0,300}
           | (?:accept|reject|manage)(?:\s+all)?(?:\s+cookies)?
@@ -419,6 +420,8 @@ mod tests {
             "Related Articles",
             "Read more: US rules",
             "関連記事",
+            "Get the magazine every month. 12 issues for £11.99. Click here for more information.",
+            "There's plenty more where that came from. Sign up for the free daily newsletter today.",
             "Leia também",
             "Lesen Sie auch:",
             "Artículos relacionados",
@@ -431,6 +434,7 @@ mod tests {
             "Related party transactions were disclosed in the filing.",
             "Copyright disputes over chip designs are rising.",
             "[1] The filing is dated May 3, and [2] the appeal followed.",
+            "Subscribers to the service rose 12%. The company said sign-ups doubled in May.",
         ] {
             assert!(!is_stock_block(line), "{line}");
         }
