@@ -484,6 +484,10 @@ fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
         if !body_started && is_byline_or_time(&block.text) {
             continue;
         }
+        // The headline written as a plain block above the story (`<p class="title">`).
+        if !body_started && title.is_some_and(|t| same_words(t, &block.text)) {
+            continue;
+        }
         if !body_started && is_stub(&block) {
             stubs.push(block.text);
             continue;

@@ -169,6 +169,18 @@ fn the_headline_is_not_repeated_in_the_text() {
 }
 
 #[test]
+fn the_headline_as_a_plain_block_above_the_story_is_dropped() {
+    let html = "<html><head><meta property=\"og:title\" content=\"Chip stocks rally\"></head><body><article>\
+        <p class=\"title\">Chip stocks rally</p>\
+        <p>Semiconductor shares rose across Asia on Thursday morning.</p>\
+        <p>Chip stocks rally</p></article></body></html>";
+    assert_eq!(
+        page(html).text,
+        "Semiconductor shares rose across Asia on Thursday morning.\n\nChip stocks rally"
+    );
+}
+
+#[test]
 fn double_line_breaks_split_blocks() {
     let html = "<html><body><div class=\"story\">First paragraph of a story kept in one div with breaks.\
         <br><br>Second paragraph of the same story, also long enough to count.<br>Still second.</div></body></html>";
