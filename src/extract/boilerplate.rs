@@ -323,6 +323,8 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | (?:most\s+(?:read|popular|viewed|shared)(?:\s+.{1,30})?|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
           | read\s+(?:more|next)(?::.{0,120})?
           | click\s+here\b.{0,80}
+          | (?:like|enjoy(?:ed)?|love)\s+this\s+(?:story|article|post)\?\s*(?:share|tell|send)\b.{0,60}
+          | (?:updated|posted|published)(?:\s+at)?\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\b\.?)?(?:\s*[A-Z]{2,4})?
           | .{1,200}[.!?]\s+(?:click\s+here|sign\s+up|subscribe)\b.{0,120}
           | (?:follow\s+us|like\s+us)\b.{0,80}
           | (?:we|this\s+(?:web)?site)\s+uses?\s+cookies\b.{0,300}
@@ -420,6 +422,8 @@ mod tests {
             "Related Articles",
             "Read more: US rules",
             "関連記事",
+            "Like this story? Share it with a friend!",
+            "Updated at 1:23 p.m.",
             "Get the magazine every month. 12 issues for £11.99. Click here for more information.",
             "There's plenty more where that came from. Sign up for the free daily newsletter today.",
             "Leia também",
