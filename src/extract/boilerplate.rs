@@ -105,6 +105,9 @@ const CHROME_WORDS: &[&str] = &[
     "readmore",
     "readnext",
     "youmayalsolike",
+    // breaking-news tickers above the story (not `ticker`: stock symbols in the text)
+    "breakingnews",
+    "newsticker",
     // comments
     "comment",
     "comments",
@@ -310,11 +313,19 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | https?://\S+
           | (?:sign\s+up|subscribe)\b.{0,120}
           | related(?:\s+(?:articles|stories|posts|news|content|coverage|links|topics))?
+          | 関連記事|関連ニュース|관련\s*기사|相关文章|相關文章|相关阅读|相關閱讀
+          | art[íi]culos\s+relacionados|articles\s+(?:connexes|similaires)|à\s+lire\s+aussi
+          | leia\s+tamb[ée]m|veja\s+tamb[ée]m|leggi\s+anche|lesen\s+sie\s+auch|mehr\s+zum\s+thema
+          | читайте\s+также|похожие\s+статьи
+          | \[\w+\b[^\]]*\].{0,200}\[/\w+\]
           | (?:more|also)\s+(?:from|on|in)\s+.{1,40}
           | you\s+(?:may|might)\s+also\s+like
           | (?:most\s+(?:read|popular|viewed|shared)(?:\s+.{1,30})?|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
           | read\s+(?:more|next)(?::.{0,120})?
           | click\s+here\b.{0,80}
+          | (?:like|enjoy(?:ed)?|love)\s+this\s+(?:story|article|post)\?\s*(?:share|tell|send)\b.{0,60}
+          | (?:updated|posted|published)(?:\s+at)?\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\b\.?)?(?:\s*[A-Z]{2,4})?
+          | .{1,200}[.!?]\s+(?:click\s+here|sign\s+up|subscribe)\b.{0,120}
           | (?:follow\s+us|like\s+us)\b.{0,80}
           | (?:we|this\s+(?:web)?site)\s+uses?\s+cookies\b.{0,300}
           | (?:accept|reject|manage)(?:\s+all)?(?:\s+cookies)?
@@ -410,6 +421,15 @@ mod tests {
             "Advertisement",
             "Related Articles",
             "Read more: US rules",
+            "関連記事",
+            "Like this story? Share it with a friend!",
+            "Updated at 1:23 p.m.",
+            "Get the magazine every month. 12 issues for £11.99. Click here for more information.",
+            "There's plenty more where that came from. Sign up for the free daily newsletter today.",
+            "Leia também",
+            "Lesen Sie auch:",
+            "Artículos relacionados",
+            "[button link=\"/submit\" type=\"big\"] Send us your review[/button]",
         ] {
             assert!(is_stock_block(line), "{line}");
         }
@@ -417,6 +437,8 @@ mod tests {
             "Share prices of Nvidia rose 3% on Thursday.",
             "Related party transactions were disclosed in the filing.",
             "Copyright disputes over chip designs are rising.",
+            "[1] The filing is dated May 3, and [2] the appeal followed.",
+            "Subscribers to the service rose 12%. The company said sign-ups doubled in May.",
         ] {
             assert!(!is_stock_block(line), "{line}");
         }

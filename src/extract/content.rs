@@ -244,6 +244,8 @@ fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
         node: NodeRef<'a>,
         chars: usize,
         link_chars: usize,
+        /// Holds block elements of its own: its loose text is a paragraph of its own.
+        has_blocks: bool,
     }
     let mut scores = Scores::default();
     let mut blocks: Vec<Open<'_>> = Vec::new();
@@ -260,10 +262,14 @@ fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
                     _ => {}
                 }
                 if is_block(name) {
+                    if let Some(parent) = blocks.last_mut() {
+                        parent.has_blocks = true;
+                    }
                     blocks.push(Open {
                         node,
                         chars: 0,
                         link_chars: 0,
+                        has_blocks: false,
                     });
                 }
                 let body = is_article_body(element);
@@ -302,8 +308,13 @@ fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
                     let score = paragraph_score(block.chars, block.link_chars);
                     if score > 0.0 {
                         scores.paragraphs.insert(key(block.node), score);
-                        let mut ancestors =
-                            block.node.ancestors().filter(|a| a.value().is_element());
+                        // Loose text next to blocks (a story written as text and `<br>`s
+                        // in a `<div>` that also holds its title) is a paragraph whose
+                        // container is the element itself.
+                        let own = block.has_blocks.then_some(block.node);
+                        let mut ancestors = own
+                            .into_iter()
+                            .chain(block.node.ancestors().filter(|a| a.value().is_element()));
                         for share in [1.0, 0.5] {
                             if let Some(ancestor) = ancestors.next() {
                                 let entry = scores
@@ -471,6 +482,10 @@ fn assemble(blocks: Vec<Block>, title: Option<&str>) -> MainText {
             continue;
         }
         if !body_started && is_byline_or_time(&block.text) {
+            continue;
+        }
+        // The headline written as a plain block above the story (`<p class="title">`).
+        if !body_started && title.is_some_and(|t| same_words(t, &block.text)) {
             continue;
         }
         if !body_started && is_stub(&block) {

@@ -59,7 +59,8 @@ static TIME_AFTER_DATE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// What may stand before the date in a dateline: a keyword, a byline, a weekday.
+/// What may stand before the date in a dateline: a keyword, a byline, a time with its zone
+/// ("Updated 11:21 pm CST, Tuesday, November 19, 2019"), a weekday.
 static DATELINE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     built_in_regex(
         r"(?ix)^\s*
@@ -69,6 +70,7 @@ static DATELINE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
             | by\s+(?P<author>[^|·•–—\n]{1,80}?)\s*[|·•–—-]\s*
                   (?:(?:published|updated|posted)(?:\s+on)?\s*:?\s*)?
           )?
+          (?P<time>\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\b\.?)?\s*(?:(?-i:[A-Z]{2,4})\b)?\s*,?\s*)?
           (?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?$",
     )
 });
@@ -110,7 +112,18 @@ pub(crate) fn dateline_block(block: &str) -> Option<Dateline> {
     if !DATELINE_SUFFIX.is_match(&block[found.end..]) {
         return None;
     }
-    if !plausible(&found.published) {
+    let mut published = found.published;
+    // The time written before the date, when none follows it.
+    if let (Published::Day(day), Some(time)) = (&published, prefix.name("time")) {
+        if let Some(captures) = TIME_AFTER_DATE.captures(time.as_str()) {
+            if let (Some(clock), Some(offset)) = (clock_time(&captures), zone_offset(&captures)) {
+                if let Some(t) = offset.from_local_datetime(&day.and_time(clock)).single() {
+                    published = Published::Time(t);
+                }
+            }
+        }
+    }
+    if !plausible(&published) {
         return None;
     }
     let author = prefix
@@ -118,7 +131,7 @@ pub(crate) fn dateline_block(block: &str) -> Option<Dateline> {
         .map(|m| m.as_str().trim().to_string())
         .filter(|a| !a.is_empty());
     Some(Dateline {
-        published: found.published,
+        published,
         author,
         keyword: prefix.name("keyword").is_some(),
     })
@@ -360,6 +373,20 @@ mod tests {
                 "Thu, Nov 9, 2023, 12:05 am GMT+8",
                 time("2023-11-09T00:05:00+08:00"),
             ),
+            // The time before the date.
+            (
+                "Updated 1:39 am EST, Wednesday, November 8, 2023",
+                time("2023-11-08T01:39:00-05:00"),
+            ),
+            (
+                "Published 11:11 PM PST Nov 9, 2023",
+                time("2023-11-09T23:11:00-08:00"),
+            ),
+            // CST is US Central or China Standard time: the day is kept.
+            (
+                "Updated 11:21 pm CST, Tuesday, November 7, 2023",
+                day(2023, 11, 7),
+            ),
         ];
         for (text, expected) in cases {
             let found = dateline_block(text).unwrap_or_else(|| panic!("no dateline in {text:?}"));
@@ -383,6 +410,7 @@ mod tests {
             "On November 9, 2023, Baidu ordered chips.",
             "Published on Monday, the report says demand is strong.",
             "November 31, 2023",
+            "At 7:11 pm the talks ended, on November 9, 2023.",
         ] {
             assert_eq!(dateline_block(text), None, "{text}");
         }

@@ -62,6 +62,14 @@ fn related_lists() {
     assert_dropped(
         r#"<p>Read more: <a href="/x">US tightens rules on AI chip sales to China</a></p>"#,
     );
+    // A breaking-news ticker of other stories with their excerpts.
+    assert_dropped(
+        r#"<div class="breaking-news"><ul><li><a href="/a">Nvidia readies new chips</a>
+        <span>WASHINGTON: Nvidia is preparing a version of its flagship chip that meets the latest rules and...</span></li>
+        <li><a href="/b">Tencent orders GPUs</a>
+        <span>SHENZHEN: Tencent has ordered tens of thousands of accelerators for its cloud business this year...</span></li>
+        </ul></div>"#,
+    );
 }
 
 #[test]
@@ -161,6 +169,18 @@ fn the_headline_is_not_repeated_in_the_text() {
 }
 
 #[test]
+fn the_headline_as_a_plain_block_above_the_story_is_dropped() {
+    let html = "<html><head><meta property=\"og:title\" content=\"Chip stocks rally\"></head><body><article>\
+        <p class=\"title\">Chip stocks rally</p>\
+        <p>Semiconductor shares rose across Asia on Thursday morning.</p>\
+        <p>Chip stocks rally</p></article></body></html>";
+    assert_eq!(
+        page(html).text,
+        "Semiconductor shares rose across Asia on Thursday morning.\n\nChip stocks rally"
+    );
+}
+
+#[test]
 fn double_line_breaks_split_blocks() {
     let html = "<html><body><div class=\"story\">First paragraph of a story kept in one div with breaks.\
         <br><br>Second paragraph of the same story, also long enough to count.<br>Still second.</div></body></html>";
@@ -212,4 +232,32 @@ fn a_story_wrapper_with_a_chrome_like_class_inside_the_article_is_kept() {
     let text = page(html).text;
     assert!(text.starts_with("The tagline drew"), "{text}");
     assert_eq!(text.split("\n\n").count(), 3);
+}
+
+#[test]
+fn loose_text_beside_a_title_block_is_the_story_even_next_to_a_link_heavy_sidebar() {
+    // A story written as bare text and `<br>`s in the `<div>` that also holds its title,
+    // beside an archive sidebar of links and above a longer address footer.
+    let archive: String = (1..=40)
+        .map(|i| format!("<li><a href=\"/archive?m={i}\">Month number {i} (42)</a></li>"))
+        .collect();
+    let html = format!(
+        "<html><body><div class=\"row\"><div class=\"col-3\"><ul>{archive}</ul></div>\
+        <div class=\"col-9\"><p class=\"title\">Two vehicles broken into</p>\
+        <small><b>05/10/2018</b> - Category: <a href=\"/c\">Health</a></small><br><br>\
+        The home care team reported this morning that two of its five cars were broken into \
+        and left without their batteries. A police report was filed and the patients booked \
+        for the morning are being rescheduled.<br><br><br>\
+        <div class=\"share\"><a href=\"/s\">Facebook</a></div></div></div>\
+        <div class=\"bottom\"><div>City Hall - Main Street 1111 - Postal box 421 - Phone 2106-8000 - \
+        Open from Monday to Friday, eight to five, closed on public holidays</div></div>\
+        </body></html>"
+    );
+    let text = page(&html).text;
+    assert!(
+        text.contains("two of its five cars were broken into"),
+        "{text}"
+    );
+    assert!(!text.contains("City Hall"), "{text}");
+    assert!(!text.contains("Month number"), "{text}");
 }
