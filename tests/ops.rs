@@ -137,10 +137,7 @@ async fn json_log_lines_all_parse_and_name_the_feed() {
     let setup = Setup::new(&seed_feed(&server), "");
     let output = setup.run(&["--log-format", "json", "run"]).await;
     assert_code(&output, 0);
-    let lines: Vec<Value> = text(&output.stderr)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let lines = json_log_lines(&output);
     assert!(lines.len() >= 4);
     for line in &lines {
         for key in ["timestamp", "level", "message"] {
@@ -231,15 +228,22 @@ fn shipped_systemd_units_verify_and_the_cron_file_is_one_entry() {
     );
 }
 
-/// A setup for the seed site whose `[http]` table gets `http_extra` (the shared test
-/// config already has one, so it cannot simply be appended).
-fn setup_with_http(server: &wiremock::MockServer, http_extra: &str) -> Setup {
+/// A setup for the seed site with one edit to the shared test config (which must hold
+/// `from`: the edit may not silently miss).
+fn seed_setup_with(server: &wiremock::MockServer, from: &str, to: &str) -> Setup {
     let setup = Setup::new(&seed_feed(server), "");
     let text = std::fs::read_to_string(&setup.config).unwrap();
-    assert!(text.contains("[http]\n"));
-    let text = text.replacen("[http]\n", &format!("[http]\n{http_extra}"), 1);
-    std::fs::write(&setup.config, text).unwrap();
+    assert!(text.contains(from), "{from:?} not in the test config");
+    std::fs::write(&setup.config, text.replacen(from, to, 1)).unwrap();
     setup
+}
+
+/// Every stderr line as JSON (each must parse).
+fn json_log_lines(output: &std::process::Output) -> Vec<Value> {
+    text(&output.stderr)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
 }
 
 async fn assert_run_interrupted(setup: &Setup, took_at_most: Duration) {
@@ -264,14 +268,7 @@ async fn run_stopped_by_sigterm_drops_what_outlasts_the_grace_period() {
     // Pages slower than the grace period and a timeout longer than it: nothing in flight
     // can finish, so the jobs are dropped when the grace period ends.
     let server = seed_site_with_delay(Duration::from_secs(30)).await;
-    let setup = setup_with_http(&server, "");
-    let text = std::fs::read_to_string(&setup.config).unwrap();
-    assert!(text.contains("timeout_secs = 5\n"));
-    std::fs::write(
-        &setup.config,
-        text.replace("timeout_secs = 5\n", "timeout_secs = 20\n"),
-    )
-    .unwrap();
+    let setup = seed_setup_with(&server, "timeout_secs = 5\n", "timeout_secs = 20\n");
     assert_run_interrupted(&setup, Duration::from_secs(9)).await;
     assert_eq!(setup.count("SELECT count(*) FROM articles"), 0);
 }
@@ -281,7 +278,7 @@ async fn run_stopped_by_sigterm_between_items_leaves_the_rest_for_the_next_pass(
     // One article at a time: the first finishes within the grace period, the second is
     // never started, and the pass says it was cut short.
     let server = seed_site_with_delay(Duration::from_secs(2)).await;
-    let setup = setup_with_http(&server, "per_host_concurrency = 1\n");
+    let setup = seed_setup_with(&server, "[http]\n", "[http]\nper_host_concurrency = 1\n");
     assert_run_interrupted(&setup, Duration::from_secs(5)).await;
     assert_eq!(setup.count("SELECT count(*) FROM articles"), 1);
     // The feed's validators were left alone, so the next pass reads it again in full.
@@ -313,10 +310,7 @@ async fn a_parser_panic_is_one_log_line_and_the_feed_is_still_read() {
     let setup = Setup::new(&[("euro", format!("{}/feed.xml", server.uri()))], "");
     let output = setup.run(&["--log-format", "json", "run"]).await;
     assert_code(&output, 0);
-    let lines: Vec<Value> = text(&output.stderr)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
+    let lines = json_log_lines(&output);
     let panics: Vec<&Value> = lines
         .iter()
         .filter(|l| l["message"].as_str().unwrap().starts_with("panic: "))

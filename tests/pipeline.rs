@@ -3,13 +3,24 @@
 
 use std::sync::{Arc, Mutex};
 
+use chipwatch::config::Config;
 use chipwatch::model::{ControlAction, Event, EventDetails, Money, OrderStatus, PartialDate};
-use chipwatch::pipeline::{run_pass, PassOptions};
+use chipwatch::pipeline::{run_pass, PassOptions, PassOutcome};
 use chipwatch::rules::RuleSet;
 use chipwatch::store::{EventFilter, Store};
 use chrono::NaiveDate;
 
 use crate::common::{seed_article_text, seed_site, seed_site_with_delay, test_config, SEED_PATH};
+
+/// One pass with the embedded rules over a new database at the config's path.
+async fn one_pass(config: &Config) -> (PassOutcome, Arc<Mutex<Store>>) {
+    let rules = Arc::new(RuleSet::embedded().unwrap());
+    let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
+    let outcome = run_pass(config, rules, Arc::clone(&store), &PassOptions::default())
+        .await
+        .unwrap();
+    (outcome, store)
+}
 
 fn sentence(text: &str, starts_with: &str) -> String {
     // Sentences of the seed text, found by their opening words so the test reads clearly.
@@ -197,11 +208,7 @@ async fn unreachable_feed_is_recorded_and_the_pass_goes_on() {
             ("seed", format!("{}/feed.xml", server.uri())),
         ],
     );
-    let rules = Arc::new(RuleSet::embedded().unwrap());
-    let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
-    let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default())
-        .await
-        .unwrap();
+    let (outcome, store) = one_pass(&config).await;
     assert_eq!(outcome.summary.feeds_failed, 1);
     assert_eq!(outcome.summary.feeds_fetched, 1);
     assert_eq!(outcome.failed_feeds, ["dead"]);
@@ -229,11 +236,7 @@ async fn two_feeds_storing_the_same_article_at_once_share_it() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("{}/feed.xml", server.uri());
     let config = test_config(dir.path(), &[("one", url.clone()), ("two", url)]);
-    let rules = Arc::new(RuleSet::embedded().unwrap());
-    let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
-    let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default())
-        .await
-        .unwrap();
+    let (outcome, store) = one_pass(&config).await;
     assert_eq!(outcome.summary.feeds_fetched, 2);
     assert!(outcome.failed_feeds.is_empty());
     assert_eq!(outcome.summary.articles_new, 2);
@@ -261,11 +264,7 @@ async fn guard_refuses_private_article_links_and_falls_back_to_feed_text() {
         &[("seed", format!("{}/feed.xml", server.uri()))],
     );
     config.http.allow_private_addresses = chipwatch::config::PrivateAccess::Deny;
-    let rules = Arc::new(RuleSet::embedded().unwrap());
-    let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
-    let outcome = run_pass(&config, rules, Arc::clone(&store), &PassOptions::default())
-        .await
-        .unwrap();
+    let (outcome, _store) = one_pass(&config).await;
     assert_eq!(
         outcome.summary.feeds_fetched, 1,
         "the configured feed itself is trusted"

@@ -83,18 +83,12 @@ impl Guard {
         let PrivateAccess::AllowList(entries) = &self.access else {
             return false;
         };
-        let named = entries
+        let mut named = entries
             .iter()
             .filter_map(|e| parse_allow_entry(e))
-            .filter(|(h, _)| h.eq_ignore_ascii_case(host));
-        let mut any = false;
-        for (_, p) in named {
-            any = true;
-            if p.is_none() || p == port {
-                return false;
-            }
-        }
-        any
+            .filter(|(h, _)| h.eq_ignore_ascii_case(host))
+            .peekable();
+        named.peek().is_some() && named.all(|(_, p)| p.is_some() && p != port)
     }
 
     /// Checks the parts of a URL that need no DNS: scheme, and IP-literal hosts.

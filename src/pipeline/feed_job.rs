@@ -110,7 +110,7 @@ pub(super) async fn feed_job(
     // Up to per_host_concurrency articles at once: a feed's pages mostly share a host,
     // and the fetcher's per-host limit and delay keep that host's load as configured.
     let parallel = ctx.config.http.per_host_concurrency.max(1);
-    let shared_feed = Arc::new(feed.clone());
+    let feed = Arc::new(feed);
     let mut items = parsed.items.into_iter();
     let mut running = JoinSet::new();
     let mut cut_short = false;
@@ -121,7 +121,7 @@ pub(super) async fn feed_job(
                 break;
             }
             let Some(item) = items.next() else { break };
-            let (ctx, feed) = (Arc::clone(ctx), Arc::clone(&shared_feed));
+            let (ctx, feed) = (Arc::clone(ctx), Arc::clone(&feed));
             running.spawn(async move { article_job(&ctx, &feed, item).await }.in_current_span());
         }
         let Some(joined) = running.join_next().await else {
