@@ -1,7 +1,8 @@
 //! What `chipwatch reprocess` needs from the store: which articles were matched with other
 //! rules, each article read back as the model [`Article`], and an idempotent replacement
 //! of an article's events in one transaction. Events found again keep their row and id
-//! (matched by fingerprint); events the new rules no longer find are deleted.
+//! (matched by fingerprint); events the new rules no longer find are deleted. The stories
+//! are marked for regrouping, which `reprocess` does at its end.
 
 use std::collections::HashSet;
 
@@ -9,6 +10,7 @@ use chrono::{DateTime, NaiveDate};
 use rusqlite::{params, OptionalExtension};
 
 use super::events::{fingerprint, insert_event};
+use super::stories::request_rebuild;
 use super::{parsed_column, Store, StoreError};
 use crate::model::{Article, Event, EventKind, Published, TextSource};
 
@@ -197,6 +199,9 @@ impl Store {
                 params![article_id, keep_json],
             )
             .map_err(StoreError::sqlite(context()))?;
+        // New, changed and removed events change stories; they are regrouped as a whole
+        // once every article is done (`Store::rebuild_stories`), or by the next run.
+        request_rebuild(&tx)?;
         tx.execute(
             "UPDATE articles SET rules_version = ?2 WHERE id = ?1",
             params![article_id, rules_version],
