@@ -8,6 +8,7 @@
 //! - `ops`: running unattended (lock, signals, logs, systemd and cron files)
 //! - `rules_eval`: the rules' accuracy on tests/fixtures/eval and their normalisers
 //! - `queries`: the commands that ask the database (events, feeds, reprocess, search, db)
+//! - `stories`: one deal reported by several sites becomes one story, in any arrival order
 
 // Unwrapping is how a test says "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -23,3 +24,4 @@ mod ops;
 mod pipeline;
 mod queries;
 mod rules_eval;
+mod stories;
