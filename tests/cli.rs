@@ -227,11 +227,11 @@ async fn run_then_events_in_every_format() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,kind,article_url,published,evidence,spans,rule,rules_version,confidence,hedged,buyer,supplier,product,quantity,value_amount,value_currency,value_usd,delivery,status"
+        "id,kind,article_url,published,evidence,spans,rule,rules_version,confidence,hedged,inferred,buyer,supplier,product,quantity,value_amount,value_currency,value_usd,delivery,status"
     );
     let row = lines.next().unwrap();
     assert!(
-        row.contains(",Baidu,Huawei,Ascend 910B,1600,61830000,USD,61830000,2023-12-31,placed"),
+        row.contains(",[],Baidu,Huawei,Ascend 910B,1600,61830000,USD,61830000,2023-12-31,placed"),
         "{row}"
     );
     let table = chipwatch(&cwd, &["--config", &cfg, "events"]);

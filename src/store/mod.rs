@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_initial.sql"),
     include_str!("migrations/002_fetch_state.sql"),
     include_str!("migrations/003_events_autoincrement.sql"),
+    include_str!("migrations/004_events_inferred.sql"),
 ];
 
 /// The schema version this binary writes (the `PRAGMA user_version` after migrating).
