@@ -286,7 +286,7 @@ impl Fetcher {
             } else {
                 reason
             };
-            tracing::info!(url = %shown, reason = %reason, "refused by the address guard");
+            tracing::debug!(url = %shown, reason = %reason, "refused by the address guard");
             FetchError::Refused {
                 url: shown.to_string(),
                 reason,
