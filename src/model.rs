@@ -351,6 +351,9 @@ pub struct Event {
     pub confidence: f64,
     /// The text reports the event second-hand.
     pub hedged: bool,
+    /// Names of the fields inferred rather than stated (`["supplier"]` when an order's
+    /// supplier is its product's maker and the text names no seller); empty otherwise.
+    pub inferred: Vec<String>,
     pub details: EventDetails,
 }
 
@@ -373,6 +376,7 @@ pub const COMMON_FIELDS: &[&str] = &[
     "rules_version",
     "confidence",
     "hedged",
+    "inferred",
 ];
 pub const CHIP_ORDER_FIELDS: &[&str] = &[
     "buyer",
@@ -411,6 +415,7 @@ impl Serialize for Event {
         map.serialize_entry("rules_version", &self.rules_version)?;
         map.serialize_entry("confidence", &self.confidence)?;
         map.serialize_entry("hedged", &self.hedged)?;
+        map.serialize_entry("inferred", &self.inferred)?;
         match &self.details {
             EventDetails::ChipOrder(o) => {
                 map.serialize_entry("buyer", &o.buyer)?;
@@ -553,6 +558,7 @@ mod tests {
             rules_version: "v".into(),
             confidence: 0.5,
             hedged: false,
+            inferred: Vec::new(),
             details: EventDetails::ExportControl(ExportControl::default()),
         };
         let json = serde_json::to_string(&event).unwrap();

@@ -120,8 +120,13 @@ fn csv_cell(value: Option<&Value>) -> String {
 pub fn summary(event: &Event) -> String {
     let mut text = match &event.details {
         EventDetails::ChipOrder(o) => {
+            let inferred = if event.inferred.iter().any(|f| f == "supplier") {
+                " (inferred)"
+            } else {
+                ""
+            };
             let mut s = format!(
-                "{} orders from {}",
+                "{} orders from {}{inferred}",
                 o.buyer.as_deref().unwrap_or("?"),
                 o.supplier.as_deref().unwrap_or("?")
             );

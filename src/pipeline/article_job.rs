@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
-use tracing::{debug, info, instrument, warn};
+use tracing::{debug, instrument, warn};
 
+use super::log_new_events;
 use super::pass::{PassContext, PassError};
 use super::stages::Stage;
 use crate::extract::{extract_page, fragment_to_text, ExtractedPage, MIN_PAGE_TEXT_CHARS};
@@ -73,7 +74,7 @@ pub(super) async fn article_job(
         (None, TextOutcome::FeedFallback)
     };
     let Some(article) = build_article(ctx, &url, &item, page).await? else {
-        warn!("neither the page nor the feed item gave any text; not stored");
+        debug!("neither the page nor the feed item gave any text; not stored");
         return Ok(ArticleOutcome::Unusable {
             text_outcome: Some(text_outcome),
         });
@@ -126,7 +127,8 @@ pub(super) async fn article_job(
         return Ok(ArticleOutcome::Known);
     };
     let kinds: Vec<EventKind> = stored.iter().map(|e| e.kind()).collect();
-    info!(article_id, events = kinds.len(), source = ?text_outcome, "article stored");
+    debug!(article_id, events = kinds.len(), source = ?text_outcome, "article stored");
+    log_new_events(&stored);
     if !language_matched {
         return Ok(ArticleOutcome::LanguageNotMatched { text_outcome });
     }
@@ -165,18 +167,18 @@ async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>
             }
         }
         Ok(ArticleFetch::DisallowedByRobots) => {
-            info!("robots.txt disallows the page; using the feed content");
+            debug!("robots.txt disallows the page; using the feed content");
             (None, TextOutcome::RobotsDisallowed)
         }
         Err(FetchError::Refused { reason, .. }) => {
-            warn!(
+            debug!(
                 reason,
                 "page refused by the address guard; using the feed content"
             );
             (None, TextOutcome::GuardRefused)
         }
         Err(e) => {
-            warn!(error = %e, "page fetch failed; using the feed content");
+            debug!(error = %e, "page fetch failed; using the feed content");
             (None, TextOutcome::FeedFallback)
         }
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::feed_job::{feed_job, FeedOutcome};
 use super::stages::{Stage, StageClock, StageCpu};
@@ -130,7 +130,7 @@ pub async fn run_pass(
     // Before the runs row: `run --feed typo` is a usage error, not a pass left "running".
     let selected = select_feeds(feeds, options, now)?;
     let run_id = ctx.with_store(move |store| store.start_run(now)).await?;
-    info!(feeds = selected.len(), run_id, "pass started");
+    debug!(feeds = selected.len(), run_id, "pass started");
     let progress = Progress::new(selected.len() as u64, "feeds");
 
     let mut jobs = JoinSet::new();

@@ -331,6 +331,7 @@ fn finish(
         rules_version: version.to_string(),
         confidence: (confidence * 1000.0).round() / 1000.0,
         hedged: d.hedged,
+        inferred: Vec::new(),
         details,
     }
 }

@@ -35,7 +35,7 @@ pub struct EventFilter {
 
 /// Columns read by `event_from_row`.
 const EVENT_COLUMNS: &str = "e.id, e.kind, a.url AS article_url, e.published, e.evidence, \
-     e.spans, e.rule, e.rules_version, e.confidence, e.hedged, e.buyer, e.supplier, \
+     e.spans, e.rule, e.rules_version, e.confidence, e.hedged, e.inferred, e.buyer, e.supplier, \
      e.product, e.quantity, e.value_amount, e.value_currency, e.value_usd, e.delivery, \
      e.status, e.authority, e.agency, e.targets, e.products, e.companies, e.action, \
      e.effective";
@@ -162,9 +162,10 @@ pub(super) fn insert_event(
             "INSERT INTO events (article_id, kind, published, evidence, spans, rule,
                  rules_version, confidence, hedged, buyer, supplier, product, quantity,
                  value_amount, value_currency, value_usd, delivery, status, authority, agency,
-                 targets, products, companies, action, effective, fingerprint, created_at)
+                 targets, products, companies, action, effective, fingerprint, created_at,
+                 inferred)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
+                     ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
              ON CONFLICT (article_id, fingerprint) DO NOTHING",
             params![
                 article_id,
@@ -194,6 +195,7 @@ pub(super) fn insert_event(
                 row.effective,
                 fingerprint(event)?,
                 format_time(Utc::now()),
+                to_json(&event.inferred)?,
             ],
         )
         .map_err(err)?;
@@ -236,7 +238,7 @@ fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StoreError
 }
 
 /// SHA-256 of what makes an event this event: its kind, spans and fields. Provenance
-/// (rule, rules version, confidence, hedging) and what follows from the article (URL,
+/// (rule, rules version, confidence, hedging, which fields were inferred) and what follows from the article (URL,
 /// date, evidence text) are left out, so finding the same event again under new rules
 /// maps to the same row.
 pub(super) fn fingerprint(event: &Event) -> Result<String, StoreError> {
@@ -249,6 +251,7 @@ pub(super) fn fingerprint(event: &Event) -> Result<String, StoreError> {
     identity.rules_version.clear();
     identity.confidence = 1.0;
     identity.hedged = false;
+    identity.inferred.clear();
     let digest = Sha256::digest(to_json(&identity)?.as_bytes());
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
@@ -346,6 +349,7 @@ fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
         rules_version: row.get("rules_version")?,
         confidence: row.get("confidence")?,
         hedged: row.get("hedged")?,
+        inferred: json_column(row, "inferred")?.unwrap_or_default(),
         details,
     })
 }

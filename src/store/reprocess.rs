@@ -137,7 +137,7 @@ impl Store {
                 .query_row(
                     "UPDATE events SET rule = ?3, rules_version = ?4, confidence = ?5,
                          hedged = ?6, evidence = ?7,
-                         published = ?8
+                         published = ?8, inferred = ?9
                      WHERE article_id = ?1 AND fingerprint = ?2
                      RETURNING id",
                     params![
@@ -149,6 +149,12 @@ impl Store {
                         event.hedged,
                         evidence,
                         event.published.map(|d| d.format("%Y-%m-%d").to_string()),
+                        serde_json::to_string(&event.inferred).map_err(|e| {
+                            StoreError::InvalidValue {
+                                what: "event JSON",
+                                detail: e.to_string(),
+                            }
+                        })?,
                     ],
                     |r| r.get(0),
                 )

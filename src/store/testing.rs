@@ -60,6 +60,7 @@ pub fn chip_order(url: &str, day: u32) -> Event {
         rules_version: "abc123".to_string(),
         confidence: 0.85,
         hedged: true,
+        inferred: vec!["supplier".into()],
         details: EventDetails::ChipOrder(ChipOrder {
             buyer: Some("Baidu".to_string()),
             supplier: Some("Huawei".to_string()),
@@ -89,6 +90,7 @@ pub fn export_control(url: &str, day: u32) -> Event {
         rules_version: "abc123".to_string(),
         confidence: 1.0,
         hedged: false,
+        inferred: Vec::new(),
         details: EventDetails::ExportControl(ExportControl {
             authority: Some("United States".to_string()),
             agency: None,
