@@ -9,6 +9,7 @@ use tracing::{debug, instrument, warn};
 
 use super::log_new_events;
 use super::pass::{PassContext, PassError};
+use super::stages::Stage;
 use crate::extract::{extract_page, fragment_to_text, ExtractedPage, MIN_PAGE_TEXT_CHARS};
 use crate::fetch::{ArticleFetch, FetchError};
 use crate::model::{Article, EventKind, FeedItem, FeedState, Published, TextSource};
@@ -72,7 +73,7 @@ pub(super) async fn article_job(
     } else {
         (None, TextOutcome::FeedFallback)
     };
-    let Some(article) = build_article(&url, &item, page).await? else {
+    let Some(article) = build_article(ctx, &url, &item, page).await? else {
         debug!("neither the page nor the feed item gave any text; not stored");
         return Ok(ArticleOutcome::Unusable {
             text_outcome: Some(text_outcome),
@@ -87,10 +88,13 @@ pub(super) async fn article_job(
         .lang
         .as_deref()
         .is_none_or(|l| ctx.rules.covers_language(l));
-    let rules = Arc::clone(&ctx.rules);
+    let job = Arc::clone(ctx);
     let (article, events) = tokio::task::spawn_blocking(move || {
         let mut events = if language_matched {
-            rules.extract_events(&article.text, article.published.map(|p| p.date()))
+            job.stages.time(Stage::Rules, || {
+                job.rules
+                    .extract_events(&article.text, article.published.map(|p| p.date()))
+            })
         } else {
             Vec::new()
         };
@@ -147,8 +151,11 @@ async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>
                 return (None, TextOutcome::FeedFallback);
             }
             let final_url = fetched.final_url.clone();
+            let job = Arc::clone(ctx);
             let page = tokio::task::spawn_blocking(move || {
-                extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+                job.stages.time(Stage::Extract, || {
+                    extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+                })
             })
             .await;
             match page {
@@ -180,14 +187,21 @@ async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>
 /// Joins page and feed item: page text when there is enough of it, else the feed's own
 /// content; metadata from the page first, then the feed item.
 async fn build_article(
+    ctx: &Arc<PassContext>,
     url: &str,
     item: &FeedItem,
     page: Option<ExtractedPage>,
 ) -> Result<Option<Article>, PassError> {
     let feed_text = match item.content.clone() {
-        Some(content) => tokio::task::spawn_blocking(move || fragment_to_text(&content))
+        Some(content) => {
+            let job = Arc::clone(ctx);
+            tokio::task::spawn_blocking(move || {
+                job.stages
+                    .time(Stage::Extract, || fragment_to_text(&content))
+            })
             .await
-            .map_err(|e| PassError::Worker(e.to_string()))?,
+            .map_err(|e| PassError::Worker(e.to_string()))?
+        }
         None => String::new(),
     };
     let feed_published = item.published.map(Published::Time);
