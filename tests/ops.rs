@@ -135,7 +135,8 @@ async fn a_second_signal_stops_watch_at_once() {
 async fn json_log_lines_all_parse_and_name_the_feed() {
     let server = seed_site().await;
     let setup = Setup::new(&seed_feed(&server), "");
-    let output = setup.run(&["--log-format", "json", "run"]).await;
+    // -v: chipwatch's own debug lines, and no library's.
+    let output = setup.run(&["-v", "--log-format", "json", "run"]).await;
     assert_code(&output, 0);
     let lines = json_log_lines(&output);
     assert!(lines.len() >= 4);
@@ -143,18 +144,30 @@ async fn json_log_lines_all_parse_and_name_the_feed() {
         for key in ["timestamp", "level", "message"] {
             assert!(line.get(key).is_some(), "{key} missing: {line}");
         }
+        let target = line["target"].as_str().unwrap();
+        assert!(
+            target.starts_with("chipwatch"),
+            "-v let in {target}: {line}"
+        );
     }
     let about = |message: &str| -> Vec<&Value> {
         lines.iter().filter(|l| l["message"] == message).collect()
     };
     let stored = about("article stored");
     assert_eq!(stored.len(), 2);
-    for line in stored.iter().chain(&about("feed fetched")) {
+    assert!(stored.iter().all(|l| l["level"] == "DEBUG"));
+    let events = about("new event");
+    assert_eq!(events.len(), 3, "one line per new event");
+    for line in stored.iter().chain(&about("feed fetched")).chain(&events) {
         assert_eq!(line["feed"], "seed", "{line}");
     }
     assert!(stored
         .iter()
+        .chain(&events)
         .all(|l| l["url"].as_str().unwrap().starts_with("http")));
+    assert_eq!(events[0]["kind"], "chip_order", "{}", events[0]);
+    assert_eq!(events[0]["buyer"], "Baidu");
+    assert_eq!(events[0]["supplier"], "Huawei");
     let summary = about("pass finished");
     assert_eq!(summary.len(), 1);
     for key in [

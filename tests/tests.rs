@@ -8,6 +8,7 @@
 //! - `ops`: running unattended (lock, signals, logs, systemd and cron files)
 //! - `rules_eval`: the rules' accuracy on tests/fixtures/eval and their normalisers
 //! - `queries`: the commands that ask the database (events, feeds, reprocess, search, db)
+//! - `robots`: robots.txt read as the reference parser and RFC 9309 read it
 //! - `stories`: one deal reported by several sites becomes one story, in any arrival order
 
 // Unwrapping is how a test says "this must hold".
@@ -23,5 +24,6 @@ mod fetch;
 mod ops;
 mod pipeline;
 mod queries;
+mod robots;
 mod rules_eval;
 mod stories;

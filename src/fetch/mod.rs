@@ -25,7 +25,7 @@ pub use guard::Guard;
 use limits::Limits;
 pub use response::parse_retry_after;
 use response::{charset_of, header_str, read_capped, read_prefix, validators_of};
-pub use robots::Robots;
+pub use robots::{Robots, MAX_LINE_BYTES as ROBOTS_MAX_LINE_BYTES};
 
 /// Longest pause between two attempts at one URL within a pass.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
@@ -286,7 +286,7 @@ impl Fetcher {
             } else {
                 reason
             };
-            tracing::info!(url = %shown, reason = %reason, "refused by the address guard");
+            tracing::debug!(url = %shown, reason = %reason, "refused by the address guard");
             FetchError::Refused {
                 url: shown.to_string(),
                 reason,
@@ -321,10 +321,7 @@ impl Fetcher {
                 )
                 .await
             {
-                Ok(fetched) => Robots::parse(
-                    &String::from_utf8_lossy(&fetched.body),
-                    &self.config.user_agent,
-                ),
+                Ok(fetched) => Robots::parse_bytes(&fetched.body, &self.config.user_agent),
                 Err(FetchError::Status { status, .. })
                     if (400..500).contains(&status) && status != 429 =>
                 {

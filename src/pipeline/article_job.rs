@@ -5,9 +5,11 @@
 
 use std::sync::Arc;
 
-use tracing::{debug, info, instrument, warn};
+use tracing::{debug, instrument, warn};
 
+use super::log_new_events;
 use super::pass::{PassContext, PassError};
+use super::stages::Stage;
 use crate::extract::{extract_page, fragment_to_text, ExtractedPage, MIN_PAGE_TEXT_CHARS};
 use crate::fetch::{ArticleFetch, FetchError};
 use crate::model::{Article, EventKind, FeedItem, FeedState, Published, TextSource};
@@ -71,8 +73,8 @@ pub(super) async fn article_job(
     } else {
         (None, TextOutcome::FeedFallback)
     };
-    let Some(article) = build_article(&url, &item, page).await? else {
-        warn!("neither the page nor the feed item gave any text; not stored");
+    let Some(article) = build_article(ctx, &url, &item, page).await? else {
+        debug!("neither the page nor the feed item gave any text; not stored");
         return Ok(ArticleOutcome::Unusable {
             text_outcome: Some(text_outcome),
         });
@@ -86,10 +88,13 @@ pub(super) async fn article_job(
         .lang
         .as_deref()
         .is_none_or(|l| ctx.rules.covers_language(l));
-    let rules = Arc::clone(&ctx.rules);
+    let job = Arc::clone(ctx);
     let (article, events) = tokio::task::spawn_blocking(move || {
         let mut events = if language_matched {
-            rules.extract_events(&article.text, article.published.map(|p| p.date()))
+            job.stages.time(Stage::Rules, || {
+                job.rules
+                    .extract_events(&article.text, article.published.map(|p| p.date()))
+            })
         } else {
             Vec::new()
         };
@@ -122,7 +127,8 @@ pub(super) async fn article_job(
         return Ok(ArticleOutcome::Known);
     };
     let kinds: Vec<EventKind> = stored.iter().map(|e| e.kind()).collect();
-    info!(article_id, events = kinds.len(), source = ?text_outcome, "article stored");
+    debug!(article_id, events = kinds.len(), source = ?text_outcome, "article stored");
+    log_new_events(&stored);
     if !language_matched {
         return Ok(ArticleOutcome::LanguageNotMatched { text_outcome });
     }
@@ -145,8 +151,11 @@ async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>
                 return (None, TextOutcome::FeedFallback);
             }
             let final_url = fetched.final_url.clone();
+            let job = Arc::clone(ctx);
             let page = tokio::task::spawn_blocking(move || {
-                extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+                job.stages.time(Stage::Extract, || {
+                    extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+                })
             })
             .await;
             match page {
@@ -158,18 +167,18 @@ async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>
             }
         }
         Ok(ArticleFetch::DisallowedByRobots) => {
-            info!("robots.txt disallows the page; using the feed content");
+            debug!("robots.txt disallows the page; using the feed content");
             (None, TextOutcome::RobotsDisallowed)
         }
         Err(FetchError::Refused { reason, .. }) => {
-            warn!(
+            debug!(
                 reason,
                 "page refused by the address guard; using the feed content"
             );
             (None, TextOutcome::GuardRefused)
         }
         Err(e) => {
-            warn!(error = %e, "page fetch failed; using the feed content");
+            debug!(error = %e, "page fetch failed; using the feed content");
             (None, TextOutcome::FeedFallback)
         }
     }
@@ -178,14 +187,21 @@ async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>
 /// Joins page and feed item: page text when there is enough of it, else the feed's own
 /// content; metadata from the page first, then the feed item.
 async fn build_article(
+    ctx: &Arc<PassContext>,
     url: &str,
     item: &FeedItem,
     page: Option<ExtractedPage>,
 ) -> Result<Option<Article>, PassError> {
     let feed_text = match item.content.clone() {
-        Some(content) => tokio::task::spawn_blocking(move || fragment_to_text(&content))
+        Some(content) => {
+            let job = Arc::clone(ctx);
+            tokio::task::spawn_blocking(move || {
+                job.stages
+                    .time(Stage::Extract, || fragment_to_text(&content))
+            })
             .await
-            .map_err(|e| PassError::Worker(e.to_string()))?,
+            .map_err(|e| PassError::Worker(e.to_string()))?
+        }
         None => String::new(),
     };
     let feed_published = item.published.map(Published::Time);

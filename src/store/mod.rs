@@ -215,6 +215,9 @@ impl Store {
     /// Applies the migrations after `from`, each in its own transaction together with
     /// its `user_version` bump, so a crash leaves the schema at a whole version.
     fn migrate(&mut self, from: u32) -> Result<(), StoreError> {
+        if from >= SCHEMA_VERSION {
+            return Ok(());
+        }
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
             let version = index as u32 + 1;
             let migrate_err = |source| StoreError::Migrate {
@@ -227,8 +230,8 @@ impl Store {
             tx.pragma_update(None, "user_version", version)
                 .map_err(migrate_err)?;
             tx.commit().map_err(migrate_err)?;
-            tracing::info!(path = %self.path.display(), version, "migrated database schema");
         }
+        tracing::info!(path = %self.path.display(), from, to = SCHEMA_VERSION, "migrated database schema");
         Ok(())
     }
 }
