@@ -263,12 +263,9 @@ fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     ExitCode::Fatal
 }
 
-/// A multi-threaded runtime for the commands that fetch.
-pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
+/// The runtime for the commands that fetch, sized by their HTTP settings.
+pub(crate) fn runtime(http: &crate::config::HttpConfig) -> anyhow::Result<tokio::runtime::Runtime> {
+    crate::pipeline::runtime(http).context("cannot start the async runtime")
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use tracing::{debug, instrument};
 
 use super::page_retry::{fetch_page, log_given_up, page_status_after, refused_status, PageFetch};
 use super::pass::{PassContext, PassError};
+use super::stages::Stage;
 use super::{derive_events, log_new_events};
 use crate::extract::{fragment_to_text, ExtractedPage, MIN_PAGE_TEXT_CHARS};
 use crate::model::{
@@ -86,7 +87,7 @@ pub(super) async fn article_job(
     let keep_empty = page_status
         .as_ref()
         .is_some_and(|s| s.state == PageState::Pending);
-    let Some(article) = build_article(&url, &item, page, keep_empty).await? else {
+    let Some(article) = build_article(ctx, &url, &item, page, keep_empty).await? else {
         debug!("neither the page nor the feed item gave any text; not stored");
         return Ok(ArticleOutcome::Unusable {
             text_outcome: Some(text_outcome),
@@ -97,9 +98,11 @@ pub(super) async fn article_job(
         (_, outcome) => outcome,
     };
 
-    let rules = Arc::clone(&ctx.rules);
+    let job = Arc::clone(ctx);
     let (article, events, language_matched) = tokio::task::spawn_blocking(move || {
-        let (events, matched) = derive_events(&rules, &article);
+        let (events, matched) = job
+            .stages
+            .time(Stage::Rules, || derive_events(&job.rules, &article));
         (article, events, matched)
     })
     .await
@@ -194,15 +197,22 @@ async fn first_attempt(
 /// content; metadata from the page first, then the feed item. With neither, no article
 /// unless `keep_empty` (its page is to be retried).
 async fn build_article(
+    ctx: &Arc<PassContext>,
     url: &str,
     item: &FeedItem,
     page: Option<ExtractedPage>,
     keep_empty: bool,
 ) -> Result<Option<Article>, PassError> {
     let feed_text = match item.content.clone() {
-        Some(content) => tokio::task::spawn_blocking(move || fragment_to_text(&content))
+        Some(content) => {
+            let job = Arc::clone(ctx);
+            tokio::task::spawn_blocking(move || {
+                job.stages
+                    .time(Stage::Extract, || fragment_to_text(&content))
+            })
             .await
-            .map_err(|e| PassError::Worker(e.to_string()))?,
+            .map_err(|e| PassError::Worker(e.to_string()))?
+        }
         None => String::new(),
     };
     let feed_published = item.published.map(Published::Time);

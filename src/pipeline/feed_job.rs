@@ -13,6 +13,7 @@ use tracing::{info, instrument, warn, Instrument};
 
 use super::article_job::{article_job, ArticleOutcome, TextOutcome};
 use super::pass::{PassContext, PassError};
+use super::stages::Stage;
 use crate::feed::parse_feed_with_charset;
 use crate::fetch::Validators;
 use crate::model::{EventKind, FeedState};
@@ -87,8 +88,11 @@ pub(super) async fn feed_job(
     let charset = fetched.charset.clone();
     let url = feed.spec.url.clone();
     let max_items = ctx.config.schedule.max_items_per_feed;
+    let job = Arc::clone(ctx);
     let parsed = tokio::task::spawn_blocking(move || {
-        parse_feed_with_charset(&body, charset.as_deref(), &url, max_items)
+        job.stages.time(Stage::FeedParse, || {
+            parse_feed_with_charset(&body, charset.as_deref(), &url, max_items)
+        })
     })
     .await
     .map_err(|e| PassError::Worker(e.to_string()))?;

@@ -10,9 +10,11 @@ mod article_job;
 mod feed_job;
 mod page_retry;
 mod pass;
+mod stages;
 mod watch;
 
 pub use pass::{run_pass, PassError, PassOptions, PassOutcome, SHUTDOWN_GRACE};
+pub use stages::{process_cpu_time, thread_cpu_time, StageCpu};
 pub use watch::{watch, WatchOutcome, MAX_IDLE};
 
 use crate::model::{Article, Event, EventDetails};
@@ -63,4 +65,12 @@ fn log_new_events(events: &[Event]) {
             ),
         }
     }
+}
+
+/// The async runtime passes run on: `run`, `watch` and `demo` build theirs here, and so
+/// does the pipeline benchmark, so that what is measured is what ships.
+pub fn runtime(_http: &crate::config::HttpConfig) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }

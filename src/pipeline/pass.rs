@@ -17,6 +17,7 @@ use tracing::{debug, info, warn, Instrument};
 
 use super::feed_job::{feed_job, FeedOutcome};
 use super::page_retry::{retry_pages, RetryCounts};
+use super::stages::{Stage, StageClock, StageCpu};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::logging::Progress;
@@ -59,6 +60,8 @@ pub struct PassOutcome {
     /// A shutdown request cut the pass short: a feed job was dropped, or a feed stopped
     /// before its last item.
     pub interrupted: bool,
+    /// CPU time spent in each stage (see [`StageCpu`]).
+    pub stage_cpu: StageCpu,
 }
 
 /// Shared by every job of a pass.
@@ -69,6 +72,8 @@ pub(super) struct PassContext {
     pub store: Arc<Mutex<Store>>,
     /// Set when the pass should wrap up; jobs may check it between articles.
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
+    /// CPU time per stage, for the pass outcome.
+    pub stages: StageClock,
 }
 
 impl PassContext {
@@ -78,16 +83,17 @@ impl PassContext {
     }
 
     /// Runs a store call on a blocking thread; SQLite must not stall the reactor.
-    pub async fn with_store<T, F>(&self, work: F) -> Result<T, PassError>
+    pub async fn with_store<T, F>(self: &Arc<Self>, work: F) -> Result<T, PassError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
         let store = Arc::clone(&self.store);
+        let ctx_stages = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             // A panic while holding the lock leaves the connection itself intact.
             let mut guard = store.lock().unwrap_or_else(|e| e.into_inner());
-            work(&mut guard)
+            ctx_stages.stages.time(Stage::Store, || work(&mut guard))
         })
         .await
         .map_err(|e| PassError::Worker(e.to_string()))?
@@ -110,6 +116,7 @@ pub async fn run_pass(
         fetcher,
         store,
         shutdown: options.shutdown.clone(),
+        stages: StageClock::default(),
     });
 
     let specs = config.feeds.clone();
@@ -292,6 +299,7 @@ pub async fn run_pass(
         summary,
         failed_feeds,
         interrupted,
+        stage_cpu: ctx.stages.totals(),
     })
 }
 
