@@ -1,5 +1,5 @@
 //! `watch`: passes on the feeds' own schedules, one at a time. Between passes it sleeps
-//! until the next feed is due (looking again at least every [`MAX_IDLE`], so feeds added
+//! until the next feed or pending article page is due (looking again at least every [`MAX_IDLE`], so feeds added
 //! with `chipwatch feeds add` are noticed) and runs a pass only when one is due; a
 //! shutdown request ends the sleep at once, or lets the running pass wrap up (see
 //! [`super::pass`]) and then ends the loop.
@@ -46,7 +46,7 @@ pub async fn watch(
             // Nothing due: sleep, and look again (a feed may have been added meanwhile).
             let wait = until_next_due(&store).await?;
             if !wait.is_zero() {
-                debug!(sleep_secs = wait.as_secs(), "no feed is due yet");
+                debug!(sleep_secs = wait.as_secs(), "no feed or page is due yet");
                 sleep_or_stop(wait, &mut shutdown).await;
                 continue;
             }
@@ -81,13 +81,13 @@ async fn sleep_or_stop(wait: Duration, shutdown: &mut watch::Receiver<bool>) {
     }
 }
 
-/// How long until the earliest feed is due: zero when one is due now, at most
-/// [`MAX_IDLE`].
+/// How long until the earliest feed or pending page is due: zero when one is due now,
+/// at most [`MAX_IDLE`].
 async fn until_next_due(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError> {
     let store = Arc::clone(store);
-    let feeds = tokio::task::spawn_blocking(move || {
+    let (feeds, next_page) = tokio::task::spawn_blocking(move || {
         let guard = store.lock().unwrap_or_else(|e| e.into_inner());
-        guard.feeds()
+        Ok::<_, crate::store::StoreError>((guard.feeds()?, guard.next_page_attempt()?))
     })
     .await
     .map_err(|e| PassError::Worker(e.to_string()))??;
@@ -95,6 +95,7 @@ async fn until_next_due(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError
     let soonest = feeds
         .iter()
         .map(|f| f.next_fetch_at.unwrap_or(now))
+        .chain(next_page)
         .min()
         .map_or(MAX_IDLE, |t| (t - now).to_std().unwrap_or(Duration::ZERO));
     Ok(soonest.min(MAX_IDLE))
