@@ -552,3 +552,61 @@ async fn articles_pages_lists_pending_and_failed_pages() {
     let runs = setup.count("SELECT pages_given_up FROM runs ORDER BY id DESC LIMIT 1");
     assert_eq!(runs, 1);
 }
+
+/// `run --feed NAME` retries that feed's pages only; `watch` wakes up when a page is due,
+/// not only when a feed is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_follow_the_named_feeds_and_wake_watch() {
+    let server = FaultServer::start().await;
+    for feed in ["a", "b"] {
+        let page = format!("/{feed}/page");
+        server.route(&page, vec![Reply::Status(503, None), plain_page()]);
+        server.route(&format!("/{feed}.xml"), vec![Reply::rss(items(&server, &[&page]))]);
+    }
+    let h = Harness::new(server, &[("a", "/a.xml"), ("b", "/b.xml")], "", "").await;
+    h.pass().await;
+    h.time_passes();
+    let only_a = PassOptions {
+        feeds: vec!["a".into()],
+        ..PassOptions::default()
+    };
+    let pass = run_pass(&h.config, Arc::clone(&h.rules), Arc::clone(&h.store), &only_a)
+        .await
+        .unwrap();
+    assert_eq!(pass.summary.pages_recovered, 1);
+    assert_eq!((h.server.hits("/a/page"), h.server.hits("/b/page")), (2, 1));
+    assert_eq!(h.page("/b/page").state.as_deref(), Some("pending"));
+
+    // b's page falls due two seconds after watch starts; no feed is due for 30 minutes.
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(2);
+    h.sql(&format!(
+        "UPDATE articles SET page_next_attempt_at = '{}' WHERE page_state = 'pending'",
+        soon.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    ));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    // watch's future stays on this task (it is not Send); the poll below stops it.
+    let watching = chipwatch::pipeline::watch(
+        &h.config,
+        Arc::clone(&h.rules),
+        Arc::clone(&h.store),
+        stopped,
+    );
+    let started = Instant::now();
+    let poll = async {
+        while h.server.hits("/b/page") < 2 {
+            if started.elapsed() > Duration::from_secs(20) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let woke_after = started.elapsed();
+        stop.send(true).unwrap();
+        woke_after
+    };
+    let (outcome, woke_after) = tokio::join!(watching, poll);
+    let outcome = outcome.unwrap();
+    assert_eq!(h.server.hits("/b/page"), 2, "watch did not wake up for the due page");
+    assert!(woke_after < Duration::from_secs(15), "{woke_after:?}");
+    assert!(outcome.passes >= 2, "{outcome:?}");
+    assert_eq!(h.page("/b/page").state.as_deref(), Some("ok"));
+}

@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, info, instrument, Instrument};
 
 use super::pass::{PassContext, PassError};
+use super::stages::Stage;
 use super::{derive_events, log_new_events};
 use crate::config::ScheduleConfig;
 use crate::extract::{extract_page, ExtractedPage, MIN_PAGE_TEXT_CHARS};
@@ -54,8 +55,11 @@ pub(super) async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> PageFetch {
                 return PageFetch::Unusable;
             }
             let final_url = fetched.final_url.clone();
+            let job = Arc::clone(ctx);
             let page = tokio::task::spawn_blocking(move || {
-                extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+                job.stages.time(Stage::Extract, || {
+                    extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+                })
             })
             .await;
             match page {
@@ -325,9 +329,11 @@ async fn store_recovered(
         debug!("page came back, no better than the feed's text; kept that");
         return Ok(RetryOutcome::Recovered(Vec::new()));
     };
-    let rules = Arc::clone(&ctx.rules);
+    let job = Arc::clone(ctx);
     let (article, events) = tokio::task::spawn_blocking(move || {
-        let (events, _) = derive_events(&rules, &article);
+        let (events, _) = job
+            .stages
+            .time(Stage::Rules, || derive_events(&job.rules, &article));
         (article, events)
     })
     .await
