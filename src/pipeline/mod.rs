@@ -15,7 +15,7 @@ mod watch;
 
 pub use pass::{run_pass, PassError, PassOptions, PassOutcome, SHUTDOWN_GRACE};
 pub use stages::{process_cpu_time, thread_cpu_time, StageCpu};
-pub use watch::{watch, WatchOutcome, MAX_IDLE};
+pub use watch::{watch, WatchOutcome, MAX_IDLE, PAGE_RETRY_IDLE};
 
 use crate::model::{Article, Event, EventDetails};
 use crate::rules::RuleSet;

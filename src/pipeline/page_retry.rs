@@ -5,10 +5,11 @@
 //! that did not change keep their ids, as in `reprocess`).
 //!
 //! Schedule: at most `page_retry_attempts` retries within `page_retry_hours` of the first
-//! attempt. The first retry comes [`FIRST_PAGE_RETRY`] after the first attempt, the last
-//! at the end of the window, the others spaced evenly on a log scale between (defaults:
-//! after 5 minutes, 33 minutes, 3.6 hours and 24 hours). A `Retry-After` on the page's
-//! own response pushes its next attempt back, up to the end of the window.
+//! attempt. The first retry is due at once, so the next pass makes it; the second comes
+//! [`SECOND_PAGE_RETRY`] after the first attempt, the last at the end of the window, and
+//! the others spaced evenly on a log scale between (defaults: the next pass, then 5
+//! minutes, 85 minutes and 24 hours after the first attempt). A `Retry-After` on the
+//! page's own response pushes its next attempt back, up to the end of the window.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, info, instrument, Instrument};
 
 use super::pass::{PassContext, PassError};
+use super::stages::Stage;
 use super::{derive_events, log_new_events};
 use crate::config::ScheduleConfig;
 use crate::extract::{extract_page, ExtractedPage, MIN_PAGE_TEXT_CHARS};
@@ -25,8 +27,9 @@ use crate::fetch::{ArticleFetch, FetchError};
 use crate::model::{Article, EventKind, PageState, PageStatus, TextSource};
 use crate::store::DuePage;
 
-/// How long after a page's first attempt its first retry comes.
-pub const FIRST_PAGE_RETRY: Duration = Duration::from_secs(5 * 60);
+/// How long after a page's first attempt its second retry comes (the first is due at
+/// once).
+pub const SECOND_PAGE_RETRY: Duration = Duration::from_secs(5 * 60);
 
 /// One attempt at an article page.
 pub(super) enum PageFetch {
@@ -54,8 +57,11 @@ pub(super) async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> PageFetch {
                 return PageFetch::Unusable;
             }
             let final_url = fetched.final_url.clone();
+            let job = Arc::clone(ctx);
             let page = tokio::task::spawn_blocking(move || {
-                extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+                job.stages.time(Stage::Extract, || {
+                    extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
+                })
             })
             .await;
             match page {
@@ -157,11 +163,14 @@ pub(super) fn next_attempt(
     if retries_done >= max_retries {
         return None;
     }
-    let end = first_attempt + window;
+    // Checked: the first attempt is read back from the database, which a person may edit.
+    let end = first_attempt.checked_add_signed(window)?;
     if now >= end {
         return None;
     }
-    let planned = first_attempt + retry_offset(retries_done + 1, max_retries, window);
+    let planned = first_attempt
+        .checked_add_signed(retry_offset(retries_done + 1, max_retries, window))
+        .unwrap_or(end);
     let asked = match retry_after {
         Some(wait) => ChronoDuration::from_std(wait)
             .ok()
@@ -172,17 +181,21 @@ pub(super) fn next_attempt(
     Some(planned.max(asked).max(now).min(end))
 }
 
-/// How long after the first attempt retry `k` of `n` (1-based) comes: the first after
-/// [`FIRST_PAGE_RETRY`], the last at the end of the window, log-spaced between, so a
-/// short outage costs minutes and a long one is still caught.
+/// How long after the first attempt retry `k` of `n` (1-based) is due: the first at once
+/// (the next pass), the last at the end of the window, the ones between log-spaced from
+/// [`SECOND_PAGE_RETRY`], so a blip costs one pass, a short outage minutes, and a long
+/// one is still caught.
 fn retry_offset(k: u32, n: u32, window: ChronoDuration) -> ChronoDuration {
-    let window_secs = window.num_seconds().max(1) as f64;
-    let first_secs = (FIRST_PAGE_RETRY.as_secs() as f64).min(window_secs);
-    if n <= 1 {
-        return ChronoDuration::seconds(first_secs as i64);
+    if k <= 1 {
+        return ChronoDuration::zero();
     }
-    let share = f64::from(k.saturating_sub(1)) / f64::from(n - 1);
-    let secs = first_secs * (window_secs / first_secs).powf(share);
+    if k >= n {
+        return window;
+    }
+    let window_secs = window.num_seconds().max(1) as f64;
+    let second_secs = (SECOND_PAGE_RETRY.as_secs() as f64).min(window_secs);
+    let share = f64::from(k - 2) / f64::from(n.saturating_sub(2).max(1));
+    let secs = second_secs * (window_secs / second_secs).powf(share);
     ChronoDuration::seconds(secs.round() as i64).min(window)
 }
 
@@ -325,9 +338,11 @@ async fn store_recovered(
         debug!("page came back, no better than the feed's text; kept that");
         return Ok(RetryOutcome::Recovered(Vec::new()));
     };
-    let rules = Arc::clone(&ctx.rules);
+    let job = Arc::clone(ctx);
     let (article, events) = tokio::task::spawn_blocking(move || {
-        let (events, _) = derive_events(&rules, &article);
+        let (events, _) = job
+            .stages
+            .time(Stage::Rules, || derive_events(&job.rules, &article));
         (article, events)
     })
     .await
@@ -402,16 +417,17 @@ mod tests {
     const DAY: ChronoDuration = ChronoDuration::hours(24);
 
     #[test]
-    fn retries_start_after_five_minutes_and_end_with_the_window() {
+    fn the_first_retry_is_due_at_once_and_the_last_ends_the_window() {
         let first = at(0);
         let mut now = first;
         let mut offsets = Vec::new();
         for attempts in 1..=4 {
             let next = next_attempt(attempts, first, now, None, 4, DAY).unwrap();
-            offsets.push((next - first).num_minutes());
+            offsets.push((next - first).num_seconds());
             now = next;
         }
-        assert_eq!(offsets, [5, 33, 218, 1440]);
+        // The next pass, 5 minutes, 5 min × √288 ≈ 85 minutes, 24 hours.
+        assert_eq!(offsets, [0, 300, 5091, 86_400]);
         assert_eq!(
             next_attempt(5, first, now, None, 4, DAY),
             None,
@@ -422,11 +438,16 @@ mod tests {
             None,
             "no retries"
         );
+        assert_eq!(next_attempt(1, first, first, None, 1, DAY), Some(first));
         assert_eq!(
-            next_attempt(1, first, first, None, 1, DAY),
-            Some(at(5)),
-            "a single retry comes soon"
+            next_attempt(2, first, first, None, 2, DAY),
+            Some(at(24 * 60))
         );
+        let eight: Vec<i64> = (2..=8)
+            .map(|k| retry_offset(k, 8, DAY).num_minutes())
+            .collect();
+        assert!(eight.windows(2).all(|w| w[0] < w[1]), "{eight:?}");
+        assert_eq!((eight[0], eight[6]), (5, 1440));
     }
 
     #[test]
@@ -435,6 +456,11 @@ mod tests {
         let asked = |secs| Some(Duration::from_secs(secs));
         assert_eq!(
             next_attempt(1, first, first, asked(120), 4, DAY),
+            Some(first + ChronoDuration::seconds(120))
+        );
+        // A shorter ask than the schedule's own gap changes nothing.
+        assert_eq!(
+            next_attempt(2, first, first, asked(60), 4, DAY),
             Some(at(5))
         );
         assert_eq!(
@@ -453,7 +479,7 @@ mod tests {
     #[test]
     fn a_late_pass_retries_at_once_and_a_missed_window_gives_up() {
         let first = at(0);
-        assert_eq!(next_attempt(2, first, at(300), None, 4, DAY), Some(at(300)));
+        assert_eq!(next_attempt(3, first, at(300), None, 4, DAY), Some(at(300)));
         assert_eq!(next_attempt(2, first, at(24 * 60), None, 4, DAY), None);
         assert_eq!(next_attempt(2, first, at(30 * 60), None, 4, DAY), None);
     }

@@ -20,6 +20,10 @@ use crate::store::Store;
 pub const MAX_IDLE: Duration = Duration::from_secs(60);
 /// The shortest pause after a pass.
 pub const MIN_IDLE: Duration = Duration::from_secs(1);
+/// The shortest pause after a pass before another one runs for page retries alone. A
+/// page that failed in a pass is due again at once, meaning the next run; under `watch`
+/// that should be the next look a little later, not the next second.
+pub const PAGE_RETRY_IDLE: Duration = Duration::from_secs(30);
 
 /// What a watch did before it stopped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,13 +42,14 @@ pub async fn watch(
     let mut outcome = WatchOutcome::default();
     // The first pass runs at once: it also syncs the config feeds into the database.
     let mut first = true;
+    let mut last_pass_end = tokio::time::Instant::now();
     loop {
         if *shutdown.borrow() {
             break;
         }
         if !first {
             // Nothing due: sleep, and look again (a feed may have been added meanwhile).
-            let wait = until_next_due(&store).await?;
+            let wait = until_next_due(&store, last_pass_end.elapsed()).await?;
             if !wait.is_zero() {
                 debug!(sleep_secs = wait.as_secs(), "no feed or page is due yet");
                 sleep_or_stop(wait, &mut shutdown).await;
@@ -57,6 +62,7 @@ pub async fn watch(
             ..PassOptions::default()
         };
         let pass = run_pass(config, Arc::clone(&rules), Arc::clone(&store), &options).await?;
+        last_pass_end = tokio::time::Instant::now();
         outcome.passes += 1;
         if pass.interrupted || *shutdown.borrow() {
             break;
@@ -82,8 +88,12 @@ async fn sleep_or_stop(wait: Duration, shutdown: &mut watch::Receiver<bool>) {
 }
 
 /// How long until the earliest feed or pending page is due: zero when one is due now,
-/// at most [`MAX_IDLE`].
-async fn until_next_due(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError> {
+/// at most [`MAX_IDLE`]; a page counts as due no sooner than [`PAGE_RETRY_IDLE`] after
+/// the last pass (`since_pass` ago).
+async fn until_next_due(
+    store: &Arc<Mutex<Store>>,
+    since_pass: Duration,
+) -> Result<Duration, PassError> {
     let store = Arc::clone(store);
     let (feeds, next_page) = tokio::task::spawn_blocking(move || {
         let guard = store.lock().unwrap_or_else(|e| e.into_inner());
@@ -92,11 +102,14 @@ async fn until_next_due(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError
     .await
     .map_err(|e| PassError::Worker(e.to_string()))??;
     let now = Utc::now();
-    let soonest = feeds
+    let until = |t: chrono::DateTime<Utc>| (t - now).to_std().unwrap_or(Duration::ZERO);
+    let feed_wait = feeds
         .iter()
-        .map(|f| f.next_fetch_at.unwrap_or(now))
-        .chain(next_page)
+        .map(|f| until(f.next_fetch_at.unwrap_or(now)))
         .min()
-        .map_or(MAX_IDLE, |t| (t - now).to_std().unwrap_or(Duration::ZERO));
-    Ok(soonest.min(MAX_IDLE))
+        .unwrap_or(MAX_IDLE);
+    let page_wait = next_page.map_or(MAX_IDLE, |t| {
+        until(t).max(PAGE_RETRY_IDLE.saturating_sub(since_pass))
+    });
+    Ok(feed_wait.min(page_wait).min(MAX_IDLE))
 }
