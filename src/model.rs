@@ -544,6 +544,82 @@ pub struct RunSummary {
     pub articles_lang_unmatched: u64,
     pub events_new_chip_order: u64,
     pub events_new_export_control: u64,
+    /// Pending article pages fetched again.
+    pub pages_retried: u64,
+    /// Of those, pages that came back.
+    pub pages_recovered: u64,
+    /// Pages that will not be fetched again after failing in this pass: a permanent
+    /// failure, retries used up, or a refusal on retry.
+    pub pages_given_up: u64,
+}
+
+/// Where an article's page stands. `None` on an article means its page was never asked
+/// for (`fetch_articles = false`, or stored before chipwatch kept page states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageState {
+    /// Fetched (its text is the article's unless it was too thin or not HTML).
+    Ok,
+    /// Failed for a passing reason; retried by later runs.
+    Pending,
+    /// Failed for good: a permanent failure, or retries used up.
+    Failed,
+    /// Not fetched: robots.txt disallows it, or the address guard refused it.
+    Refused,
+}
+
+impl PageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageState::Ok => "ok",
+            PageState::Pending => "pending",
+            PageState::Failed => "failed",
+            PageState::Refused => "refused",
+        }
+    }
+}
+
+impl FromStr for PageState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ok" => Ok(PageState::Ok),
+            "pending" => Ok(PageState::Pending),
+            "failed" => Ok(PageState::Failed),
+            "refused" => Ok(PageState::Refused),
+            other => Err(format!(
+                "unknown page state `{other}` (expected ok, pending, failed or refused)"
+            )),
+        }
+    }
+}
+
+/// An article page's state as stored with the article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageStatus {
+    pub state: PageState,
+    /// Attempts made so far, the first fetch included.
+    pub attempts: u32,
+    /// When a pending page is due again.
+    pub next_attempt_at: Option<DateTime<chrono::Utc>>,
+    /// Why the last attempt failed (`None` once fetched).
+    pub error: Option<String>,
+    /// The kind of that failure (`timeout`, `http_5xx`, `rate_limited`, `robots`, …).
+    pub error_class: Option<String>,
+}
+
+impl PageStatus {
+    /// A page fetched after `attempts` attempts.
+    pub fn fetched(attempts: u32) -> PageStatus {
+        PageStatus {
+            state: PageState::Ok,
+            attempts,
+            next_attempt_at: None,
+            error: None,
+            error_class: None,
+        }
+    }
 }
 
 #[cfg(test)]

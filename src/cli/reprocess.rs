@@ -10,6 +10,7 @@ use super::{load_rules, lock_database, open_existing_store, ExitCode};
 use crate::config::Config;
 use crate::logging::Progress;
 use crate::model::EventKind;
+use crate::pipeline::derive_events;
 
 /// Articles read per page from the store.
 const PAGE: usize = 200;
@@ -51,18 +52,7 @@ pub fn run(config: &Config, _args: &ReprocessArgs) -> anyhow::Result<ExitCode> {
             let Some(article) = store.article(id)? else {
                 continue;
             };
-            let matched = article
-                .lang
-                .as_deref()
-                .is_none_or(|l| rules.covers_language(l));
-            let mut events = if matched {
-                rules.extract_events(&article.text, article.published.map(|p| p.date()))
-            } else {
-                Vec::new()
-            };
-            for event in &mut events {
-                event.article_url = article.url.clone();
-            }
+            let (events, _) = derive_events(&rules, &article);
             let done = store.replace_article_events(id, &version, &events)?;
             tally.articles += 1;
             tally.kept += (done.events.len() - done.new) as u64;

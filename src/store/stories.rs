@@ -3,10 +3,10 @@
 //! the merged records. The pure `stories` stage decides; this file fetches what it needs
 //! and writes what it decided.
 //!
-//! A new event can only change where events after it in the canonical order go (see
-//! `stories`), so placing it reads: the events of its group from its day on, every
-//! story one of them could join (found by the date windows and effective dates that
-//! compatibility needs), and all the members of those stories.
+//! A new (or removed, or changed) event can only change where events after it in the
+//! canonical order go (see `stories`), so placing it reads: the events of its group from
+//! its day on, every story one of them could join (found by the date windows and
+//! effective dates that compatibility needs), and all the members of those stories.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -57,7 +57,7 @@ const LONERS: &str = "e.published IS NULL \
      OR (e.kind = 'chip_order' AND (e.buyer IS NULL OR e.supplier IS NULL)) \
      OR (e.kind = 'export_control' AND (e.authority IS NULL OR e.action IS NULL))";
 
-struct Loaded {
+pub(super) struct Loaded {
     member: Member,
     story_id: Option<i64>,
 }
@@ -128,59 +128,106 @@ fn json_ids(ids: impl IntoIterator<Item = i64>) -> Result<String, StoreError> {
     to_json(&ids.into_iter().collect::<Vec<_>>())
 }
 
-/// Places events just inserted (with these ids) into stories, inside the caller's
-/// transaction. Returns the stories created or changed.
-pub(super) fn place_events(
+/// An article's events as stored now, with their stories: what `restory` needs to know
+/// about events that a change is about to replace.
+pub(super) fn article_members(
+    conn: &Connection,
+    article_id: i64,
+) -> Result<Vec<Loaded>, StoreError> {
+    load(conn, "e.article_id = ?1", [article_id])
+}
+
+/// Brings the stories up to date, inside the caller's transaction, after one article's
+/// events changed: `before` are its events as they were (none for a new article),
+/// `after_ids` the ids of its events now. In every group they touch, the events from the
+/// earliest of them on are placed again. Returns the stories created or changed.
+pub(super) fn restory(
     tx: &Transaction<'_>,
-    event_ids: &[i64],
+    before: Vec<Loaded>,
+    after_ids: &[i64],
     now: DateTime<Utc>,
 ) -> Result<Vec<StoryChange>, StoreError> {
-    if event_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let new = load(
-        tx,
-        "e.id IN (SELECT value FROM json_each(?1))",
-        [json_ids(event_ids.iter().copied())?],
-    )?;
+    let after = if after_ids.is_empty() {
+        Vec::new()
+    } else {
+        load(
+            tx,
+            "e.id IN (SELECT value FROM json_each(?1))",
+            [json_ids(after_ids.iter().copied())?],
+        )?
+    };
+    let touched: BTreeSet<i64> = before
+        .iter()
+        .chain(&after)
+        .filter_map(|l| l.story_id)
+        .collect();
+    let mut firsts: BTreeMap<GroupKey, Member> = BTreeMap::new();
+    let mut stories_of: BTreeMap<GroupKey, BTreeSet<i64>> = BTreeMap::new();
     let mut changes = Vec::new();
-    let mut groups: BTreeMap<GroupKey, Vec<Member>> = BTreeMap::new();
-    for loaded in new {
-        match group_key(&loaded.member.event) {
-            Some(key) => groups.entry(key).or_default().push(loaded.member),
-            None => {
-                let alone = vec![Regrouped {
+    for (loaded, is_after) in before
+        .into_iter()
+        .map(|l| (l, false))
+        .chain(after.into_iter().map(|l| (l, true)))
+    {
+        let Some(key) = group_key(&loaded.member.event) else {
+            if is_after {
+                // A story of its own: created, or its record brought up to date.
+                let mut old = HashMap::new();
+                if let (Some(id), Some(story)) = (loaded.member.event.id, loaded.story_id) {
+                    old.insert(id, story);
+                }
+                let alone = [Regrouped {
                     members: vec![loaded.member],
                 }];
-                changes.extend(write_regrouped(tx, &alone, &[None], &HashMap::new(), now)?.0);
+                changes.extend(write_regrouped(tx, &alone, &[loaded.story_id], &old, now)?.0);
+            }
+            continue;
+        };
+        if let Some(story) = loaded.story_id {
+            stories_of.entry(key.clone()).or_default().insert(story);
+        }
+        match firsts.get(&key) {
+            Some(first) if first.order_key() <= loaded.member.order_key() => {}
+            _ => {
+                firsts.insert(key, loaded.member);
             }
         }
     }
-    for (key, new) in groups {
-        changes.extend(place_in_group(tx, &key, new, now)?);
+    for (key, first) in firsts {
+        let stories = stories_of.remove(&key).unwrap_or_default();
+        changes.extend(place_from(tx, &key, &first, stories, now)?);
+    }
+    // Stories the change emptied: their events were removed, or left for a group.
+    for id in touched {
+        tx.execute(
+            "DELETE FROM stories WHERE id = ?1
+             AND NOT EXISTS (SELECT 1 FROM events WHERE story_id = ?1)",
+            [id],
+        )
+        .map_err(StoreError::sqlite(format!(
+            "removing the emptied story {id}"
+        )))?;
     }
     Ok(changes)
 }
 
-/// Re-places every event of the group from the first new one on (in the canonical
-/// order), against the stories as they stand for the events before it.
-fn place_in_group(
+/// Places again every event of the group from `first` on (in the canonical order),
+/// against the stories as they stand for the events before it. `stories` are stories the
+/// change touched, looked at whether or not an event could join them.
+fn place_from(
     tx: &Transaction<'_>,
     key: &GroupKey,
-    new: Vec<Member>,
+    first: &Member,
+    mut story_ids: BTreeSet<i64>,
     now: DateTime<Utc>,
 ) -> Result<Vec<StoryChange>, StoreError> {
-    let Some(first) = new.iter().min_by(|a, b| a.order_key().cmp(&b.order_key())) else {
-        return Ok(Vec::new());
-    };
-    let first = first.clone();
     let is_later = |m: &Member| m.order_key() >= first.order_key();
-    // Every event from the first new one on, the new ones included.
+    // Every event from the first touched one on, the new ones included.
     let later: Vec<Loaded> = load_group(tx, key, first.event.published)?
         .into_iter()
         .filter(|l| is_later(&l.member))
         .collect();
-    let mut story_ids = candidate_stories(tx, key, &first, &later)?;
+    story_ids.extend(candidate_stories(tx, key, first, &later)?);
     story_ids.extend(later.iter().filter_map(|l| l.story_id));
 
     let mut old_story_of: HashMap<i64, i64> = HashMap::new();

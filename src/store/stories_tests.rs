@@ -606,3 +606,60 @@ fn random_articles_in_random_orders_give_the_stories_of_a_full_regrouping() {
         }
     }
 }
+
+/// A page retry replaces an article's events in the middle of a pass: the stories follow
+/// in the same transaction, with no regrouping left for later.
+#[test]
+fn a_page_that_comes_back_moves_its_events_into_their_stories_at_once() {
+    let (_dir, mut store) = temp_store();
+    let items = items();
+    store_item(&mut store, &items[0]);
+    store_item(&mut store, &items[2]);
+    // The yuan rewrite was first stored from its feed teaser, with no event.
+    let asia = &items[1];
+    let (id, _) = store
+        .insert_article(None, None, &article(&asia.url, asia.day), &[])
+        .unwrap();
+    let order_articles = |store: &Store| {
+        store
+            .stories(&StoryFilter {
+                kind: Some(crate::model::EventKind::ChipOrder),
+                ..StoryFilter::default()
+            })
+            .unwrap()[0]
+            .record
+            .articles
+    };
+    assert_eq!(order_articles(&store), 2);
+    store
+        .replace_article_page(id, &article(&asia.url, asia.day), 2, "abc123", &asia.events)
+        .unwrap();
+    assert!(!store.stories_need_rebuild().unwrap());
+    assert_eq!(order_articles(&store), 3);
+    let incremental = snapshot(&store);
+    store.rebuild_stories().unwrap();
+    assert_eq!(
+        snapshot(&store),
+        incremental,
+        "as canonical as a regrouping"
+    );
+
+    // The page changes again and no longer reports the order: the story shrinks.
+    store
+        .replace_article_page(
+            id,
+            &article(&asia.url, asia.day),
+            3,
+            "abc123",
+            &asia.events[1..],
+        )
+        .unwrap();
+    assert_eq!(order_articles(&store), 2);
+    let incremental = snapshot(&store);
+    let summary = store.rebuild_stories().unwrap();
+    assert_eq!(
+        (summary.created, summary.changed, summary.removed),
+        (0, 0, 0)
+    );
+    assert_eq!(snapshot(&store), incremental);
+}

@@ -1,4 +1,4 @@
--- 005_stories.sql — stories: one real-world order or control as reported across articles.
+-- 006_stories.sql — stories: one real-world order or control as reported across articles.
 --
 -- Every event belongs to one story (events.story_id). chipwatch assigns it when the
 -- event is stored, in the same transaction, and regroups everything after `reprocess`
