@@ -23,7 +23,7 @@ use super::boilerplate::{
     is_byline_or_time, is_stock_block, verdict, verdict_ignoring_classes, Verdict,
 };
 use super::dateline::{dateline_block, Dateline};
-use super::walk::{text_weight, walk, NodeRef, Step};
+use super::walk::{attr, text_weight, walk, NodeRef, Step};
 
 /// Paragraphs shorter than this (non-space characters) are too short to vote for a root.
 pub(crate) const MIN_PARAGRAPH_CHARS: usize = 25;
@@ -119,8 +119,7 @@ fn heading_level(name: &str) -> Option<u8> {
 }
 
 fn is_article_body(element: &Element) -> bool {
-    element
-        .attr("itemprop")
+    attr(element, "itemprop")
         .is_some_and(|v| v.split_ascii_whitespace().any(|p| p == "articleBody"))
 }
 
