@@ -410,9 +410,7 @@ fn contains_compact(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Whole blocks of stock text that sites put around articles.
-static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    built_in_regex(
-        r"(?ix)^(?:
+const STOCK_PATTERN: &str = r"(?ix)^(?:
             comments?\s+(?:are|is)\s+closed
           | (?:leave|post|add|write)\s+a\s+(?:comment|reply)
           | \d+\s+comments?
@@ -423,31 +421,40 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | (?:top|more|latest|breaking|partner|featured)\s+(?:stories|news|headlines|videos)
           | tell\s+us\s+what\s+you\s+think|comments?|don[’']?t\s+miss
           | https?://\S+
-          | (?:sign\s+up|subscribe)\b.{0,120}
+          | (?:sign\s+up|subscribe)(?-u:\b).{0,120}
           | related(?:\s+(?:articles|stories|posts|news|content|coverage|links|topics))?
           | 関連記事|関連ニュース|관련\s*기사|相关文章|相關文章|相关阅读|相關閱讀
           | art[íi]culos\s+relacionados|articles\s+(?:connexes|similaires)|à\s+lire\s+aussi
           | leia\s+tamb[ée]m|veja\s+tamb[ée]m|leggi\s+anche|lesen\s+sie\s+auch|mehr\s+zum\s+thema
           | читайте\s+также|похожие\s+статьи
-          | \[\w+\b[^\]]*\].{0,200}\[/\w+\]
+          | \[\w+(?-u:\b)[^\]]*\].{0,200}\[/\w+\]
           | (?:more|also)\s+(?:from|on|in)\s+.{1,40}
           | you\s+(?:may|might)\s+also\s+like
           | (?:most\s+(?:read|popular|viewed|shared)(?:\s+.{1,30})?|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
           | read\s+(?:more|next)(?::.{0,120})?
-          | click\s+here\b.{0,80}
-          | (?:like|enjoy(?:ed)?|love)\s+this\s+(?:story|article|post)\?\s*(?:share|tell|send)\b.{0,60}
-          | (?:updated|posted|published)(?:\s+at)?\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\b\.?)?(?:\s*[A-Z]{2,4})?
-          | .{1,200}[.!?]\s+(?:click\s+here|sign\s+up|subscribe)\b.{0,120}
-          | (?:follow\s+us|like\s+us)\b.{0,80}
-          | (?:we|this\s+(?:web)?site)\s+uses?\s+cookies\b.{0,300}
+          | click\s+here(?-u:\b).{0,80}
+          | (?:like|enjoy(?:ed)?|love)\s+this\s+(?:story|article|post)\?\s*(?:share|tell|send)(?-u:\b).{0,60}
+          | (?:updated|posted|published)(?:\s+at)?\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m(?-u:\b)\.?)?(?:\s*[A-Z]{2,4})?
+          | .{1,200}[.!?]\s+(?:click\s+here|sign\s+up|subscribe)(?-u:\b).{0,120}
+          | (?:follow\s+us|like\s+us)(?-u:\b).{0,80}
+          | (?:we|this\s+(?:web)?site)\s+uses?\s+cookies(?-u:\b).{0,300}
           | (?:accept|reject|manage)(?:\s+all)?(?:\s+cookies)?
           | all\s+rights\s+reserved.{0,80}
           | (?:copyright\s+(?:©|\(c\)|\d{4})|©).{0,120}
           | the\s+post\s+.{1,300}\s+appeared\s+first\s+on\s+.{1,120}
           | to\s+read\s+the\s+(?:full|rest\s+of\s+the|whole)\s+(?:story|article)
           | text\s+size|caption|close|expand|(?:photo|image|picture|video)s?(?:\s+credit)?\s*:.{0,100}
-        )[.!:]?$",
-    )
+        )[.!:]?$";
+
+static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| built_in_regex(STOCK_PATTERN));
+
+/// [`STOCK_PATTERN`] with every bounded `.{m,n}` loosened to `.*`: it matches whatever
+/// the exact pattern matches (and a little more), and its lazy DFA stays small, where the
+/// counted repetitions of the exact one keep rebuilding states. Prose fails it within a
+/// few characters; only what passes is checked exactly.
+static STOCK_BLOCK_QUICK: LazyLock<Regex> = LazyLock::new(|| {
+    let bounded = built_in_regex(r"\.\{\d+,\d+\}");
+    built_in_regex(&bounded.replace_all(STOCK_PATTERN, ".*"))
 });
 
 /// A byline ("By Meg James, Staff Writer") or a bare time ("5:50 PM") standing alone.
@@ -464,7 +471,10 @@ pub(crate) fn is_byline_or_time(block: &str) -> bool {
 
 /// Whether a block is stock site text rather than article prose.
 pub(crate) fn is_stock_block(block: &str) -> bool {
-    block.chars().count() <= 400 && STOCK_BLOCK.is_match(block.trim())
+    block.chars().count() <= 400 && {
+        let block = block.trim();
+        STOCK_BLOCK_QUICK.is_match(block) && STOCK_BLOCK.is_match(block)
+    }
 }
 
 #[cfg(test)]
@@ -522,6 +532,13 @@ mod tests {
         );
         assert_eq!(first_div_verdict("<header>"), Verdict::Header);
         assert_eq!(first_div_verdict("<aside>"), Verdict::Chrome);
+    }
+
+    #[test]
+    fn the_quick_stock_pattern_has_no_counted_wildcards_left() {
+        let quick = STOCK_BLOCK_QUICK.as_str();
+        assert!(!quick.contains(".{"), "{quick}");
+        assert!(STOCK_PATTERN.contains(".{0,120}"));
     }
 
     #[test]
