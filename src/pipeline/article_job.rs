@@ -52,6 +52,9 @@ pub(super) async fn article_job(
         );
         return Ok(ArticleOutcome::Unusable { text_outcome: None });
     };
+    // Held until the article is stored: bounds the pages in memory across all feeds.
+    // The semaphore is never closed; if it were, the job would just run.
+    let _slot = ctx.budget.articles.acquire().await;
     let feed_id = feed.id;
     let (lookup_url, lookup_guid) = (url.clone(), item.guid.clone());
     let known = ctx
@@ -88,23 +91,20 @@ pub(super) async fn article_job(
         .lang
         .as_deref()
         .is_none_or(|l| ctx.rules.covers_language(l));
-    let job = Arc::clone(ctx);
-    let (article, events) = tokio::task::spawn_blocking(move || {
-        let mut events = if language_matched {
-            job.stages.time(Stage::Rules, || {
-                job.rules
-                    .extract_events(&article.text, article.published.map(|p| p.date()))
-            })
-        } else {
-            Vec::new()
-        };
-        for event in &mut events {
-            event.article_url = article.url.clone();
-        }
-        (article, events)
-    })
-    .await
-    .map_err(|e| PassError::Worker(e.to_string()))?;
+    let (article, events) = if language_matched {
+        let rules = Arc::clone(&ctx.rules);
+        ctx.cpu(Stage::Rules, move || {
+            let mut events =
+                rules.extract_events(&article.text, article.published.map(|p| p.date()));
+            for event in &mut events {
+                event.article_url = article.url.clone();
+            }
+            (article, events)
+        })
+        .await?
+    } else {
+        (article, Vec::new())
+    };
 
     let guid = item.guid.clone();
     let inserted = ctx
@@ -151,13 +151,11 @@ async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>
                 return (None, TextOutcome::FeedFallback);
             }
             let final_url = fetched.final_url.clone();
-            let job = Arc::clone(ctx);
-            let page = tokio::task::spawn_blocking(move || {
-                job.stages.time(Stage::Extract, || {
+            let page = ctx
+                .cpu(Stage::Extract, move || {
                     extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
                 })
-            })
-            .await;
+                .await;
             match page {
                 Ok(page) => (Some(page), TextOutcome::Page),
                 Err(e) => {
@@ -192,23 +190,20 @@ async fn build_article(
     item: &FeedItem,
     page: Option<ExtractedPage>,
 ) -> Result<Option<Article>, PassError> {
+    let page_is_enough = page
+        .as_ref()
+        .is_some_and(|p| p.text.chars().count() >= MIN_PAGE_TEXT_CHARS);
+    // The feed's own text is read only when the page may not do.
     let feed_text = match item.content.clone() {
-        Some(content) => {
-            let job = Arc::clone(ctx);
-            tokio::task::spawn_blocking(move || {
-                job.stages
-                    .time(Stage::Extract, || fragment_to_text(&content))
-            })
-            .await
-            .map_err(|e| PassError::Worker(e.to_string()))?
+        Some(content) if !page_is_enough => {
+            ctx.cpu(Stage::Extract, move || fragment_to_text(&content))
+                .await?
         }
-        None => String::new(),
+        _ => String::new(),
     };
     let feed_published = item.published.map(Published::Time);
     let article = match page {
-        Some(page)
-            if page.text.chars().count() >= MIN_PAGE_TEXT_CHARS || feed_text.trim().is_empty() =>
-        {
+        Some(page) if page_is_enough || feed_text.trim().is_empty() => {
             if page.text.trim().is_empty() {
                 return Ok(None);
             }

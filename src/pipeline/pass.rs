@@ -13,6 +13,7 @@ use chrono::Utc;
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
+use super::budget::Budget;
 use super::feed_job::{feed_job, FeedOutcome};
 use super::stages::{Stage, StageClock, StageCpu};
 use crate::config::Config;
@@ -71,6 +72,8 @@ pub(super) struct PassContext {
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
     /// CPU time per stage, for the pass outcome.
     pub stages: StageClock,
+    /// How many feeds, articles and CPU jobs may be in flight at once.
+    pub budget: Budget,
 }
 
 impl PassContext {
@@ -96,6 +99,25 @@ impl PassContext {
         .map_err(|e| PassError::Worker(e.to_string()))?
         .map_err(PassError::from)
     }
+
+    /// Runs CPU-heavy work (parsing, extraction, matching) on a blocking thread once a
+    /// core is free, and counts its CPU time to `stage`.
+    pub async fn cpu<T, F>(self: &Arc<Self>, stage: Stage, work: F) -> Result<T, PassError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let _core = self
+            .budget
+            .cpu
+            .acquire()
+            .await
+            .map_err(|e| PassError::Worker(e.to_string()))?;
+        let ctx = Arc::clone(self);
+        tokio::task::spawn_blocking(move || ctx.stages.time(stage, work))
+            .await
+            .map_err(|e| PassError::Worker(e.to_string()))
+    }
 }
 
 /// Runs one pass over the feeds and returns its counts.
@@ -114,6 +136,7 @@ pub async fn run_pass(
         store,
         shutdown: options.shutdown.clone(),
         stages: StageClock::default(),
+        budget: Budget::new(&config.http),
     });
 
     let specs = config.feeds.clone();
@@ -138,6 +161,8 @@ pub async fn run_pass(
         let ctx = Arc::clone(&ctx);
         jobs.spawn(async move {
             let name = feed.spec.name.clone();
+            // The semaphore is never closed; if it were, the job would just run.
+            let _slot = ctx.budget.feeds.acquire().await;
             (name, feed_job(&ctx, feed).await)
         });
     }
