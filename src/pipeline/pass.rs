@@ -13,7 +13,7 @@ use chrono::Utc;
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
-use super::budget::Budget;
+use super::budget::{run_on_cpu_pool, Budget};
 use super::feed_job::{feed_job, FeedOutcome};
 use super::stages::{Stage, StageClock, StageCpu};
 use crate::config::Config;
@@ -100,23 +100,17 @@ impl PassContext {
         .map_err(PassError::from)
     }
 
-    /// Runs CPU-heavy work (parsing, extraction, matching) on a blocking thread once a
-    /// core is free, and counts its CPU time to `stage`.
+    /// Runs CPU-heavy work (parsing, extraction, matching) on the CPU pool, one thread
+    /// per core, and counts its CPU time to `stage`.
     pub async fn cpu<T, F>(self: &Arc<Self>, stage: Stage, work: F) -> Result<T, PassError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let _core = self
-            .budget
-            .cpu
-            .acquire()
-            .await
-            .map_err(|e| PassError::Worker(e.to_string()))?;
         let ctx = Arc::clone(self);
-        tokio::task::spawn_blocking(move || ctx.stages.time(stage, work))
+        run_on_cpu_pool(move || ctx.stages.time(stage, work))
             .await
-            .map_err(|e| PassError::Worker(e.to_string()))
+            .map_err(PassError::Worker)
     }
 }
 
