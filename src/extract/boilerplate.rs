@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use scraper::node::Element;
 
-use super::built_in_regex;
+use super::{built_in_regex, built_in_regex_with_cache};
 
 /// How the content walker treats an element and everything inside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -446,7 +446,12 @@ const STOCK_PATTERN: &str = r"(?ix)^(?:
           | text\s+size|caption|close|expand|(?:photo|image|picture|video)s?(?:\s+credit)?\s*:.{0,100}
         )[.!:]?$";
 
-static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| built_in_regex(STOCK_PATTERN));
+static STOCK_BLOCK: LazyLock<Regex> =
+    LazyLock::new(|| built_in_regex_with_cache(STOCK_PATTERN, STOCK_CACHE_BYTES));
+
+/// The lazy-DFA cache of the two stock-line patterns, per thread: smaller, and the
+/// automaton keeps giving up on real pages and falls back to a much slower engine.
+const STOCK_CACHE_BYTES: usize = 2 * 1024 * 1024;
 
 /// [`STOCK_PATTERN`] with every bounded `.{m,n}` loosened to `.*`: it matches whatever
 /// the exact pattern matches (and a little more), and its lazy DFA stays small, where the
@@ -454,7 +459,7 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| built_in_regex(STOCK_PATT
 /// few characters; only what passes is checked exactly.
 static STOCK_BLOCK_QUICK: LazyLock<Regex> = LazyLock::new(|| {
     let bounded = built_in_regex(r"\.\{\d+,\d+\}");
-    built_in_regex(&bounded.replace_all(STOCK_PATTERN, ".*"))
+    built_in_regex_with_cache(&bounded.replace_all(STOCK_PATTERN, ".*"), STOCK_CACHE_BYTES)
 });
 
 /// A byline ("By Meg James, Staff Writer") or a bare time ("5:50 PM") standing alone.

@@ -137,8 +137,14 @@ const REGEX_CACHE_BYTES: usize = 256 * 1024;
 /// tests exercise, so a failure is a bug found before release, never something an input
 /// can cause; that is why this may panic.
 fn built_in_regex(pattern: &str) -> Regex {
+    built_in_regex_with_cache(pattern, REGEX_CACHE_BYTES)
+}
+
+/// [`built_in_regex`] with a lazy-DFA cache of `cache_bytes` per thread: for the large
+/// stock-line alternation, whose automaton needs room to stay fast.
+fn built_in_regex_with_cache(pattern: &str, cache_bytes: usize) -> Regex {
     match regex::RegexBuilder::new(pattern)
-        .dfa_size_limit(REGEX_CACHE_BYTES)
+        .dfa_size_limit(cache_bytes)
         .build()
     {
         Ok(regex) => regex,
