@@ -10,6 +10,7 @@
 //! - `queries`: the commands that ask the database (events, feeds, reprocess, search, db)
 //! - `robots`: robots.txt read as the reference parser and RFC 9309 read it
 //! - `retries`: Retry-After scoped to its response, and article pages retried by later passes
+//! - `stories`: one deal reported by several sites becomes one story, in any arrival order
 
 // Unwrapping is how a test says "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -27,3 +28,4 @@ mod queries;
 mod retries;
 mod robots;
 mod rules_eval;
+mod stories;

@@ -1,7 +1,8 @@
 //! `chipwatch reprocess`: run the current rules over the stored articles that other rules
 //! (or none on record) produced events for, replacing each article's events atomically.
 //! Events found again keep their ids; a second run finds nothing to do. Articles whose
-//! text was pruned are left alone, with their events.
+//! text was pruned are left alone, with their events. Then the stories are regrouped,
+//! keeping their ids where they survive.
 
 use clap::Args;
 
@@ -75,6 +76,13 @@ pub fn run(config: &Config, _args: &ReprocessArgs) -> anyhow::Result<ExitCode> {
         }
     }
     drop(progress);
+    // Changed events change stories: regroup them all at once (also finishing the work
+    // of a reprocess that was cut short).
+    let stories = if store.stories_need_rebuild()? {
+        Some(store.rebuild_stories()?)
+    } else {
+        None
+    };
     println!(
         "reprocessed {} articles with rules {version}: {} changed",
         tally.articles, tally.changed_articles
@@ -88,5 +96,12 @@ pub fn run(config: &Config, _args: &ReprocessArgs) -> anyhow::Result<ExitCode> {
         tally.removed[0], tally.removed[1]
     );
     println!("events kept:    {}", tally.kept);
+    match stories {
+        Some(s) => println!(
+            "stories:        {} ({} new, {} changed, {} gone)",
+            s.stories, s.created, s.changed, s.removed
+        ),
+        None => println!("stories:        unchanged"),
+    }
     Ok(ExitCode::Success)
 }

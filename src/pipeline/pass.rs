@@ -126,6 +126,18 @@ pub async fn run_pass(
         .with_store(move |store| {
             // Articles stored without events still record which rules looked at them.
             store.set_rules_version(&version);
+            // New events are placed into stories as they are stored; that needs every
+            // earlier event placed (after an upgrade, or a reprocess cut short).
+            if store.stories_need_rebuild()? {
+                let done = store.rebuild_stories()?;
+                info!(
+                    stories = done.stories,
+                    created = done.created,
+                    changed = done.changed,
+                    removed = done.removed,
+                    "regrouped the stories"
+                );
+            }
             store.sync_config_feeds(&specs)?;
             store.feeds()
         })

@@ -6,6 +6,7 @@ use chrono::Utc;
 use rusqlite::{params, OptionalExtension};
 
 use super::events::insert_event;
+use super::stories::restory;
 use super::{format_time, is_unique_violation, Store, StoreError};
 use crate::model::{Article, Event, PageStatus, TextSource};
 
@@ -89,7 +90,8 @@ impl Store {
     }
 
     /// Stores a new article, its link to `feed_id` and its events in one transaction, so a
-    /// crash leaves either all of them or none. The URL must not be stored yet (callers
+    /// crash leaves either all of them or none; the events join their stories in the same
+    /// transaction. The URL must not be stored yet (callers
     /// dedup first); a duplicate gives [`StoreError::ArticleExists`] and writes nothing.
     /// Returns the article id and the events as stored (ids and `article_url` set); an
     /// event identical to an earlier one in `events` is stored, and returned, once. Its
@@ -188,6 +190,8 @@ impl Store {
                 stored.push(event);
             }
         }
+        let ids: Vec<i64> = stored.iter().filter_map(|e| e.id).collect();
+        restory(&tx, Vec::new(), &ids, Utc::now())?;
         tx.commit().map_err(StoreError::sqlite(context()))?;
         Ok((article_id, stored))
     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::reprocess::{replace_events, ReplacedEvents};
+use super::stories::{article_members, restory};
 use super::{format_time, time_column, Store, StoreError};
 use crate::model::{Article, Event, PageState, PageStatus};
 
@@ -126,7 +127,7 @@ impl Store {
     /// The article's page came back: in one transaction its text and metadata become
     /// `article`'s (`text_source = 'page'`), its page state `ok` after `attempts`, and its
     /// events `events`, found with `rules_version` — events found again keep their ids,
-    /// as in `reprocess`. The URL (the dedup key) stays as stored.
+    /// as in `reprocess` — and the stories follow. The URL (the dedup key) stays as stored.
     pub fn replace_article_page(
         &mut self,
         article_id: i64,
@@ -171,7 +172,10 @@ impl Store {
                 what: "article id",
                 detail: format!("no article {article_id} in the database"),
             })?;
+        let before = article_members(&tx, article_id)?;
         let replaced = replace_events(&tx, article_id, &url, rules_version, events)?;
+        let ids: Vec<i64> = replaced.events.iter().filter_map(|e| e.id).collect();
+        restory(&tx, before, &ids, Utc::now())?;
         tx.commit().map_err(StoreError::sqlite(context()))?;
         Ok(replaced)
     }

@@ -3,7 +3,9 @@
 //! of an article's events in one transaction. Events found again keep their row and id
 //! (matched by fingerprint); events the new rules no longer find are deleted. A page
 //! retry that brings an article's page back replaces its events the same way
-//! ([`replace_events`], inside the transaction that also replaces the text).
+//! ([`replace_events`], inside the transaction that also replaces the text). `reprocess`
+//! marks the stories for regrouping, which it does at its end; a page retry brings them
+//! up to date at once (see `pages.rs`).
 
 use std::collections::HashSet;
 
@@ -11,6 +13,7 @@ use chrono::{DateTime, NaiveDate};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::events::{fingerprint, insert_event};
+use super::stories::request_rebuild;
 use super::{parsed_column, Store, StoreError};
 use crate::model::{Article, Event, EventKind, Published, TextSource};
 
@@ -117,6 +120,9 @@ impl Store {
                 detail: format!("no article {article_id} in the database"),
             })?;
         let replaced = replace_events(&tx, article_id, &url, rules_version, events)?;
+        // New, changed and removed events change stories; they are regrouped as a whole
+        // once every article is done (`Store::rebuild_stories`), or by the next run.
+        request_rebuild(&tx)?;
         tx.commit().map_err(StoreError::sqlite(context()))?;
         Ok(replaced)
     }
@@ -155,7 +161,7 @@ pub(super) fn replace_events(
             .query_row(
                 "UPDATE events SET rule = ?3, rules_version = ?4, confidence = ?5,
                      hedged = ?6, evidence = ?7,
-                     published = ?8
+                     published = ?8, inferred = ?9
                  WHERE article_id = ?1 AND fingerprint = ?2
                  RETURNING id",
                 params![
@@ -167,6 +173,12 @@ pub(super) fn replace_events(
                     event.hedged,
                     evidence,
                     event.published.map(|d| d.format("%Y-%m-%d").to_string()),
+                    serde_json::to_string(&event.inferred).map_err(|e| {
+                        StoreError::InvalidValue {
+                            what: "event JSON",
+                            detail: e.to_string(),
+                        }
+                    })?,
                 ],
                 |r| r.get(0),
             )
