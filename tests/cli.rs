@@ -231,12 +231,17 @@ async fn run_then_events_in_every_format() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,kind,article_url,published,evidence,spans,rule,rules_version,confidence,hedged,inferred,buyer,supplier,product,quantity,value_amount,value_currency,value_usd,delivery,status"
+        "id,kind,article_url,published,evidence,spans,rule,rules_version,confidence,hedged,inferred,story_id,buyer,supplier,product,quantity,value_amount,value_currency,value_usd,delivery,status"
     );
     let row = lines.next().unwrap();
+    let (before, after) = row
+        .split_once(",Baidu,Huawei,Ascend 910B,1600,61830000,USD,61830000,2023-12-31,placed")
+        .unwrap_or_else(|| panic!("{row}"));
+    assert!(after.is_empty(), "{row}");
+    let story_id = before.rsplit(',').next().unwrap();
     assert!(
-        row.contains(",[],Baidu,Huawei,Ascend 910B,1600,61830000,USD,61830000,2023-12-31,placed"),
-        "{row}"
+        story_id.parse::<i64>().is_ok(),
+        "story_id cell {story_id:?} in {row}"
     );
     let table = chipwatch(&cwd, &["--config", &cfg, "events"]);
     let table = String::from_utf8_lossy(&table.stdout).to_string();

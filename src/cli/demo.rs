@@ -73,7 +73,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             db_path.display()
         );
         let store = store.lock().unwrap_or_else(|e| e.into_inner());
-        anyhow::Ok(store.events(&EventFilter::default())?)
+        anyhow::Ok(store.stored_events(&EventFilter::default())?)
     })?;
     let stdout = std::io::stdout();
     write_events(&mut stdout.lock(), &events, args.format, None)?;

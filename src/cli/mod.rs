@@ -14,6 +14,8 @@ pub mod output;
 mod reprocess;
 mod rules;
 mod run;
+mod stories;
+mod story_output;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -81,6 +83,8 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// List stored events
     Events(events::EventsArgs),
+    /// List stories: one real-world order or control as reported across articles
+    Stories(stories::StoriesArgs),
     /// Feeds and their health; add, remove, import OPML
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
@@ -204,6 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Extract(args) => extract::run(&config, &args),
         Command::Events(args) => events::run(&config, &args),
+        Command::Stories(args) => stories::run(&config, &args),
         Command::Feeds(cmd) => feeds::run(&config, &cmd),
         Command::Articles(cmd) => articles::run(&config, &cmd),
         Command::Reprocess(args) => reprocess::run(&config, &args),

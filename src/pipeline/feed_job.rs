@@ -26,6 +26,8 @@ pub(super) struct FeedCounts {
     pub articles_lang_unmatched: u64,
     pub events_new_chip_order: u64,
     pub events_new_export_control: u64,
+    /// Pages that failed for good at their first attempt.
+    pub pages_given_up: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,7 +168,7 @@ fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
     let text_outcome = match &outcome {
         ArticleOutcome::Known => None,
         ArticleOutcome::Unusable { text_outcome } => *text_outcome,
-        ArticleOutcome::LanguageNotMatched { text_outcome }
+        ArticleOutcome::LanguageNotMatched { text_outcome, .. }
         | ArticleOutcome::Stored { text_outcome, .. } => Some(*text_outcome),
     };
     match text_outcome {
@@ -176,8 +178,13 @@ fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
     }
     match outcome {
         ArticleOutcome::Known | ArticleOutcome::Unusable { .. } => {}
-        ArticleOutcome::Stored { events, .. } => {
+        ArticleOutcome::Stored {
+            events,
+            page_given_up,
+            ..
+        } => {
             counts.articles_new += 1;
+            counts.pages_given_up += u64::from(page_given_up);
             for kind in events {
                 match kind {
                     EventKind::ChipOrder => counts.events_new_chip_order += 1,
@@ -185,9 +192,10 @@ fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
                 }
             }
         }
-        ArticleOutcome::LanguageNotMatched { .. } => {
+        ArticleOutcome::LanguageNotMatched { page_given_up, .. } => {
             counts.articles_new += 1;
             counts.articles_lang_unmatched += 1;
+            counts.pages_given_up += u64::from(page_given_up);
         }
     }
 }
