@@ -66,17 +66,18 @@ pub(super) fn parse_alerts(
     let mut alerts: Vec<AlertConfig> = Vec::new();
     for (i, a) in raw.into_iter().enumerate() {
         let key = |field: &str| format!("[[alerts]] #{} {field}", i + 1);
-        let name =
-            match a.name {
-                Some(n) if valid_feed_name(&n) => n,
-                Some(n) => return Err(invalid(
+        let name = match a.name {
+            Some(n) if valid_feed_name(&n) => n,
+            Some(n) => {
+                return Err(invalid(
                     &key("name"),
                     format!(
                         "{n:?} is not an alert name (letters, digits, '-', '_', '.', at most 64)"
                     ),
-                )),
-                None => return Err(invalid(&key("name"), "is required".into())),
-            };
+                ))
+            }
+            None => return Err(invalid(&key("name"), "is required".into())),
+        };
         if alerts.iter().any(|other| other.name == name) {
             return Err(invalid(
                 &key("name"),
@@ -171,12 +172,14 @@ pub(super) fn parse_alerts(
         let timeout = match a.timeout_secs {
             None => Duration::from_secs(DEFAULT_ALERT_TIMEOUT_SECS),
             Some(n) if (1..=MAX_ALERT_TIMEOUT_SECS).contains(&n) => Duration::from_secs(n as u64),
-            Some(n) => return Err(invalid(
-                &key("timeout_secs"),
-                format!(
+            Some(n) => {
+                return Err(invalid(
+                    &key("timeout_secs"),
+                    format!(
                     "must be a whole number of seconds from 1 to {MAX_ALERT_TIMEOUT_SECS}, got {n}"
                 ),
-            )),
+                ))
+            }
         };
         alerts.push(AlertConfig {
             name,
