@@ -232,3 +232,73 @@ async fn the_same_articles_in_any_order_give_the_same_stories() {
         assert_eq!(set, first, "order {order:?} against {first_order:?}");
     }
 }
+
+/// See: issue 12 — "`reprocess` rebuilds stories and keeps story ids where the story
+/// survives". A rule pack removed and restored: the order stories keep their ids and
+/// records throughout; the control stories go, then come back as new ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reprocess_regroups_stories_and_keeps_the_ids_of_those_that_survive() {
+    let world = World::new().await;
+    world.serve(&[0, 1, 2, 3]);
+    let setup = Setup::new(
+        &[("wire", world.feed_url())],
+        "[rules]\npaths = [\"rules\"]\n",
+    );
+    let rules = setup.dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), rules.join(entry.file_name())).unwrap();
+    }
+    assert_code(&setup.run(&["run"]).await, 0);
+    let orders = |setup: &Setup| {
+        let mut orders = stories_json(setup, &["--kind", "chip_order"]);
+        for o in &mut orders {
+            o.as_object_mut().unwrap().remove("updated_at");
+        }
+        orders
+    };
+    let before = orders(&setup);
+    assert_eq!(before.len(), 2);
+    let control_ids: Vec<Value> = stories_json(&setup, &["--kind", "export_control"])
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
+
+    let pack = rules.join("export_controls.toml");
+    let saved = std::fs::read(&pack).unwrap();
+    std::fs::remove_file(&pack).unwrap();
+    let removed = setup.run(&["reprocess"]).await;
+    assert_code(&removed, 0);
+    assert!(
+        text(&removed.stdout).contains("stories:        2 (0 new, 0 changed, 2 gone)"),
+        "{}",
+        text(&removed.stdout)
+    );
+    assert_eq!(
+        orders(&setup),
+        before,
+        "the orders are untouched, ids included"
+    );
+    assert!(stories_json(&setup, &["--kind", "export_control"]).is_empty());
+
+    std::fs::write(&pack, saved).unwrap();
+    let restored = setup.run(&["reprocess"]).await;
+    assert_code(&restored, 0);
+    assert!(
+        text(&restored.stdout).contains("stories:        4 (2 new, 0 changed, 0 gone)"),
+        "{}",
+        text(&restored.stdout)
+    );
+    assert_eq!(orders(&setup), before);
+    let controls = stories_json(&setup, &["--kind", "export_control"]);
+    assert_eq!(controls.len(), 2);
+    assert!(controls.iter().all(|c| c["articles"] == 3));
+    assert!(
+        controls.iter().all(|c| !control_ids.contains(&c["id"])),
+        "ids are never handed out twice"
+    );
+    let again = setup.run(&["reprocess"]).await;
+    assert!(text(&again.stdout).contains("stories:        unchanged"));
+}
