@@ -23,6 +23,9 @@ pub struct Mention {
     pub hedged: bool,
     /// Qualified as "previous/earlier/prior" rules: a different, older action.
     pub older: bool,
+    /// Chips are among its arguments (a product, or a word such as "GPUs"): an order
+    /// needs them, or "SoftBank bought $3 billion of shares" would be one.
+    pub goods: bool,
     pub status: Option<OrderStatus>,
     pub action: Option<ControlAction>,
     pub fields: Fields,
@@ -57,7 +60,12 @@ fn is_bare(m: &Mention) -> bool {
     match m.kind {
         // A trigger plus buyer or supplier is not enough: it needs a product, quantity or
         // value ("Baidu may no longer be able to purchase from Nvidia" is no order).
-        EventKind::ChipOrder => f.product.is_none() && f.quantity.is_none() && f.value.is_none(),
+        EventKind::ChipOrder => {
+            (f.product.is_none() && f.quantity.is_none() && f.value.is_none())
+                || (f.product.is_none() && !m.goods)
+                // A seller with no buyer is a company's own shipments, not an order.
+                || f.buyer.is_none()
+        }
         // "the US export ban": authority and action only.
         EventKind::ExportControl => {
             f.targets.is_empty()

@@ -32,13 +32,14 @@ pub enum EvalError {
     Empty { path: String },
 }
 
-/// The fields compared per kind: DESIGN.md's event tables, plus `hedged`.
+/// The fields compared per kind: DESIGN.md's event tables, plus `hedged` (and, for
+/// orders, `inferred`).
 fn slots_of(kind: EventKind) -> impl Iterator<Item = &'static str> {
-    let fields = match kind {
-        EventKind::ChipOrder => CHIP_ORDER_FIELDS,
-        EventKind::ExportControl => EXPORT_CONTROL_FIELDS,
+    let (fields, extra): (&[&str], &[&str]) = match kind {
+        EventKind::ChipOrder => (CHIP_ORDER_FIELDS, &["hedged", "inferred"]),
+        EventKind::ExportControl => (EXPORT_CONTROL_FIELDS, &["hedged"]),
     };
-    fields.iter().copied().chain(["hedged"])
+    fields.iter().chain(extra).copied()
 }
 
 fn key_of(kind: EventKind) -> &'static [&'static str] {

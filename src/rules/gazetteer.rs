@@ -366,6 +366,12 @@ impl Gazetteer {
             .as_deref()
     }
 
+    /// Whether the organisation makes some product of the gazetteer (it sells chips), which
+    /// decides the side of a counterpart in a deal "between" two companies.
+    pub fn is_maker(&self, org: &str) -> bool {
+        self.products.iter().any(|p| p.vendor.as_deref() == Some(org))
+    }
+
     pub fn agency_jurisdiction(&self, agency: usize) -> Option<&str> {
         self.agencies.get(agency)?.jurisdiction.as_deref()
     }

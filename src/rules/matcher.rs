@@ -314,6 +314,26 @@ pub fn push_unique(list: &mut Vec<String>, value: &str) {
 }
 
 impl Fields {
+    /// Whether the field named `name` (an event field name) holds a value.
+    pub fn has(&self, name: &str) -> bool {
+        match name {
+            "buyer" => self.buyer.is_some(),
+            "supplier" => self.supplier.is_some(),
+            "product" => self.product.is_some(),
+            "quantity" => self.quantity.is_some(),
+            "value" => self.value.is_some(),
+            "value_usd" => self.value_usd.is_some(),
+            "delivery" => self.delivery.is_some(),
+            "authority" => self.authority.is_some(),
+            "agency" => self.agency.is_some(),
+            "targets" => !self.targets.is_empty(),
+            "products" => !self.products.is_empty(),
+            "companies" => !self.companies.is_empty(),
+            "effective" => self.effective.is_some(),
+            _ => false,
+        }
+    }
+
     /// Sets every field still unset here from `other` (lists only when empty).
     pub fn complete_from(&mut self, other: &Fields) {
         fn opt<T: Clone>(a: &mut Option<T>, b: &Option<T>) {
