@@ -193,6 +193,14 @@ impl RuleSet {
                     let mut filled = Fields::default();
                     self.apply_fillers(settings, &t.ann, &mut filled);
                     for m in &mut mentions[first_new..] {
+                        // A family ("Instinct GPUs") gives way to a model of it the
+                        // fillers found ("starting with MI450 chips").
+                        if let (Some(have), Some(model)) = (&m.fields.product, &filled.product) {
+                            let g = &self.gazetteer;
+                            if g.category_of(have) == Some("family") && g.vendor_of(have) == g.vendor_of(model) {
+                                m.fields.product = Some(model.clone());
+                            }
+                        }
                         m.fields.complete_from(&filled);
                         for p in &filled.products {
                             push_unique(&mut m.fields.products, p);
@@ -262,7 +270,7 @@ impl RuleSet {
         for arg in &hit.args {
             let Some(a) = ann.annotations.get(arg.ann) else { continue };
             match (&a.value, arg.role) {
-                (Value::Entity(e @ EntityRef::Org(_)), Role::Buyer) => push_unique(&mut buyers, g.name(*e)),
+                (Value::Entity(e @ (EntityRef::Org(_) | EntityRef::Jurisdiction(_))), Role::Buyer) => push_unique(&mut buyers, g.name(*e)),
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Supplier) => {
                     if f.supplier.is_none() {
                         f.supplier = Some(g.name(*e).to_string());
@@ -270,8 +278,16 @@ impl RuleSet {
                 }
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Party) => push_unique(&mut parties, g.name(*e)),
                 (Value::Entity(e @ EntityRef::Product(_)), Role::Product) => {
-                    if f.product.is_none() {
-                        f.product = Some(g.name(*e).to_string());
+                    let name = g.name(*e);
+                    match (f.product.as_deref(), g.category_of(name)) {
+                        // "AI chips" say chips are ordered, not which.
+                        (_, Some("class")) => {}
+                        (None, _) => f.product = Some(name.to_string()),
+                        // "Instinct GPUs, starting with MI450 chips": the model wins.
+                        (Some(family), _) if g.category_of(family) == Some("family") && g.vendor_of(family) == g.vendor_of(name) => {
+                            f.product = Some(name.to_string());
+                        }
+                        _ => {}
                     }
                 }
                 (Value::Number(Some(n)), Role::Product) if arg.quantity => {
@@ -331,8 +347,14 @@ impl RuleSet {
         if let Some(s) = &f.supplier {
             buyers.retain(|b| b != s);
         }
-        if hit.kind == EventKind::ExportControl && hit.action.is_none() {
-            return Vec::new();
+        if hit.kind == EventKind::ExportControl {
+            if hit.action.is_none() {
+                return Vec::new();
+            }
+            // A country does not control exports to itself: "US companies", "U.S. chips".
+            if let Some(a) = &f.authority {
+                f.targets.retain(|t| t != a);
+            }
         }
         match buyers.len() {
             0 => vec![f],

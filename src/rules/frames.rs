@@ -501,6 +501,10 @@ impl Lexicon {
                 if demonym_of_entities(s, k, kw) {
                     return arg(Role::Targets, false);
                 }
+                // "US technology", "American chips": a jurisdiction qualifying a noun.
+                if matches!(s.toks.get(k + 1), Some(Tok::Word(w)) if QUALIFIED_NOUNS.contains(&w.as_str())) {
+                    return None;
+                }
                 match role {
                     Some(Role::Targets) => arg(Role::Targets, false),
                     Some(Role::Authority) => arg(Role::Authority, false),
@@ -565,7 +569,8 @@ impl Lexicon {
                 }
                 Tok::Ent(ann, letter) => {
                     let wanted = match kind {
-                        EventKind::ChipOrder => *letter == 'O',
+                        // A government buys too: "the UK government has ordered".
+                        EventKind::ChipOrder => *letter == 'O' || *letter == 'J' && s.toks.get(k + 1).is_some_and(|t| t.word().is_some_and(|w| AUXILIARIES.contains(&w) || ADVERBS.contains(&w) || s.verbs.contains(w) || is_verbish(s, w))),
                         EventKind::ExportControl => matches!(letter, 'J' | 'A' | 'O'),
                     };
                     if !wanted || cue_before(s, k).is_some() {
@@ -635,6 +640,7 @@ impl Subject {
 fn typed_role(role: Role, letter: char, kind: EventKind, _maker: bool) -> Option<Role> {
     match (kind, role, letter) {
         (EventKind::ChipOrder, Role::Buyer | Role::Supplier | Role::Party, 'O') => Some(role),
+        (EventKind::ChipOrder, Role::Buyer, 'J') => Some(role),
         (EventKind::ChipOrder, Role::Product, 'P' | 'N') => Some(Role::Product),
         (EventKind::ExportControl, Role::Authority, 'J' | 'A') => Some(Role::Authority),
         (EventKind::ExportControl, Role::Targets, 'J' | 'O') => Some(Role::Targets),
@@ -803,6 +809,17 @@ fn is_finite(s: &Sent<'_>, k: usize) -> bool {
     }
     !w.ends_with("ing")
 }
+
+/// Nouns a jurisdiction qualifies without being a destination: "US technology",
+/// "American chipmakers", "Chinese-made".
+const QUALIFIED_NOUNS: &[&str] = &[
+    "technology", "technologies", "tech", "chip", "chips", "company", "companies", "firm",
+    "firms", "supplier", "suppliers", "product", "products", "goods", "items", "item",
+    "components", "component", "software", "equipment", "tools", "tool", "chipmaker",
+    "chipmakers", "maker", "makers", "manufacturers", "semiconductors", "semiconductor",
+    "designs", "design", "origin", "content", "persons", "person", "exporters", "exports",
+    "industry", "businesses", "vendors", "-", "made", "based", "developed", "designed",
+];
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 const CAUSATIVES: &[&str] = &[

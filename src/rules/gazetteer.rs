@@ -24,6 +24,9 @@ pub enum EntityRef {
 pub struct Product {
     pub name: String,
     pub vendor: Option<String>,
+    /// `family` (a product line, when no model is named), `class` (a generic class of
+    /// goods such as "advanced computing chips"), or a kind of chip.
+    pub category: Option<String>,
     /// The pack that set the vendor, for error messages.
     declared_in: String,
 }
@@ -148,12 +151,16 @@ impl Gazetteer {
                         self.products[id].vendor.clone_from(&product.vendor);
                         self.products[id].declared_in = path.to_string();
                     }
+                    if product.category.is_some() {
+                        self.products[id].category.clone_from(&product.category);
+                    }
                     id
                 }
                 None => {
                     self.products.push(Product {
                         name: product.name.clone(),
                         vendor: product.vendor.clone(),
+                        category: product.category.clone(),
                         declared_in: path.to_string(),
                     });
                     self.products.len() - 1
@@ -364,6 +371,11 @@ impl Gazetteer {
             .find(|p| p.name == product)?
             .vendor
             .as_deref()
+    }
+
+    /// The category of the product with canonical name `product`.
+    pub fn category_of(&self, product: &str) -> Option<&str> {
+        self.products.iter().find(|p| p.name == product)?.category.as_deref()
     }
 
     /// Whether the organisation makes some product of the gazetteer (it sells chips), which

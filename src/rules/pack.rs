@@ -79,9 +79,10 @@ pub struct RawProduct {
     /// Canonical name of an organisation in some loaded pack.
     #[serde(default)]
     pub vendor: Option<String>,
-    /// Part of the schema for later stages; matching does not use it yet.
+    /// `family` (a product line: a model named with it wins), `class` (generic goods such
+    /// as "advanced computing chips": a control's product, never an order's), or any
+    /// other word for the kind of chip.
     #[serde(default)]
-    #[allow(dead_code)]
     pub category: Option<String>,
 }
 
