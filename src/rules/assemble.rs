@@ -23,6 +23,8 @@ pub struct Mention {
     pub hedged: bool,
     /// Qualified as "previous/earlier/prior" rules: a different, older action.
     pub older: bool,
+    /// A control named by words of its own ("the AI diffusion rule"): stands alone.
+    pub named: bool,
     /// Chips are among its arguments (a product, or a word such as "GPUs"): an order
     /// needs them, or "SoftBank bought $3 billion of shares" would be one.
     pub goods: bool,
@@ -67,12 +69,9 @@ fn is_bare(m: &Mention) -> bool {
                 || f.buyer.is_none()
         }
         // "the US export ban": authority and action only.
+        // "the US export ban", "BIS issued rules on Monday": who, but not what.
         EventKind::ExportControl => {
-            f.targets.is_empty()
-                && f.products.is_empty()
-                && f.companies.is_empty()
-                && f.effective.is_none()
-                && f.agency.is_none()
+            !m.named && f.targets.is_empty() && f.products.is_empty() && f.companies.is_empty() && f.effective.is_none()
         }
     }
 }
@@ -246,6 +245,13 @@ pub fn assemble(
         }
     }
 
+    // A control with no authority, even inherited, is talk of controls in general unless
+    // it says what and for whom ("regulations banning A100 sales in China").
+    drafts.retain(|d| {
+        d.kind != EventKind::ExportControl
+            || d.fields.authority.is_some()
+            || !d.fields.products.is_empty() && !d.fields.targets.is_empty()
+    });
     // Ordered by first span; events starting in the same sentence by where their first
     // mention starts in it.
     let mut events: Vec<((usize, usize), Event)> = drafts

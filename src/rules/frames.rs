@@ -25,6 +25,7 @@ pub struct KindWords {
     pub speculative: Vec<Regex>,
     pub planned: Vec<Regex>,
     pub topic: Vec<Regex>,
+    pub exclusions: Vec<Regex>,
     pub goods: Vec<String>,
     pub entity_nouns: Vec<String>,
 }
@@ -65,6 +66,9 @@ pub struct Hit {
     /// A noun head with no verb, introduced as known ("the measures", "these rules"):
     /// it may refer back to a control named before.
     pub definite: bool,
+    /// A control named by words of its own ("the AI diffusion rule", "the affiliates
+    /// rule"), or a governor's object that is one: specific enough to stand alone.
+    pub named: bool,
 }
 
 /// A sentence as the frame functions read it: its tokens, the word of each token
@@ -85,7 +89,7 @@ struct HeadAt {
 
 /// Words that may sit between a determiner and a noun head ("a new $2 billion order").
 const NOUN_MODIFIERS: &[&str] = &[
-    "new", "fresh", "large", "big", "bigger", "first", "initial", "additional", "massive",
+    "so", "called", "so-called", "new", "fresh", "large", "big", "bigger", "first", "initial", "additional", "massive",
     "huge", "bulk", "repeat", "follow-on", "major", "multibillion", "multi", "billion",
     "million", "dollar", "year", "multiyear", "long", "term", "supply", "purchase", "chip",
     "gpu", "export", "trade", "technology", "tech", "semiconductor", "latest", "recent",
@@ -179,8 +183,9 @@ impl Lexicon {
                 if both && is_noun != noun_context {
                     continue;
                 }
-                // A verb used as a noun: "a supply deal", "supply-chain", "the export of".
-                if !is_noun && !both && (s.toks.get(i + len).is_some_and(|t| t.is_punct('-')) || i > 0 && s.words.get(i - 1).copied().flatten().is_some_and(|w| matches!(w, "a" | "an" | "the" | "its" | "their" | "this"))) {
+                // A verb used as a noun or adjective: "a supply deal", "supply-chain",
+                // "the supply chain", "restricted countries", "limited availability".
+                if !is_noun && !both && !reads_as_verb(s, i, len, h.kind) {
                     continue;
                 }
                 out.push(HeadAt { frame: h.frame, start: i, end: i + len, kind: h.kind });
@@ -303,12 +308,20 @@ impl Lexicon {
             (None, None) => verb_at,
         };
         let context = plain.get(clause_start(s, verb_at)..h.end).map(|p| p.join(" ")).unwrap_or_default();
-        if !kw.topic.is_empty() {
-            let sentence = plain.join(" ");
-            if !kw.topic.iter().any(|r| r.is_match(&sentence)) {
-                return None;
-            }
+        let sentence = plain.join(" ");
+        if !kw.topic.is_empty() && !kw.topic.iter().any(|r| r.is_match(&sentence)) {
+            return None;
         }
+        if kw.exclusions.iter().any(|r| r.is_match(&sentence)) {
+            return None;
+        }
+        // A noun head's predicate may follow it: "the measure would have required".
+        let context = if h.kind == HeadKind::Noun && governor.is_none() {
+            let after = plain.get(h.end..(h.end + 4).min(plain.len())).map(|p| p.join(" ")).unwrap_or_default();
+            format!("{context} {after}")
+        } else {
+            context
+        };
         let negated = kw.negations.iter().any(|r| r.is_match(&context));
         if negated != frame.when_negated {
             return None;
@@ -418,7 +431,22 @@ impl Lexicon {
             && governor.is_none()
             && s.words.get(np_start).copied().flatten().is_some_and(|w| matches!(w, "the" | "these" | "those" | "this" | "such" | "its" | "their"))
             && !args.iter().any(|a| a.role == Role::Authority);
-        Some(Hit { frame: h.frame, kind: frame.kind, at: verb_at, status, action, confidence, args, reference, goods, definite })
+        let named_phrase = |from: usize, to: usize| {
+            (from..to).any(|k| s.words.get(k).copied().flatten().is_some_and(|w| {
+                w.len() > 2 && !DETERMINERS.contains(&w) && !NOUN_MODIFIERS.contains(&w) && !ADVERBS.contains(&w) && !PREPOSITIONS.contains(&w) && !is_verbish(s, w) && !kw.goods.iter().any(|g| g == w) && !matches!(w, "and" | "its" | "the" | "their" | "new" | "us" | "export" | "exports" | "sales")
+            }))
+        };
+        let named = frame.kind == EventKind::ExportControl
+            && match (h.kind, governor) {
+                (HeadKind::Noun, None) => named_phrase(np_start, h.start),
+                (HeadKind::Noun, Some(_)) => named_phrase(np_start, h.start),
+                // "rescinded the AI diffusion rule": the object names the rule.
+                (HeadKind::Verb(_), _) => {
+                    let end = (h.end + 6).min(s.toks.len());
+                    (h.end..end).position(|k| s.words.get(k).copied().flatten().is_some_and(|w| matches!(w, "rule" | "rules" | "regulation" | "framework" | "order" | "directive" | "policy"))).is_some_and(|at| named_phrase(h.end, h.end + at))
+                }
+            };
+        Some(Hit { frame: h.frame, kind: frame.kind, at: verb_at, status, action, confidence, args, reference, goods, definite, named })
     }
 
     /// The argument at token `k`, if it is an entity: `(arg, keep, goods)`.
@@ -649,6 +677,38 @@ fn typed_role(role: Role, letter: char, kind: EventKind, _maker: bool) -> Option
         (EventKind::ExportControl, Role::Products, 'O') => Some(Role::Targets),
         _ => None,
     }
+}
+
+/// Whether a verb head at `i..i + len` is used as a verb, not as a noun ("the supply
+/// chain", "supply-chain") or an adjective ("into restricted countries", "and limited
+/// availability").
+fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) -> bool {
+    let prev = i.checked_sub(1).and_then(|p| s.toks.get(p));
+    let next = s.toks.get(i + len);
+    if next.is_some_and(|t| t.is_punct('-')) {
+        return false;
+    }
+    if next.and_then(Tok::word).is_some_and(|w| matches!(w, "chain" | "chains" | "agreement" | "agreements" | "deal" | "deals" | "contract" | "contracts" | "shortage" | "shortages" | "constraints" | "crunch" | "glut" | "side" | "base" | "book" | "books" | "pact" | "pacts" | "volumes" | "volume" | "capacity" | "prices" | "price" | "data" | "figures" | "growth" | "curbs" | "controls" | "rules" | "ban" | "licences" | "licenses" | "licence" | "license")) {
+        return false;
+    }
+    let after_determiner = prev
+        .and_then(Tok::word)
+        .is_some_and(|w| matches!(w, "a" | "an" | "the" | "its" | "their" | "this" | "these" | "those" | "our"));
+    if after_determiner {
+        return false;
+    }
+    // A participle right before a noun, after a preposition, conjunction or comma.
+    let participle = matches!(kind, HeadKind::Verb(f) if f.can_be_participle());
+    let before_noun = next.and_then(Tok::word).is_some_and(|w| {
+        !PREPOSITIONS.contains(&w) && !DETERMINERS.contains(&w) && !AUXILIARIES.contains(&w) && !ADVERBS.contains(&w) && !CLAUSE_OPENERS.contains(&w) && !matches!(w, "and" | "or" | "by" | "that" | "it" | "them" | "him" | "her")
+    });
+    let after_link = match prev {
+        None => true,
+        Some(Tok::Punct(_)) => true,
+        Some(Tok::Word(w)) => PREPOSITIONS.contains(&w.as_str()) || matches!(w.as_str(), "and" | "or" | "more" | "most" | "less" | "heavily" | "highly" | "tightly" | "strictly" | "export"),
+        Some(Tok::Ent(..)) => false,
+    };
+    !(participle && before_noun && after_link)
 }
 
 /// Whether a word that is both a verb and a noun head reads as a noun at `i`.

@@ -232,6 +232,7 @@ impl RuleSet {
                 words.speculative.extend(compile_regexes(path, kind_name(k), "speculative", &s.speculative)?);
                 words.planned.extend(compile_regexes(path, kind_name(k), "planned", &s.planned)?);
                 words.topic.extend(compile_regexes(path, kind_name(k), "topic", &s.topic)?);
+                words.exclusions.extend(compile_regexes(path, kind_name(k), "exclusions", &s.exclusions)?);
                 words.goods.extend(s.goods.iter().map(|g| g.to_lowercase()));
                 words.entity_nouns.extend(s.entity_nouns.iter().map(|g| g.to_lowercase()));
             }

@@ -143,6 +143,10 @@ pub struct RawKindSettings {
     /// a sentence matching one, so "travel restrictions" are no export control.
     #[serde(default)]
     pub topic: Vec<String>,
+    /// Regexes over the whole sentence (plain words): a sentence matching one yields no
+    /// mention of this kind ("a cloud capacity deal" is not an order of chips).
+    #[serde(default)]
+    pub exclusions: Vec<String>,
     /// Nouns that name listed parties ("entities", "companies"): a jurisdiction's demonym
     /// before one ("Chinese entities") is a target.
     #[serde(default)]
