@@ -48,6 +48,9 @@ impl Value {
 #[derive(Debug, Clone)]
 pub struct Annotation {
     pub value: Value,
+    /// A jurisdiction named as its government ("the UK government", "US officials"),
+    /// which can buy chips, unlike the country as a destination.
+    pub government: bool,
 }
 
 /// A sentence with its annotations and typed copy.
@@ -121,7 +124,12 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
         typed.push(value.letter());
         typed.push_str(&annotations.len().to_string());
         typed.push(CLOSE);
-        annotations.push(Annotation { value });
+        let government = matches!(value, Value::Entity(EntityRef::Jurisdiction(_)))
+            && sentence.get(start..end).is_some_and(|t| {
+                ["government", "administration", "authorities", "officials", "ministry"].iter().any(|w| t.contains(w))
+                    || sentence[end..].trim_start().starts_with("government")
+            });
+        annotations.push(Annotation { value, government });
         pos = end;
     }
     if let Some(rest) = sentence.get(pos..) {

@@ -34,6 +34,7 @@ fn typed(g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> Typed {
         .iter()
         .map(|t| match t {
             Tok::Word(w) => w.clone(),
+            Tok::Ent(a, 'J') if ann.annotations.get(*a).is_some_and(|a| a.government) => "<Jg>".to_string(),
             Tok::Ent(_, l) => format!("<{l}>"),
             Tok::Punct(c) => c.to_string(),
         })
@@ -329,21 +330,27 @@ impl RuleSet {
                 _ => {}
             }
         }
-        // A counterpart takes the side left open; two counterparts split by who makes chips.
-        for p in parties {
-            if buyers.iter().any(|b| *b == p) || f.supplier.as_deref() == Some(p.as_str()) {
-                continue;
-            }
+        // A counterpart takes the side left open; counterparts alone split by who sells
+        // further upstream (TSMC makes Nvidia's chips, ASML sells TSMC its tools).
+        parties.retain(|p| !buyers.contains(p) && f.supplier.as_deref() != Some(p.as_str()));
+        if !parties.is_empty() {
             if !buyers.is_empty() && f.supplier.is_none() {
-                f.supplier = Some(p);
+                f.supplier = parties.first().cloned();
             } else if buyers.is_empty() && f.supplier.is_some() {
-                buyers.push(p);
+                buyers.extend(parties);
             } else if buyers.is_empty() && f.supplier.is_none() {
-                if g.is_maker(&p) {
-                    f.supplier = Some(p);
-                } else {
-                    buyers.push(p);
+                // The most upstream seller supplies; on a tie the one named first buys.
+                let best = parties
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(i, p)| (g.tier(p), std::cmp::Reverse(*i)))
+                    .map(|(i, _)| i);
+                if let Some(i) = best {
+                    if parties.len() > 1 || g.tier(&parties[i]) < 5 {
+                        f.supplier = Some(parties.remove(i));
+                    }
                 }
+                buyers.extend(parties);
             }
         }
         if let Some(s) = &f.supplier {

@@ -78,6 +78,8 @@ struct Sent<'a> {
     toks: &'a [Tok],
     words: Vec<Option<&'a str>>,
     verbs: &'a std::collections::HashSet<String>,
+    /// Jurisdictions named as their government ("the UK government").
+    government: Vec<bool>,
 }
 
 struct HeadAt {
@@ -126,6 +128,7 @@ impl Lexicon {
             toks,
             words: toks.iter().map(Tok::word).collect(),
             verbs: &self.base_verbs,
+            government: plain.iter().map(|p| p == "<Jg>").collect(),
         };
         let s = &sent;
         let heads = self.heads(s, kinds);
@@ -380,8 +383,9 @@ impl Lexicon {
         // order", "added Huawei to the Entity List").
         let np_start = noun_phrase_start(s, h.start);
         if let Some((g, _)) = governor {
+            let object = gov.and_then(|g| g.object).or(frame.roles.object);
             for k in g + 1..np_start.max(g + 1) {
-                if let Some((arg, keep, gd)) = self.argument(s, k, &cue_role, frame.roles.object, frame.roles.dates, frame.kind, kw) {
+                if let Some((arg, keep, gd)) = self.argument(s, k, &cue_role, object, frame.roles.dates, frame.kind, kw) {
                     goods |= gd;
                     if let (Some(a), true) = (arg, keep) {
                         args.push(a);
@@ -400,7 +404,10 @@ impl Lexicon {
                             'M' if frame.kind == EventKind::ChipOrder => Some(Role::Value),
                             'N' if frame.kind == EventKind::ChipOrder && modifies_goods(s, k, kw) => Some(Role::Product),
                             'P' => Some(if frame.kind == EventKind::ChipOrder { Role::Product } else { Role::Products }),
-                            'O' | 'J' | 'A' if governor.is_none() || frame.kind == EventKind::ExportControl => possessor.and_then(|p| typed_role(p, *letter, frame.kind, false)),
+                            // "Baidu's order", "won Meta's order", "US export controls".
+                            'O' | 'J' | 'A' if governor.is_none() || frame.kind == EventKind::ExportControl || s.words.get(k + 1).copied().flatten() == Some("'s") => {
+                                possessor.and_then(|p| typed_role(p, *letter, frame.kind, false))
+                            }
                             _ => None,
                         };
                         if let Some(role) = role {
@@ -483,7 +490,7 @@ impl Lexicon {
                 _ => arg(Role::Product, false),
             },
             (EventKind::ChipOrder, 'N') => {
-                if role == Some(Role::Ignore) || !modifies_goods {
+                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) {
                     return None;
                 }
                 arg(Role::Product, true)
@@ -503,6 +510,11 @@ impl Lexicon {
                     _ => None,
                 }
             }
+            // "to the South Korean government": a government buys too.
+            (EventKind::ChipOrder, 'J') => match role {
+                Some(Role::Buyer) if s.government.get(k).copied().unwrap_or(false) => arg(Role::Buyer, false),
+                _ => None,
+            },
             (EventKind::ChipOrder, _) => None,
             (EventKind::ExportControl, 'P') => match role {
                 Some(Role::Ignore) => None,
@@ -552,6 +564,19 @@ impl Lexicon {
     /// reference not governed by a preposition. Returns where it starts and what it is.
     fn subject(&self, s: &Sent<'_>, verb_at: usize, frame: usize, heads: &[HeadAt]) -> Option<(usize, Subject)> {
         let kind = self.frames.get(frame)?.kind;
+        // "with Intel buying the system": a name right before a gerund is its subject,
+        // whatever governs the name.
+        if s.words.get(verb_at).copied().flatten().is_some_and(|w| w.ends_with("ing")) {
+            if let Some(Tok::Ent(a, l)) = verb_at.checked_sub(1).and_then(|p| s.toks.get(p)) {
+                let wanted = match kind {
+                    EventKind::ChipOrder => *l == 'O',
+                    EventKind::ExportControl => matches!(l, 'J' | 'A'),
+                };
+                if wanted {
+                    return Some((verb_at - 1, Subject::Ents(vec![(verb_at - 1, *a)])));
+                }
+            }
+        }
         let mut k = verb_at;
         let mut steps = 0;
         while k > 0 && steps < 30 {
@@ -598,7 +623,7 @@ impl Lexicon {
                 Tok::Ent(ann, letter) => {
                     let wanted = match kind {
                         // A government buys too: "the UK government has ordered".
-                        EventKind::ChipOrder => *letter == 'O' || *letter == 'J' && s.toks.get(k + 1).is_some_and(|t| t.word().is_some_and(|w| AUXILIARIES.contains(&w) || ADVERBS.contains(&w) || s.verbs.contains(w) || is_verbish(s, w))),
+                        EventKind::ChipOrder => *letter == 'O' || *letter == 'J' && s.government.get(k).copied().unwrap_or(false),
                         EventKind::ExportControl => matches!(letter, 'J' | 'A' | 'O'),
                     };
                     if !wanted || cue_before(s, k).is_some() {
@@ -610,31 +635,37 @@ impl Lexicon {
                     }
                     let mut list = vec![(k, *ann)];
                     let mut start = k;
-                    // Coordinated names: "Microsoft, Meta and Google", "BIS and Commerce".
-                    let mut j = k;
+                    // Coordinated names: "Microsoft, Meta and Google", "BIS and Commerce",
+                    // "Chinese companies including ByteDance, Alibaba and Tencent".
+                    let mut p = k;
                     loop {
-                        let mut p = j;
+                        let mut q = p;
                         let mut joined = false;
-                        while p > 0 {
-                            p -= 1;
-                            match s.toks.get(p) {
-                                Some(Tok::Punct(',')) | Some(Tok::Punct('&')) => joined = true,
-                                Some(Tok::Word(w)) if w == "and" || w == "as" || w == "well" || w == "both" => joined = true,
-                                Some(Tok::Ent(a, l)) if joined && l == letter && cue_before(s, p).is_none() => {
-                                    list.insert(0, (p, *a));
-                                    start = p;
-                                    break;
-                                }
-                                _ => {
-                                    p = 0;
-                                    break;
-                                }
+                        while q > 0 {
+                            match s.toks.get(q - 1) {
+                                Some(Tok::Punct(',' | '&')) => joined = true,
+                                Some(Tok::Word(w)) if matches!(w.as_str(), "and" | "as" | "well" | "both" | "or") => joined = true,
+                                _ => break,
                             }
+                            q -= 1;
                         }
-                        if start == j || p == 0 && start != p {
+                        let Some(Tok::Ent(a, l)) = q.checked_sub(1).and_then(|i| s.toks.get(i)) else {
+                            break;
+                        };
+                        if !joined || l != letter {
                             break;
                         }
-                        j = start;
+                        let cue = cue_before(s, q - 1);
+                        let example = matches!(cue.as_deref(), Some("including" | "such as" | "like"));
+                        if cue.is_some() && !example {
+                            break;
+                        }
+                        list.insert(0, (q - 1, *a));
+                        start = q - 1;
+                        p = q - 1;
+                        if example {
+                            break;
+                        }
                     }
                     return Some((start, Subject::Ents(list)));
                 }
@@ -930,6 +961,16 @@ fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
         }
         _ => None,
     }
+}
+
+/// "150-200 thousand", "40,000 to 50,000", "between 300 and 400": a range is no
+/// stated quantity.
+fn in_range(s: &Sent<'_>, k: usize) -> bool {
+    let is_number = |i: usize| matches!(s.toks.get(i), Some(Tok::Ent(_, 'N')));
+    let joined_to_number = |link: usize, other: usize| {
+        s.toks.get(link).is_some_and(|t| t.is_punct('-') || t.is_word("to") || t.is_word("and") || t.is_word("or")) && is_number(other)
+    };
+    k >= 2 && joined_to_number(k - 1, k - 2) || joined_to_number(k + 1, k + 2)
 }
 
 /// A price per unit is not the value of an order.

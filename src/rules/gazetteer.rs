@@ -49,6 +49,9 @@ pub struct Hit {
 #[derive(Debug, Default)]
 pub struct Gazetteer {
     pub orgs: Vec<String>,
+    /// How far upstream each organisation sells (0 equipment .. 4 systems); absent for
+    /// buyers. Parallel to `orgs`.
+    supplies: HashMap<String, u8>,
     pub products: Vec<Product>,
     pub jurisdictions: Vec<String>,
     pub agencies: Vec<Agency>,
@@ -142,6 +145,23 @@ impl Gazetteer {
     pub fn add_pack(&mut self, path: &str, pack: &RawPack) -> Result<(), RuleError> {
         for org in &pack.organisations {
             let id = index_of(&mut self.orgs, &org.name);
+            if let Some(what) = &org.supplies {
+                let tier = match what.as_str() {
+                    "equipment" => 0,
+                    "foundry" => 1,
+                    "memory" => 2,
+                    "chips" => 3,
+                    "systems" => 4,
+                    other => {
+                        return Err(RuleError::Entry {
+                            path: path.to_string(),
+                            entry: org.name.clone(),
+                            message: format!("`supplies` = `{other}`; use equipment, foundry, memory, chips or systems"),
+                        })
+                    }
+                };
+                self.supplies.insert(org.name.clone(), tier);
+            }
             self.add_aliases(path, &org.name, &org.aliases, EntityRef::Org(id), false)?;
         }
         for product in &pack.products {
@@ -381,6 +401,16 @@ impl Gazetteer {
     /// Whether the organisation makes some product of the gazetteer (it sells chips), which
     /// decides the side of a counterpart in a deal "between" two companies.
     pub fn is_maker(&self, org: &str) -> bool {
+        self.supplies.contains_key(org) || self.products.iter().any(|p| p.vendor.as_deref() == Some(org))
+    }
+
+    /// How far upstream an organisation sells: lower is further upstream (equipment 0,
+    /// foundry 1, memory 2, chips 3, systems 4); buyers 5.
+    pub fn tier(&self, org: &str) -> u8 {
+        self.supplies.get(org).copied().unwrap_or(if self.is_maker_by_products(org) { 3 } else { 5 })
+    }
+
+    fn is_maker_by_products(&self, org: &str) -> bool {
         self.products.iter().any(|p| p.vendor.as_deref() == Some(org))
     }
 

@@ -79,6 +79,8 @@ impl Roles {
 #[derive(Debug, Clone)]
 pub struct Governor {
     pub subject: Option<Role>,
+    /// Role of a name between the verb and the noun ("awarded TSMC the contract").
+    pub object: Option<Role>,
     /// Cue roles that replace the frame's own ("won an order *from* X": X is the buyer).
     pub cues: HashMap<String, Role>,
     pub status: Option<OrderStatus>,
@@ -235,6 +237,7 @@ impl Lexicon {
                 }
                 governors.push(Governor {
                     subject: role("governor subject", &g.subject)?,
+                    object: role("governor object", &g.object)?,
                     cues: cues(&g.cues, "governor cue")?,
                     status: g.status,
                     action: g.action,

@@ -68,6 +68,11 @@ pub struct RawOrganisation {
     #[serde(default)]
     #[allow(dead_code)]
     pub country: Option<String>,
+    /// What the organisation sells, upstream first: `equipment`, `foundry`, `memory`,
+    /// `chips`, `systems`. In a deal between two named companies the more upstream one is
+    /// the supplier (TSMC makes Nvidia's chips; ASML sells TSMC its tools).
+    #[serde(default)]
+    pub supplies: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,6 +218,9 @@ pub struct RawGovernor {
     pub verbs: Vec<String>,
     #[serde(default)]
     pub subject: Option<String>,
+    /// Role of a name between the verb and the noun ("awarded TSMC the contract").
+    #[serde(default)]
+    pub object: Option<String>,
     #[serde(default)]
     pub cues: BTreeMap<String, String>,
     #[serde(default)]
