@@ -14,6 +14,7 @@ use crate::model::PartialDate;
 
 use super::dates::find_dates;
 use super::gazetteer::{EntityRef, Gazetteer};
+use super::names::find_names;
 use super::numbers::{find_amounts, find_numbers, Amount};
 
 pub const OPEN: char = '\u{E000}';
@@ -28,13 +29,15 @@ pub enum Value {
     Money(Option<Amount>),
     /// `None` when the date cannot be resolved (e.g. no publication date).
     Date(Option<PartialDate>),
+    /// An organisation the gazetteer does not know, by the name the text gives it.
+    Name(String),
 }
 
 impl Value {
     /// The type letter used in placeholders and slot patterns.
     pub fn letter(&self) -> char {
         match self {
-            Value::Entity(EntityRef::Org(_)) => 'O',
+            Value::Entity(EntityRef::Org(_)) | Value::Name(_) => 'O',
             Value::Entity(EntityRef::Product(_)) => 'P',
             Value::Entity(EntityRef::Jurisdiction(_)) => 'J',
             Value::Entity(EntityRef::Agency(_)) => 'A',
@@ -81,7 +84,8 @@ pub fn placeholder_regex() -> &'static Regex {
 }
 
 /// Annotates `sentence`. Candidates from every recogniser compete: the longest span wins,
-/// ties go to money, then dates, then the gazetteer, then plain numbers (so "$61.83
+/// ties go to money, then dates, then the gazetteer, then plain numbers, then names the
+/// gazetteer does not know (so "$61.83
 /// million" is money, not a number, and "910B Ascend" a product, not 910).
 pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDate>) -> Annotated {
     let mut candidates: Vec<(usize, usize, u8, Value)> = Vec::new();
@@ -96,6 +100,14 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
     }
     for f in find_numbers(sentence) {
         candidates.push((f.start, f.end, 3, Value::Number(f.value)));
+    }
+    // Names the gazetteer does not know, unless they hold one it does ("Huawei
+    // Technologies Co" is Huawei).
+    for f in find_names(sentence) {
+        let holds_known = candidates.iter().any(|c| c.2 == 2 && c.0 < f.end && c.1 > f.start);
+        if !holds_known {
+            candidates.push((f.start, f.end, 4, Value::Name(f.name)));
+        }
     }
     candidates.retain(|c| c.1 > c.0);
     // Longest first, then by priority, then leftmost; then keep what does not overlap.

@@ -316,6 +316,12 @@ fn finish(
                 d.action.is_some(),
                 f.effective.is_some(),
             ];
+            // A country does not control exports to itself, even when the authority came
+            // from an earlier control of the article.
+            let mut f = f;
+            if let Some(a) = &f.authority {
+                f.targets.retain(|t| t != a);
+            }
             let control = ExportControl {
                 authority: f.authority,
                 agency: f.agency,

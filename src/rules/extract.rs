@@ -35,6 +35,7 @@ fn typed(g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> Typed {
         .map(|t| match t {
             Tok::Word(w) => w.clone(),
             Tok::Ent(a, 'J') if ann.annotations.get(*a).is_some_and(|a| a.government) => "<Jg>".to_string(),
+            Tok::Ent(a, 'O') if ann.annotations.get(*a).is_some_and(|a| matches!(a.value, Value::Name(_))) => "<On>".to_string(),
             Tok::Ent(_, l) => format!("<{l}>"),
             Tok::Punct(c) => c.to_string(),
         })
@@ -69,6 +70,7 @@ impl RuleSet {
                             Some(Value::Number(n)) => n.map_or("?".into(), |n| n.to_string()),
                             Some(Value::Money(m)) => m.as_ref().map_or("?".into(), |m| format!("{} {}", m.money.amount, m.money.currency)),
                             Some(Value::Date(d)) => d.map_or("?".into(), |d| d.to_string()),
+                            Some(Value::Name(n)) => format!("{n}?"),
                             None => "?".into(),
                         };
                         format!("[{l}:{name}]")
@@ -87,6 +89,7 @@ impl RuleSet {
                     .map(|a| {
                         let v = match t.ann.annotations.get(a.ann).map(|x| &x.value) {
                             Some(Value::Entity(e)) => self.gazetteer.name(*e).to_string(),
+                            Some(Value::Name(n)) => n.clone(),
                             Some(Value::Number(n)) => n.map_or("?".into(), |n| n.to_string()),
                             Some(Value::Money(m)) => m.as_ref().map_or("?".into(), |m| format!("{} {}", m.money.amount, m.money.currency)),
                             _ => "?".into(),
@@ -273,6 +276,8 @@ impl RuleSet {
         for arg in &hit.args {
             let Some(a) = ann.annotations.get(arg.ann) else { continue };
             match (&a.value, arg.role) {
+                (Value::Name(n), Role::Targets) => push_unique(&mut f.targets, n),
+                (Value::Name(n), Role::Companies) => push_unique(&mut f.companies, n),
                 (Value::Entity(e @ (EntityRef::Org(_) | EntityRef::Jurisdiction(_))), Role::Buyer) => push_unique(&mut buyers, g.name(*e)),
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Supplier) => {
                     if f.supplier.is_none() {

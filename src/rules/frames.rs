@@ -80,6 +80,8 @@ struct Sent<'a> {
     verbs: &'a std::collections::HashSet<String>,
     /// Jurisdictions named as their government ("the UK government").
     government: Vec<bool>,
+    /// Organisations the gazetteer does not know (see `names`).
+    unknown: Vec<bool>,
 }
 
 struct HeadAt {
@@ -129,6 +131,7 @@ impl Lexicon {
             words: toks.iter().map(Tok::word).collect(),
             verbs: &self.base_verbs,
             government: plain.iter().map(|p| p == "<Jg>").collect(),
+            unknown: plain.iter().map(|p| p == "<On>").collect(),
         };
         let s = &sent;
         let heads = self.heads(s, kinds);
@@ -367,7 +370,7 @@ impl Lexicon {
         }
         // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
         for k in left_start..verb_at {
-            if let Some(arg) = self.argument(s, k, &cue_role, None, None, frame.kind, kw) {
+            if let Some(arg) = self.argument(s, k, &cue_role, None, None, frame.kind, kw, frame.names) {
                 if subject.as_ref().is_some_and(|(_, s)| s.covers(k)) {
                     continue;
                 }
@@ -385,7 +388,7 @@ impl Lexicon {
         if let Some((g, _)) = governor {
             let object = gov.and_then(|g| g.object).or(frame.roles.object);
             for k in g + 1..np_start.max(g + 1) {
-                if let Some((arg, keep, gd)) = self.argument(s, k, &cue_role, object, frame.roles.dates, frame.kind, kw) {
+                if let Some((arg, keep, gd)) = self.argument(s, k, &cue_role, object, frame.roles.dates, frame.kind, kw, frame.names) {
                     goods |= gd;
                     if let (Some(a), true) = (arg, keep) {
                         args.push(a);
@@ -424,7 +427,7 @@ impl Lexicon {
         // Right of the head, up to the end of its clause.
         let end = clause_end(s, h.end).min(right_end);
         for k in h.end..end {
-            if let Some((arg, keep, g)) = self.argument(s, k, &cue_role, frame.roles.object, frame.roles.dates, frame.kind, kw) {
+            if let Some((arg, keep, g)) = self.argument(s, k, &cue_role, frame.roles.object, frame.roles.dates, frame.kind, kw, frame.names) {
                 goods |= g;
                 if let (Some(a), true) = (arg, keep) {
                     args.push(a);
@@ -467,10 +470,14 @@ impl Lexicon {
         dates: Option<Role>,
         kind: EventKind,
         kw: &KindWords,
+        names: bool,
     ) -> Option<(Option<Arg>, bool, bool)> {
         let Some(Tok::Ent(ann, letter)) = s.toks.get(k) else { return None };
         let (ann, letter) = (*ann, *letter);
-        let cue = cue_before(s, k);
+        if s.unknown.get(k).copied().unwrap_or(false) && !names {
+            return None;
+        }
+        let cue = coordinated_cue(s, k);
         let modifies_goods = modifies_goods(s, k, kw);
         let role = match cue.as_deref() {
             Some(c) => cue_role(c),
@@ -620,6 +627,7 @@ impl Lexicon {
                     // unless the two verbs are coordinated; stop at a finite verb head.
                     let _ = heads;
                 }
+                Tok::Ent(_, _) if s.unknown.get(k).copied().unwrap_or(false) && !self.frames.get(frame).is_some_and(|f| f.names) => {}
                 Tok::Ent(ann, letter) => {
                     let wanted = match kind {
                         // A government buys too: "the UK government has ordered".
@@ -832,6 +840,28 @@ fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
             Tok::Punct('-') | Tok::Punct('\'') => continue,
             Tok::Punct(_) => return None,
         }
+    }
+    None
+}
+
+/// The cue of the name at `k`, or of the list it ends: "to China, Hong Kong and Macau"
+/// gives all three the cue `to`.
+fn coordinated_cue(s: &Sent<'_>, k: usize) -> Option<String> {
+    let own = cue_before(s, k);
+    if own.is_some() {
+        return own;
+    }
+    let letter = s.toks.get(k).and_then(Tok::letter)?;
+    let mut j = k;
+    let mut joined = false;
+    while j > 0 {
+        match s.toks.get(j - 1)? {
+            Tok::Punct(',' | '&') => joined = true,
+            Tok::Word(w) if matches!(w.as_str(), "and" | "or" | "as" | "well") => joined = true,
+            Tok::Ent(_, l) if joined && *l == letter => return coordinated_cue(s, j - 1),
+            _ => return None,
+        }
+        j -= 1;
     }
     None
 }

@@ -103,6 +103,8 @@ pub struct Frame {
     pub governor_forms: Vec<Vec<(Vec<String>, VerbForm)>>,
     pub when_negated: bool,
     pub requires: Vec<String>,
+    /// Names the gazetteer does not know may fill its roles.
+    pub names: bool,
     pub examples: Vec<RawExample>,
     pub near_misses: Vec<String>,
 }
@@ -272,6 +274,7 @@ impl Lexicon {
                 governors,
                 governor_forms,
                 when_negated: r.when_negated,
+                names: r.unknown_names,
                 requires: r.requires.clone(),
                 examples: r.examples.clone(),
                 near_misses: r.near_misses.clone(),

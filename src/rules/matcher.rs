@@ -400,13 +400,21 @@ fn set_slot(slot: SlotName, values: &[&Value], g: &Gazetteer, f: &mut Fields) ->
     let names = || -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for v in values {
-            if let Value::Entity(e) = v {
-                push_unique(&mut out, g.name(*e));
+            match v {
+                Value::Entity(e) => push_unique(&mut out, g.name(*e)),
+                Value::Name(n) => push_unique(&mut out, n),
+                _ => {}
             }
         }
         out
     };
-    let first_name = || names().into_iter().next();
+    // A single party (buyer, supplier, authority) must be a name the packs know.
+    let first_name = || {
+        values.iter().find_map(|v| match v {
+            Value::Entity(e) => Some(g.name(*e).to_string()),
+            _ => None,
+        })
+    };
     fn put<T>(target: &mut Option<T>, value: Option<T>) -> bool {
         if target.is_none() && value.is_some() {
             *target = value;

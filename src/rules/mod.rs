@@ -20,6 +20,7 @@ mod frames;
 mod gazetteer;
 mod lexicon;
 mod matcher;
+mod names;
 mod numbers;
 mod pack;
 #[cfg(test)]

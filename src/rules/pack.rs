@@ -205,6 +205,11 @@ pub struct RawFrame {
     /// Fields a mention of this frame must state to count (e.g. `["targets"]`).
     #[serde(default)]
     pub requires: Vec<String>,
+    /// Capitalised names the gazetteer does not know may fill the roles ("added Sunway
+    /// Microelectronics to the Entity List"). Off by default: elsewhere such names are
+    /// too often places, outlets or sentence openers.
+    #[serde(default)]
+    pub unknown_names: bool,
     #[serde(default)]
     pub examples: Vec<RawExample>,
     #[serde(default)]
