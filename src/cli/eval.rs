@@ -53,7 +53,11 @@ pub fn run(config: &Config, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let usage = |e: EvalError| anyhow::Error::new(UsageError(e.to_string()));
     let mut parts = parts(&args.dir).map_err(usage)?;
     if let Some(unknown) = args.part.iter().find(|p| !parts.contains(p)) {
-        let known = if parts.is_empty() { "none".to_string() } else { parts.join(", ") };
+        let known = if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join(", ")
+        };
         return Err(UsageError(format!(
             "{} has no part `{unknown}` (its parts: {known})",
             args.dir.display()
@@ -69,7 +73,13 @@ pub fn run(config: &Config, args: &EvalArgs) -> anyhow::Result<ExitCode> {
     } else {
         parts
             .iter()
-            .map(|p| (Some(p.clone()), args.dir.join(p), args.texts.as_ref().map(|t| t.join(p))))
+            .map(|p| {
+                (
+                    Some(p.clone()),
+                    args.dir.join(p),
+                    args.texts.as_ref().map(|t| t.join(p)),
+                )
+            })
             .collect()
     };
     for (part, dir, texts) in targets {
@@ -87,7 +97,11 @@ pub fn run(config: &Config, args: &EvalArgs) -> anyhow::Result<ExitCode> {
         if args.hide_misses {
             report.misses.clear();
         }
-        scored.push(Scored { part, report, missing_text: set.missing_text });
+        scored.push(Scored {
+            part,
+            report,
+            missing_text: set.missing_text,
+        });
     }
     let out = match args.format {
         EvalFormat::Json => {
@@ -115,8 +129,17 @@ pub fn run(config: &Config, args: &EvalArgs) -> anyhow::Result<ExitCode> {
                         text,
                         "{} cases not scored: their text is missing ({}{})",
                         s.missing_text.len(),
-                        s.missing_text.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
-                        if s.missing_text.len() > 5 { ", ..." } else { "" }
+                        s.missing_text
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if s.missing_text.len() > 5 {
+                            ", ..."
+                        } else {
+                            ""
+                        }
                     );
                 }
                 text.push_str(&render(&s.report));

@@ -104,7 +104,9 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
     // Names the gazetteer does not know, unless they hold one it does ("Huawei
     // Technologies Co" is Huawei).
     for f in find_names(sentence) {
-        let holds_known = candidates.iter().any(|c| c.2 == 2 && c.0 < f.end && c.1 > f.start);
+        let holds_known = candidates
+            .iter()
+            .any(|c| c.2 == 2 && c.0 < f.end && c.1 > f.start);
         if !holds_known {
             candidates.push((f.start, f.end, 4, Value::Name(f.name)));
         }
@@ -138,7 +140,15 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
         typed.push(CLOSE);
         let government = matches!(value, Value::Entity(EntityRef::Jurisdiction(_)))
             && sentence.get(start..end).is_some_and(|t| {
-                ["government", "administration", "authorities", "officials", "ministry"].iter().any(|w| t.contains(w))
+                [
+                    "government",
+                    "administration",
+                    "authorities",
+                    "officials",
+                    "ministry",
+                ]
+                .iter()
+                .any(|w| t.contains(w))
                     || sentence[end..].trim_start().starts_with("government")
             });
         annotations.push(Annotation { value, government });

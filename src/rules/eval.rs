@@ -158,13 +158,19 @@ pub fn read_case_set(dir: &Path, texts: Option<&Path>) -> Result<CaseSet, EvalEr
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         let beside = json_path.with_extension("txt");
         let elsewhere = texts.map(|t| t.join(format!("{name}.txt")));
-        let Some(txt_path) = std::iter::once(beside).chain(elsewhere).find(|p| p.is_file()) else {
+        let Some(txt_path) = std::iter::once(beside)
+            .chain(elsewhere)
+            .find(|p| p.is_file())
+        else {
             set.missing_text.push(name);
             continue;
         };
         let text = std::fs::read_to_string(&txt_path).map_err(read_err(&txt_path))?;
         if let Some(want) = &raw.sha256 {
-            let got: String = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            let got: String = Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
             if !got.eq_ignore_ascii_case(want) {
                 return Err(EvalError::Checksum {
                     path: txt_path.display().to_string(),
@@ -190,7 +196,10 @@ pub fn parts(dir: &Path) -> Result<Vec<String>, EvalError> {
         path: dir.display().to_string(),
         source,
     };
-    if !super::pack::files_with_extension(dir, "json").map_err(read_err)?.is_empty() {
+    if !super::pack::files_with_extension(dir, "json")
+        .map_err(read_err)?
+        .is_empty()
+    {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();

@@ -23,7 +23,9 @@ pub fn check(rules: &RuleSet) -> Vec<String> {
                 .as_deref()
                 .and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
             let events = rules.extract_events(&ex.text, published);
-            if !events.iter().any(|e| e.rule == frame.id) && !fires(rules, &frame.id, &ex.text, published) {
+            if !events.iter().any(|e| e.rule == frame.id)
+                && !fires(rules, &frame.id, &ex.text, published)
+            {
                 failures.push(format!(
                     "{}: frame did not fire on `{}`",
                     at(format!("example {}", n + 1)),
@@ -65,7 +67,12 @@ pub fn check(rules: &RuleSet) -> Vec<String> {
 /// Whether the frame `id` fires in some sentence of `text` (an example may fire a frame
 /// whose mention then joins an event another frame started).
 fn fires(rules: &RuleSet, id: &str, text: &str, published: Option<NaiveDate>) -> bool {
-    split_sentences(text).iter().any(|s| rules.frames_fired(s.text, published).iter().any(|f| f == id))
+    split_sentences(text).iter().any(|s| {
+        rules
+            .frames_fired(s.text, published)
+            .iter()
+            .any(|f| f == id)
+    })
 }
 
 /// What differs between `event` and the example's expectations (empty: it matches).

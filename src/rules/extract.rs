@@ -34,8 +34,17 @@ fn typed(g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> Typed {
         .iter()
         .map(|t| match t {
             Tok::Word(w) => w.clone(),
-            Tok::Ent(a, 'J') if ann.annotations.get(*a).is_some_and(|a| a.government) => "<Jg>".to_string(),
-            Tok::Ent(a, 'O') if ann.annotations.get(*a).is_some_and(|a| matches!(a.value, Value::Name(_))) => "<On>".to_string(),
+            Tok::Ent(a, 'J') if ann.annotations.get(*a).is_some_and(|a| a.government) => {
+                "<Jg>".to_string()
+            }
+            Tok::Ent(a, 'O')
+                if ann
+                    .annotations
+                    .get(*a)
+                    .is_some_and(|a| matches!(a.value, Value::Name(_))) =>
+            {
+                "<On>".to_string()
+            }
             Tok::Ent(_, l) => format!("<{l}>"),
             Tok::Punct(c) => c.to_string(),
         })
@@ -68,7 +77,9 @@ impl RuleSet {
                         let name = match t.ann.annotations.get(*a).map(|a| &a.value) {
                             Some(Value::Entity(e)) => self.gazetteer.name(*e).to_string(),
                             Some(Value::Number(n)) => n.map_or("?".into(), |n| n.to_string()),
-                            Some(Value::Money(m)) => m.as_ref().map_or("?".into(), |m| format!("{} {}", m.money.amount, m.money.currency)),
+                            Some(Value::Money(m)) => m.as_ref().map_or("?".into(), |m| {
+                                format!("{} {}", m.money.amount, m.money.currency)
+                            }),
                             Some(Value::Date(d)) => d.map_or("?".into(), |d| d.to_string()),
                             Some(Value::Name(n)) => format!("{n}?"),
                             None => "?".into(),
@@ -81,7 +92,11 @@ impl RuleSet {
                 .collect();
             out.push(format!("sentence: {}", shown.join(" ")));
             for hit in self.lexicon.find(&t.toks, &self.kind_words, &t.plain) {
-                let id = self.lexicon.frames.get(hit.frame).map_or("?", |f| f.id.as_str());
+                let id = self
+                    .lexicon
+                    .frames
+                    .get(hit.frame)
+                    .map_or("?", |f| f.id.as_str());
                 let head = t.plain.get(hit.at).map_or("?", String::as_str);
                 let mut roles: Vec<String> = hit
                     .args
@@ -91,27 +106,48 @@ impl RuleSet {
                             Some(Value::Entity(e)) => self.gazetteer.name(*e).to_string(),
                             Some(Value::Name(n)) => n.clone(),
                             Some(Value::Number(n)) => n.map_or("?".into(), |n| n.to_string()),
-                            Some(Value::Money(m)) => m.as_ref().map_or("?".into(), |m| format!("{} {}", m.money.amount, m.money.currency)),
+                            Some(Value::Money(m)) => m.as_ref().map_or("?".into(), |m| {
+                                format!("{} {}", m.money.amount, m.money.currency)
+                            }),
                             _ => "?".into(),
                         };
                         format!("{:?}={v}", a.role)
                     })
                     .collect();
                 if let Some(r) = hit.reference {
-                    roles.push(format!("{:?}=<reference at {}>", r.role, t.plain.get(r.at).map_or("?", String::as_str)));
+                    roles.push(format!(
+                        "{:?}=<reference at {}>",
+                        r.role,
+                        t.plain.get(r.at).map_or("?", String::as_str)
+                    ));
                 }
-                let what = hit.status.map(|s| s.as_str()).or(hit.action.map(|a| a.as_str())).unwrap_or("-");
-                out.push(format!("  {id} at `{head}` ({what}{}): {}", if hit.goods { ", goods" } else { "" }, roles.join(", ")));
+                let what = hit
+                    .status
+                    .map(|s| s.as_str())
+                    .or(hit.action.map(|a| a.as_str()))
+                    .unwrap_or("-");
+                out.push(format!(
+                    "  {id} at `{head}` ({what}{}): {}",
+                    if hit.goods { ", goods" } else { "" },
+                    roles.join(", ")
+                ));
             }
         }
         for e in self.extract_events(text, published) {
-            out.push(format!("event: {}", serde_json::to_string(&e).unwrap_or_default()));
+            out.push(format!(
+                "event: {}",
+                serde_json::to_string(&e).unwrap_or_default()
+            ));
         }
         out
     }
 
     /// The mentions of one article's sentences, in text order.
-    pub(super) fn mentions(&self, sentences: &[Sentence<'_>], published: Option<NaiveDate>) -> Vec<Mention> {
+    pub(super) fn mentions(
+        &self,
+        sentences: &[Sentence<'_>],
+        published: Option<NaiveDate>,
+    ) -> Vec<Mention> {
         let mut cache: Vec<Option<Typed>> = Vec::new();
         cache.resize_with(sentences.len(), || None);
         let mut mentions: Vec<Mention> = Vec::new();
@@ -119,9 +155,12 @@ impl RuleSet {
         let mut seen = [false, false];
         for (i, s) in sentences.iter().enumerate() {
             let has_head = self.prefilter.is_match(s.text);
-            let can_refer = [EventKind::ChipOrder, EventKind::ExportControl].iter().any(|&k| {
-                seen[kind_index(k)] && self.settings(k).anaphora.iter().any(|a| a.is_match(s.text))
-            });
+            let can_refer = [EventKind::ChipOrder, EventKind::ExportControl]
+                .iter()
+                .any(|&k| {
+                    seen[kind_index(k)]
+                        && self.settings(k).anaphora.iter().any(|a| a.is_match(s.text))
+                });
             if !has_head && !can_refer {
                 continue;
             }
@@ -129,16 +168,33 @@ impl RuleSet {
                 Some(t) => t,
                 None => typed(&self.gazetteer, s.text, published),
             };
-            let hedged = self.hedges.as_ref().is_some_and(|h| h.is_match(&t.ann.typed));
-            let hits = if has_head { self.lexicon.find(&t.toks, &self.kind_words, &t.plain) } else { Vec::new() };
+            let hedged = self
+                .hedges
+                .as_ref()
+                .is_some_and(|h| h.is_match(&t.ann.typed));
+            let hits = if has_head {
+                self.lexicon.find(&t.toks, &self.kind_words, &t.plain)
+            } else {
+                Vec::new()
+            };
             for kind in [EventKind::ChipOrder, EventKind::ExportControl] {
                 let first_new = mentions.len();
                 let settings = self.settings(kind);
                 for hit in hits.iter().filter(|h| h.kind == kind) {
-                    let context = t.plain.get(..=hit.at).map(|p| p.join(" ")).unwrap_or_default();
+                    let context = t
+                        .plain
+                        .get(..=hit.at)
+                        .map(|p| p.join(" "))
+                        .unwrap_or_default();
                     let older = settings.older.iter().any(|o| o.is_match(&context));
-                    let resolved = hit.reference.and_then(|r| self.resolve(r, &t, &mut cache, sentences, i, published));
-                    let requires = self.lexicon.frames.get(hit.frame).map_or(&[][..], |f| &f.requires[..]);
+                    let resolved = hit
+                        .reference
+                        .and_then(|r| self.resolve(r, &t, &mut cache, sentences, i, published));
+                    let requires = self
+                        .lexicon
+                        .frames
+                        .get(hit.frame)
+                        .map_or(&[][..], |f| &f.requires[..]);
                     for fields in self.fields_of(hit, &t.ann, resolved) {
                         if requires.iter().any(|r| !fields.has(r)) {
                             continue;
@@ -149,7 +205,8 @@ impl RuleSet {
                             let sentence_text = t.plain.join(" ");
                             if self.product_refs.iter().any(|r| r.is_match(&sentence_text)) {
                                 let prev = sentences.get(i - 1).map_or("", |p| p.text);
-                                let prev_t = cached(&mut cache, i - 1, &self.gazetteer, prev, published);
+                                let prev_t =
+                                    cached(&mut cache, i - 1, &self.gazetteer, prev, published);
                                 fields.products = last_product_list(&prev_t.ann, &self.gazetteer);
                                 if !fields.products.is_empty() {
                                     extra.push(i - 1);
@@ -158,10 +215,15 @@ impl RuleSet {
                         }
                         mentions.push(Mention {
                             kind,
-                            rule: self.lexicon.frames.get(hit.frame).map(|f| f.id.clone()).unwrap_or_default(),
+                            rule: self
+                                .lexicon
+                                .frames
+                                .get(hit.frame)
+                                .map(|f| f.id.clone())
+                                .unwrap_or_default(),
                             confidence: hit.confidence,
                             sentence: i,
-                            offset: hit.at,
+                            offset: hit.start,
                             hedged,
                             older,
                             goods: hit.goods,
@@ -180,11 +242,15 @@ impl RuleSet {
                 // measures cover the NXT:2000i") when an earlier one exists.
                 let mut carried = Fields::default();
                 let refers_back = match kind {
-                    EventKind::ChipOrder => mentions[first_new..].iter().all(|m| m.fields.buyer.is_none() && m.fields.supplier.is_none()),
+                    EventKind::ChipOrder => mentions[first_new..]
+                        .iter()
+                        .all(|m| m.fields.buyer.is_none() && m.fields.supplier.is_none()),
                     EventKind::ExportControl => {
                         seen[1]
                             && hits.iter().filter(|h| h.kind == kind).all(|h| h.definite)
-                            && mentions[first_new..].iter().all(|m| m.fields.authority.is_none() && m.fields.targets.is_empty())
+                            && mentions[first_new..].iter().all(|m| {
+                                m.fields.authority.is_none() && m.fields.targets.is_empty()
+                            })
                     }
                 };
                 if mentions.len() > first_new && refers_back {
@@ -202,7 +268,9 @@ impl RuleSet {
                         // fillers found ("starting with MI450 chips").
                         if let (Some(have), Some(model)) = (&m.fields.product, &filled.product) {
                             let g = &self.gazetteer;
-                            if g.category_of(have) == Some("family") && g.vendor_of(have) == g.vendor_of(model) {
+                            if g.category_of(have) == Some("family")
+                                && g.vendor_of(have) == g.vendor_of(model)
+                            {
                                 m.fields.product = Some(model.clone());
                             }
                         }
@@ -248,8 +316,16 @@ impl RuleSet {
             }
         }
         // Companies of an export control include the vendors of its products.
-        for m in mentions.iter_mut().filter(|m| m.kind == EventKind::ExportControl) {
-            let vendors: Vec<&str> = m.fields.products.iter().filter_map(|p| self.gazetteer.vendor_of(p)).collect();
+        for m in mentions
+            .iter_mut()
+            .filter(|m| m.kind == EventKind::ExportControl)
+        {
+            let vendors: Vec<&str> = m
+                .fields
+                .products
+                .iter()
+                .filter_map(|p| self.gazetteer.vendor_of(p))
+                .collect();
             for v in vendors {
                 push_unique(&mut m.fields.companies, v);
             }
@@ -274,17 +350,24 @@ impl RuleSet {
             }
         }
         for arg in &hit.args {
-            let Some(a) = ann.annotations.get(arg.ann) else { continue };
+            let Some(a) = ann.annotations.get(arg.ann) else {
+                continue;
+            };
             match (&a.value, arg.role) {
                 (Value::Name(n), Role::Targets) => push_unique(&mut f.targets, n),
                 (Value::Name(n), Role::Companies) => push_unique(&mut f.companies, n),
-                (Value::Entity(e @ (EntityRef::Org(_) | EntityRef::Jurisdiction(_))), Role::Buyer) => push_unique(&mut buyers, g.name(*e)),
+                (
+                    Value::Entity(e @ (EntityRef::Org(_) | EntityRef::Jurisdiction(_))),
+                    Role::Buyer,
+                ) => push_unique(&mut buyers, g.name(*e)),
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Supplier) => {
                     if f.supplier.is_none() {
                         f.supplier = Some(g.name(*e).to_string());
                     }
                 }
-                (Value::Entity(e @ EntityRef::Org(_)), Role::Party) => push_unique(&mut parties, g.name(*e)),
+                (Value::Entity(e @ EntityRef::Org(_)), Role::Party) => {
+                    push_unique(&mut parties, g.name(*e))
+                }
                 (Value::Entity(e @ EntityRef::Product(_)), Role::Product) => {
                     let name = g.name(*e);
                     match (f.product.as_deref(), g.category_of(name)) {
@@ -292,7 +375,10 @@ impl RuleSet {
                         (_, Some("class")) => {}
                         (None, _) => f.product = Some(name.to_string()),
                         // "Instinct GPUs, starting with MI450 chips": the model wins.
-                        (Some(family), _) if g.category_of(family) == Some("family") && g.vendor_of(family) == g.vendor_of(name) => {
+                        (Some(family), _)
+                            if g.category_of(family) == Some("family")
+                                && g.vendor_of(family) == g.vendor_of(name) =>
+                        {
                             f.product = Some(name.to_string());
                         }
                         _ => {}
@@ -321,17 +407,24 @@ impl RuleSet {
                         f.authority = Some(j.to_string());
                     }
                 }
-                (Value::Entity(e @ (EntityRef::Jurisdiction(_) | EntityRef::Org(_))), Role::Targets) => {
+                (
+                    Value::Entity(e @ (EntityRef::Jurisdiction(_) | EntityRef::Org(_))),
+                    Role::Targets,
+                ) => {
                     push_unique(&mut f.targets, g.name(*e));
                 }
-                (Value::Entity(e @ EntityRef::Org(_)), Role::Companies) => push_unique(&mut f.companies, g.name(*e)),
+                (Value::Entity(e @ EntityRef::Org(_)), Role::Companies) => {
+                    push_unique(&mut f.companies, g.name(*e))
+                }
                 (Value::Date(Some(d)), Role::Delivery) => {
                     f.delivery.get_or_insert(*d);
                 }
                 (Value::Date(Some(d)), Role::Effective) => {
                     f.effective.get_or_insert(*d);
                 }
-                (Value::Entity(e @ EntityRef::Product(_)), Role::Products) => push_unique(&mut f.products, g.name(*e)),
+                (Value::Entity(e @ EntityRef::Product(_)), Role::Products) => {
+                    push_unique(&mut f.products, g.name(*e))
+                }
                 _ => {}
             }
         }
@@ -420,14 +513,19 @@ impl RuleSet {
         }
         // Earlier sentences, nearest first; a headline-like opening ("The Chinese search
         // giant has bought ...") may name the company only in the next sentence.
-        let order = (1..=4).filter_map(|b| i.checked_sub(b)).chain(std::iter::once(i + 1).filter(|&n| n < sentences.len()));
+        let order = (1..=4)
+            .filter_map(|b| i.checked_sub(b))
+            .chain(std::iter::once(i + 1).filter(|&n| n < sentences.len()));
         for j in order {
             let text = sentences.get(j).map_or("", |s| s.text);
             let prev = cached(cache, j, g, text, published);
             let first = (0..prev.toks.len()).find_map(|k| {
                 let preceded_by_preposition = k > 0
                     && prev.toks.get(k - 1).and_then(Tok::word).is_some_and(|w| {
-                        matches!(w, "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against")
+                        matches!(
+                            w,
+                            "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against"
+                        )
                     });
                 org_at(prev, k).filter(|n| fits(n) && !preceded_by_preposition)
             });
@@ -449,7 +547,13 @@ impl RuleSet {
     }
 }
 
-fn cached<'c>(cache: &'c mut [Option<Typed>], i: usize, g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> &'c Typed {
+fn cached<'c>(
+    cache: &'c mut [Option<Typed>],
+    i: usize,
+    g: &Gazetteer,
+    text: &str,
+    published: Option<NaiveDate>,
+) -> &'c Typed {
     let slot = &mut cache[i];
     slot.get_or_insert_with(|| typed(g, text, published))
 }
@@ -457,7 +561,12 @@ fn cached<'c>(cache: &'c mut [Option<Typed>], i: usize, g: &Gazetteer, text: &st
 /// The mention an anaphoric sentence refers to: the latest one that can stand alone,
 /// else the latest of the kind.
 fn latest(mentions: &[Mention], kind: EventKind) -> Option<usize> {
-    let of_kind = || mentions.iter().enumerate().filter(|(_, m)| m.kind == kind && m.refers_to.is_none());
+    let of_kind = || {
+        mentions
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.kind == kind && m.refers_to.is_none())
+    };
     let standalone = of_kind()
         .filter(|(_, m)| {
             m.fields.product.is_some()

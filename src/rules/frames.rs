@@ -56,6 +56,9 @@ pub struct Hit {
     pub kind: EventKind,
     /// Token index of the head (the governor's, when a verb governs a noun head).
     pub at: usize,
+    /// Token index where the mention starts (its subject, else its noun phrase): orders
+    /// the events that start in the same sentence.
+    pub start: usize,
     pub status: Option<OrderStatus>,
     pub action: Option<ControlAction>,
     pub confidence: f64,
@@ -93,34 +96,176 @@ struct HeadAt {
 
 /// Words that may sit between a determiner and a noun head ("a new $2 billion order").
 const NOUN_MODIFIERS: &[&str] = &[
-    "so", "called", "so-called", "new", "fresh", "large", "big", "bigger", "first", "initial", "additional", "massive",
-    "huge", "bulk", "repeat", "follow-on", "major", "multibillion", "multi", "billion",
-    "million", "dollar", "year", "multiyear", "long", "term", "supply", "purchase", "chip",
-    "gpu", "export", "trade", "technology", "tech", "semiconductor", "latest", "recent",
-    "sweeping", "tougher", "tighter", "stricter", "expanded", "updated", "revised", "further",
-    "broad", "broader", "sweeping", "current", "existing", "previous", "earlier", "prior",
-    "former", "original", "definitive", "binding", "landmark", "record", "reported", "second",
-    "third", "final", "formal", "strategic", "procurement", "server", "hardware", "ai",
-    "computing", "memory", "tool", "equipment", "-", "worth", "valued", "dual", "use",
-    "advanced", "control", "controls", "licensing", "license", "licence", "blanket", "outright",
-    "total", "near", "complete", "partial", "temporary",
+    "so",
+    "called",
+    "so-called",
+    "new",
+    "fresh",
+    "large",
+    "big",
+    "bigger",
+    "first",
+    "initial",
+    "additional",
+    "massive",
+    "huge",
+    "bulk",
+    "repeat",
+    "follow-on",
+    "major",
+    "multibillion",
+    "multi",
+    "billion",
+    "million",
+    "dollar",
+    "year",
+    "multiyear",
+    "long",
+    "term",
+    "supply",
+    "purchase",
+    "chip",
+    "gpu",
+    "export",
+    "trade",
+    "technology",
+    "tech",
+    "semiconductor",
+    "latest",
+    "recent",
+    "sweeping",
+    "tougher",
+    "tighter",
+    "stricter",
+    "expanded",
+    "updated",
+    "revised",
+    "further",
+    "broad",
+    "broader",
+    "sweeping",
+    "current",
+    "existing",
+    "previous",
+    "earlier",
+    "prior",
+    "former",
+    "original",
+    "definitive",
+    "binding",
+    "landmark",
+    "record",
+    "reported",
+    "second",
+    "third",
+    "final",
+    "formal",
+    "strategic",
+    "procurement",
+    "server",
+    "hardware",
+    "ai",
+    "computing",
+    "memory",
+    "tool",
+    "equipment",
+    "-",
+    "worth",
+    "valued",
+    "dual",
+    "use",
+    "advanced",
+    "control",
+    "controls",
+    "licensing",
+    "license",
+    "licence",
+    "blanket",
+    "outright",
+    "total",
+    "near",
+    "complete",
+    "partial",
+    "temporary",
 ];
 
 /// Adverbs and hedges skipped between an auxiliary and a verb or a subject and a verb.
 const ADVERBS: &[&str] = &[
-    "reportedly", "also", "already", "now", "recently", "previously", "officially", "formally",
-    "initially", "further", "then", "finally", "jointly", "separately", "quietly", "allegedly",
-    "just", "still", "since", "all", "effectively", "currently", "originally", "subsequently",
-    "later", "earlier", "once", "again", "additionally", "ultimately", "indeed", "reportedly",
-    "publicly", "secretly", "partially", "partly", "largely", "mostly", "even", "only",
-    "newly", "expressly", "explicitly", "specifically", "abruptly", "suddenly", "swiftly",
-    "quickly", "eventually", "so", "far", "first", "last", "week", "month", "year", "this",
+    "reportedly",
+    "also",
+    "already",
+    "now",
+    "recently",
+    "previously",
+    "officially",
+    "formally",
+    "initially",
+    "further",
+    "then",
+    "finally",
+    "jointly",
+    "separately",
+    "quietly",
+    "allegedly",
+    "just",
+    "still",
+    "since",
+    "all",
+    "effectively",
+    "currently",
+    "originally",
+    "subsequently",
+    "later",
+    "earlier",
+    "once",
+    "again",
+    "additionally",
+    "ultimately",
+    "indeed",
+    "reportedly",
+    "publicly",
+    "secretly",
+    "partially",
+    "partly",
+    "largely",
+    "mostly",
+    "even",
+    "only",
+    "newly",
+    "expressly",
+    "explicitly",
+    "specifically",
+    "abruptly",
+    "suddenly",
+    "swiftly",
+    "quickly",
+    "eventually",
+    "so",
+    "far",
+    "first",
+    "last",
+    "week",
+    "month",
+    "year",
+    "this",
 ];
 
 /// Words a government reference is made of ("the government", "the ministry").
 const GOVERNMENT_NOUNS: &[&str] = &[
-    "government", "administration", "authorities", "ministry", "department", "officials",
-    "regulators", "regulator", "agency", "bureau", "commission", "cabinet", "state", "council",
+    "government",
+    "administration",
+    "authorities",
+    "ministry",
+    "department",
+    "officials",
+    "regulators",
+    "regulator",
+    "agency",
+    "bureau",
+    "commission",
+    "cabinet",
+    "state",
+    "council",
 ];
 
 impl Lexicon {
@@ -152,6 +297,14 @@ impl Lexicon {
                 self.subject(s, from, h.frame, &heads).map(|s| s.0)
             })
             .collect();
+        // Whether the sentence can hold a mention of each kind at all (its topic words, no
+        // exclusion), decided once per sentence.
+        let sentence = plain.join(" ");
+        let on_topic = [0, 1].map(|k| {
+            let kw = &kinds[k];
+            (kw.topic.is_empty() || kw.topic.iter().any(|r| r.is_match(&sentence)))
+                && !kw.exclusions.iter().any(|r| r.is_match(&sentence))
+        });
         let mut hits = Vec::new();
         for (n, h) in heads.iter().enumerate() {
             let right_end = heads
@@ -161,7 +314,7 @@ impl Lexicon {
                 .filter_map(|(_, s)| *s)
                 .find(|&s| s >= h.end)
                 .unwrap_or(s.toks.len());
-            if let Some(hit) = self.hit(s, h, &heads, right_end, kinds, plain) {
+            if let Some(hit) = self.hit(s, h, &heads, right_end, kinds, plain, on_topic) {
                 hits.push(hit);
             }
         }
@@ -194,7 +347,12 @@ impl Lexicon {
                 if !is_noun && !both && !reads_as_verb(s, i, len, h.kind) {
                     continue;
                 }
-                out.push(HeadAt { frame: h.frame, start: i, end: i + len, kind: h.kind });
+                out.push(HeadAt {
+                    frame: h.frame,
+                    start: i,
+                    end: i + len,
+                    kind: h.kind,
+                });
                 any = true;
             }
             i += if any { len } else { 1 };
@@ -219,18 +377,32 @@ impl Lexicon {
                     let n = form.len();
                     if k + 1 >= n {
                         let at = k + 1 - n;
-                        if form.iter().enumerate().all(|(j, w)| s.words.get(at + j).copied().flatten() == Some(w.as_str())) {
+                        if form.iter().enumerate().all(|(j, w)| {
+                            s.words.get(at + j).copied().flatten() == Some(w.as_str())
+                        }) {
                             return Some((at, gi));
                         }
                     }
                 }
             }
             match s.words.get(k).copied().flatten() {
-                Some(w) if DETERMINERS.contains(&w) || NOUN_MODIFIERS.contains(&w) || w == "'s" || w.chars().all(|c| c.is_ascii_digit()) => {}
-                Some(w) if w.ends_with("-year") || w.ends_with("-billion") || w.ends_with("-million") => {}
+                Some(w)
+                    if DETERMINERS.contains(&w)
+                        || NOUN_MODIFIERS.contains(&w)
+                        || w == "'s"
+                        || w.chars().all(|c| c.is_ascii_digit()) => {}
+                Some(w)
+                    if w.ends_with("-year")
+                        || w.ends_with("-billion")
+                        || w.ends_with("-million") => {}
                 // "added Huawei to the Entity List", "placed 27 Chinese entities on".
                 Some("to" | "on" | "onto" | "in" | "into" | "from" | "and" | "or") => {}
-                Some(w) if unknown_words < 2 && !is_verbish(s, w) && !CLAUSE_OPENERS.contains(&w) && !AUXILIARIES.contains(&w) => {
+                Some(w)
+                    if unknown_words < 2
+                        && !is_verbish(s, w)
+                        && !CLAUSE_OPENERS.contains(&w)
+                        && !AUXILIARIES.contains(&w) =>
+                {
                     unknown_words += 1;
                 }
                 // Placeholders (money, numbers, names) and hyphens may sit in between.
@@ -250,6 +422,7 @@ impl Lexicon {
         right_end: usize,
         kinds: &[KindWords; 2],
         plain: &[String],
+        on_topic: [bool; 2],
     ) -> Option<Hit> {
         let frame = self.frames.get(h.frame)?;
         let kw = &kinds[usize::from(frame.kind == EventKind::ExportControl)];
@@ -260,13 +433,18 @@ impl Lexicon {
         let action = gov.and_then(|g| g.action).or(frame.action);
         let confidence = gov.and_then(|g| g.confidence).unwrap_or(frame.confidence);
         let cue_role = |cue: &str| -> Option<Role> {
-            gov.and_then(|g| g.cues.get(cue).copied()).or_else(|| frame.roles.cue(cue))
+            gov.and_then(|g| g.cues.get(cue).copied())
+                .or_else(|| frame.roles.cue(cue))
         };
         let verb_form = match (governor, h.kind) {
             (Some((g, gi)), _) => frame
                 .governor_forms
                 .get(gi)
-                .and_then(|forms| forms.iter().find(|(f, _)| f.first().map(String::as_str) == s.words.get(g).copied().flatten()))
+                .and_then(|forms| {
+                    forms.iter().find(|(f, _)| {
+                        f.first().map(String::as_str) == s.words.get(g).copied().flatten()
+                    })
+                })
                 .map(|(_, f)| *f),
             (None, HeadKind::Verb(f)) => Some(f),
             (None, HeadKind::Noun) => None,
@@ -290,15 +468,24 @@ impl Lexicon {
         let mut goods = false;
 
         // Left: subject and the clause up to the head (a noun with no verb has none).
-        let mut subject = if verb_form.is_some() { self.subject(s, verb_at, h.frame, heads) } else { None };
+        let mut subject = if verb_form.is_some() {
+            self.subject(s, verb_at, h.frame, heads)
+        } else {
+            None
+        };
         // A control verb with a company as subject: "Washington ordered TSMC to halt" (the
         // company is the one made to act), else a company's own decision ("Nvidia halted
         // sales"), which is no control.
         let mut made_to_act: Vec<usize> = Vec::new();
         if frame.kind == EventKind::ExportControl && verb_form.is_some() && !passive {
             if let Some((start, Subject::Ents(list))) = subject.clone() {
-                if list.iter().all(|&(t, _)| s.toks.get(t).and_then(Tok::letter) == Some('O')) {
-                    let before = start.checked_sub(1).and_then(|p| s.words.get(p).copied().flatten());
+                if list
+                    .iter()
+                    .all(|&(t, _)| s.toks.get(t).and_then(Tok::letter) == Some('O'))
+                {
+                    let before = start
+                        .checked_sub(1)
+                        .and_then(|p| s.words.get(p).copied().flatten());
                     if before.is_some_and(|w| CAUSATIVES.contains(&w)) {
                         made_to_act = list.iter().map(|&(_, a)| a).collect();
                         subject = self.subject(s, start - 1, h.frame, heads);
@@ -313,17 +500,19 @@ impl Lexicon {
             (None, Some(_)) => clause_start(s, verb_at),
             (None, None) => verb_at,
         };
-        let context = plain.get(clause_start(s, verb_at)..h.end).map(|p| p.join(" ")).unwrap_or_default();
-        let sentence = plain.join(" ");
-        if !kw.topic.is_empty() && !kw.topic.iter().any(|r| r.is_match(&sentence)) {
-            return None;
-        }
-        if kw.exclusions.iter().any(|r| r.is_match(&sentence)) {
+        let context = plain
+            .get(clause_start(s, verb_at)..h.end)
+            .map(|p| p.join(" "))
+            .unwrap_or_default();
+        if !on_topic[usize::from(frame.kind == EventKind::ExportControl)] {
             return None;
         }
         // A noun head's predicate may follow it: "the measure would have required".
         let context = if h.kind == HeadKind::Noun && governor.is_none() {
-            let after = plain.get(h.end..(h.end + 4).min(plain.len())).map(|p| p.join(" ")).unwrap_or_default();
+            let after = plain
+                .get(h.end..(h.end + 4).min(plain.len()))
+                .map(|p| p.join(" "))
+                .unwrap_or_default();
             format!("{context} {after}")
         } else {
             context
@@ -350,14 +539,24 @@ impl Lexicon {
                         let actor = (frame.kind == EventKind::ExportControl && letter == 'O')
                             .then(|| actor_role(s, tok))
                             .flatten();
-                        if let Some(r) = actor.or_else(|| typed_role(role, letter, frame.kind, false)) {
-                            args.push(Arg { role: r, ann, quantity: false });
+                        if let Some(r) =
+                            actor.or_else(|| typed_role(role, letter, frame.kind, false))
+                        {
+                            args.push(Arg {
+                                role: r,
+                                ann,
+                                quantity: false,
+                            });
                             goods |= letter == 'P';
                         }
                     }
                 }
                 Subject::Reference(at, maker) => {
-                    reference = Some(Reference { role, at: *at, maker: *maker });
+                    reference = Some(Reference {
+                        role,
+                        at: *at,
+                        maker: *maker,
+                    });
                 }
                 Subject::Government => {}
             }
@@ -366,11 +565,17 @@ impl Lexicon {
             let _ = list;
         }
         for ann in made_to_act {
-            args.push(Arg { role: Role::Companies, ann, quantity: false });
+            args.push(Arg {
+                role: Role::Companies,
+                ann,
+                quantity: false,
+            });
         }
         // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
         for k in left_start..verb_at {
-            if let Some(arg) = self.argument(s, k, &cue_role, None, None, frame.kind, kw, frame.names) {
+            if let Some(arg) =
+                self.argument(s, k, &cue_role, None, None, frame.kind, kw, frame.names)
+            {
                 if subject.as_ref().is_some_and(|(_, s)| s.covers(k)) {
                     continue;
                 }
@@ -388,7 +593,16 @@ impl Lexicon {
         if let Some((g, _)) = governor {
             let object = gov.and_then(|g| g.object).or(frame.roles.object);
             for k in g + 1..np_start.max(g + 1) {
-                if let Some((arg, keep, gd)) = self.argument(s, k, &cue_role, object, frame.roles.dates, frame.kind, kw, frame.names) {
+                if let Some((arg, keep, gd)) = self.argument(
+                    s,
+                    k,
+                    &cue_role,
+                    object,
+                    frame.roles.dates,
+                    frame.kind,
+                    kw,
+                    frame.names,
+                ) {
                     goods |= gd;
                     if let (Some(a), true) = (arg, keep) {
                         args.push(a);
@@ -405,17 +619,33 @@ impl Lexicon {
                         let possessor = frame.roles.possessor;
                         let role = match letter {
                             'M' if frame.kind == EventKind::ChipOrder => Some(Role::Value),
-                            'N' if frame.kind == EventKind::ChipOrder && modifies_goods(s, k, kw) => Some(Role::Product),
-                            'P' => Some(if frame.kind == EventKind::ChipOrder { Role::Product } else { Role::Products }),
+                            'N' if frame.kind == EventKind::ChipOrder
+                                && modifies_goods(s, k, kw) =>
+                            {
+                                Some(Role::Product)
+                            }
+                            'P' => Some(if frame.kind == EventKind::ChipOrder {
+                                Role::Product
+                            } else {
+                                Role::Products
+                            }),
                             // "Baidu's order", "won Meta's order", "US export controls".
-                            'O' | 'J' | 'A' if governor.is_none() || frame.kind == EventKind::ExportControl || s.words.get(k + 1).copied().flatten() == Some("'s") => {
+                            'O' | 'J' | 'A'
+                                if governor.is_none()
+                                    || frame.kind == EventKind::ExportControl
+                                    || s.words.get(k + 1).copied().flatten() == Some("'s") =>
+                            {
                                 possessor.and_then(|p| typed_role(p, *letter, frame.kind, false))
                             }
                             _ => None,
                         };
                         if let Some(role) = role {
                             let quantity = *letter == 'N';
-                            args.push(Arg { role, ann: *ann, quantity });
+                            args.push(Arg {
+                                role,
+                                ann: *ann,
+                                quantity,
+                            });
                             goods |= *letter == 'P';
                         }
                     }
@@ -424,27 +654,80 @@ impl Lexicon {
                 }
             }
         }
-        // Right of the head, up to the end of its clause.
-        let end = clause_end(s, h.end).min(right_end);
+        // Right of the head, up to the end of its clause; a noun's own arguments end at
+        // the next verb ("the US export ban by placing an order for AI chips").
+        let mut end = clause_end(s, h.end).min(right_end);
+        if h.kind == HeadKind::Noun && governor.is_none() {
+            let verb_form = |w: &str| {
+                AUXILIARIES.contains(&w) && w != "'s"
+                    || w.len() > 4
+                        && (w.ends_with("ed") || w.ends_with("ing"))
+                        && !NOUN_MODIFIERS.contains(&w)
+                        && !PREPOSITIONS.contains(&w)
+            };
+            if let Some(v) =
+                (h.end..end).find(|&k| s.words.get(k).copied().flatten().is_some_and(verb_form))
+            {
+                end = v;
+            }
+        }
         for k in h.end..end {
-            if let Some((arg, keep, g)) = self.argument(s, k, &cue_role, frame.roles.object, frame.roles.dates, frame.kind, kw, frame.names) {
+            if let Some((arg, keep, g)) = self.argument(
+                s,
+                k,
+                &cue_role,
+                frame.roles.object,
+                frame.roles.dates,
+                frame.kind,
+                kw,
+                frame.names,
+            ) {
                 goods |= g;
                 if let (Some(a), true) = (arg, keep) {
                     args.push(a);
                 }
             }
-            if s.toks.get(k).and_then(Tok::word).is_some_and(|w| kw.goods.iter().any(|g| g == w)) {
+            if s.toks
+                .get(k)
+                .and_then(Tok::word)
+                .is_some_and(|w| kw.goods.iter().any(|g| g == w))
+            {
                 goods = true;
             }
         }
         let definite = h.kind == HeadKind::Noun
             && governor.is_none()
-            && s.words.get(np_start).copied().flatten().is_some_and(|w| matches!(w, "the" | "these" | "those" | "this" | "such" | "its" | "their"))
+            && s.words.get(np_start).copied().flatten().is_some_and(|w| {
+                matches!(
+                    w,
+                    "the" | "these" | "those" | "this" | "such" | "its" | "their"
+                )
+            })
             && !args.iter().any(|a| a.role == Role::Authority);
         let named_phrase = |from: usize, to: usize| {
-            (from..to).any(|k| s.words.get(k).copied().flatten().is_some_and(|w| {
-                w.len() > 2 && !DETERMINERS.contains(&w) && !NOUN_MODIFIERS.contains(&w) && !ADVERBS.contains(&w) && !PREPOSITIONS.contains(&w) && !is_verbish(s, w) && !kw.goods.iter().any(|g| g == w) && !matches!(w, "and" | "its" | "the" | "their" | "new" | "us" | "export" | "exports" | "sales")
-            }))
+            (from..to).any(|k| {
+                s.words.get(k).copied().flatten().is_some_and(|w| {
+                    w.len() > 2
+                        && !DETERMINERS.contains(&w)
+                        && !NOUN_MODIFIERS.contains(&w)
+                        && !ADVERBS.contains(&w)
+                        && !PREPOSITIONS.contains(&w)
+                        && !is_verbish(s, w)
+                        && !kw.goods.iter().any(|g| g == w)
+                        && !matches!(
+                            w,
+                            "and"
+                                | "its"
+                                | "the"
+                                | "their"
+                                | "new"
+                                | "us"
+                                | "export"
+                                | "exports"
+                                | "sales"
+                        )
+                })
+            })
         };
         let named = frame.kind == EventKind::ExportControl
             && match (h.kind, governor) {
@@ -453,10 +736,41 @@ impl Lexicon {
                 // "rescinded the AI diffusion rule": the object names the rule.
                 (HeadKind::Verb(_), _) => {
                     let end = (h.end + 6).min(s.toks.len());
-                    (h.end..end).position(|k| s.words.get(k).copied().flatten().is_some_and(|w| matches!(w, "rule" | "rules" | "regulation" | "framework" | "order" | "directive" | "policy"))).is_some_and(|at| named_phrase(h.end, h.end + at))
+                    (h.end..end)
+                        .position(|k| {
+                            s.words.get(k).copied().flatten().is_some_and(|w| {
+                                matches!(
+                                    w,
+                                    "rule"
+                                        | "rules"
+                                        | "regulation"
+                                        | "framework"
+                                        | "order"
+                                        | "directive"
+                                        | "policy"
+                                )
+                            })
+                        })
+                        .is_some_and(|at| named_phrase(h.end, h.end + at))
                 }
             };
-        Some(Hit { frame: h.frame, kind: frame.kind, at: verb_at, status, action, confidence, args, reference, goods, definite, named })
+        let start = subject
+            .as_ref()
+            .map_or(verb_at.min(np_start), |(at, _)| (*at).min(verb_at));
+        Some(Hit {
+            frame: h.frame,
+            kind: frame.kind,
+            at: verb_at,
+            start,
+            status,
+            action,
+            confidence,
+            args,
+            reference,
+            goods,
+            definite,
+            named,
+        })
     }
 
     /// The argument at token `k`, if it is an entity: `(arg, keep, goods)`.
@@ -472,7 +786,9 @@ impl Lexicon {
         kw: &KindWords,
         names: bool,
     ) -> Option<(Option<Arg>, bool, bool)> {
-        let Some(Tok::Ent(ann, letter)) = s.toks.get(k) else { return None };
+        let Some(Tok::Ent(ann, letter)) = s.toks.get(k) else {
+            return None;
+        };
         let (ann, letter) = (*ann, *letter);
         if s.unknown.get(k).copied().unwrap_or(false) && !names {
             return None;
@@ -484,12 +800,35 @@ impl Lexicon {
             None => object,
         };
         let goods = letter == 'P';
-        let arg = |role: Role, quantity: bool| Some((Some(Arg { role, ann, quantity }), true, goods));
+        let arg = |role: Role, quantity: bool| {
+            Some((
+                Some(Arg {
+                    role,
+                    ann,
+                    quantity,
+                }),
+                true,
+                goods,
+            ))
+        };
         match (kind, letter) {
             (_, 'D') => match (dates, cue.as_deref()) {
-                (Some(r), None | Some("by" | "in" | "from" | "on" | "before" | "until" | "starting" | "during" | "within" | "beginning" | "around" | "at" | "as")) => {
-                    Some((Some(Arg { role: r, ann, quantity: false }), true, false))
-                }
+                (
+                    Some(r),
+                    None
+                    | Some(
+                        "by" | "in" | "from" | "on" | "before" | "until" | "starting" | "during"
+                        | "within" | "beginning" | "around" | "at" | "as",
+                    ),
+                ) => Some((
+                    Some(Arg {
+                        role: r,
+                        ann,
+                        quantity: false,
+                    }),
+                    true,
+                    false,
+                )),
                 _ => None,
             },
             (EventKind::ChipOrder, 'P') => match role {
@@ -509,7 +848,12 @@ impl Lexicon {
                 arg(Role::Value, false)
             }
             (EventKind::ChipOrder, 'O') => {
-                if modifies_goods && matches!(cue.as_deref(), None | Some("of") | Some("from") | Some("for") | Some("on")) {
+                if modifies_goods
+                    && matches!(
+                        cue.as_deref(),
+                        None | Some("of") | Some("from") | Some("for") | Some("on")
+                    )
+                {
                     return arg(Role::Supplier, false);
                 }
                 match role {
@@ -519,7 +863,9 @@ impl Lexicon {
             }
             // "to the South Korean government": a government buys too.
             (EventKind::ChipOrder, 'J') => match role {
-                Some(Role::Buyer) if s.government.get(k).copied().unwrap_or(false) => arg(Role::Buyer, false),
+                Some(Role::Buyer) if s.government.get(k).copied().unwrap_or(false) => {
+                    arg(Role::Buyer, false)
+                }
                 _ => None,
             },
             (EventKind::ChipOrder, _) => None,
@@ -534,7 +880,10 @@ impl Lexicon {
                 if let Some(r) = actor_role(s, k) {
                     return arg(r, false);
                 }
-                if matches!(cue.as_deref(), Some("such as" | "including")) && role != Some(Role::Companies) && role != Some(Role::Targets) {
+                if matches!(cue.as_deref(), Some("such as" | "including"))
+                    && role != Some(Role::Companies)
+                    && role != Some(Role::Targets)
+                {
                     return None;
                 }
                 match role {
@@ -549,7 +898,8 @@ impl Lexicon {
                     return arg(Role::Targets, false);
                 }
                 // "US technology", "American chips": a jurisdiction qualifying a noun.
-                if matches!(s.toks.get(k + 1), Some(Tok::Word(w)) if QUALIFIED_NOUNS.contains(&w.as_str())) {
+                if matches!(s.toks.get(k + 1), Some(Tok::Word(w)) if QUALIFIED_NOUNS.contains(&w.as_str()))
+                {
                     return None;
                 }
                 match role {
@@ -569,11 +919,22 @@ impl Lexicon {
     /// The subject of the verb at `verb_at`: walking left over adverbs, auxiliaries,
     /// modality ("plans to", "agreed to") and parenthetical clauses to the nearest name or
     /// reference not governed by a preposition. Returns where it starts and what it is.
-    fn subject(&self, s: &Sent<'_>, verb_at: usize, frame: usize, heads: &[HeadAt]) -> Option<(usize, Subject)> {
+    fn subject(
+        &self,
+        s: &Sent<'_>,
+        verb_at: usize,
+        frame: usize,
+        heads: &[HeadAt],
+    ) -> Option<(usize, Subject)> {
         let kind = self.frames.get(frame)?.kind;
         // "with Intel buying the system": a name right before a gerund is its subject,
         // whatever governs the name.
-        if s.words.get(verb_at).copied().flatten().is_some_and(|w| w.ends_with("ing")) {
+        if s.words
+            .get(verb_at)
+            .copied()
+            .flatten()
+            .is_some_and(|w| w.ends_with("ing"))
+        {
             if let Some(Tok::Ent(a, l)) = verb_at.checked_sub(1).and_then(|p| s.toks.get(p)) {
                 let wanted = match kind {
                     EventKind::ChipOrder => *l == 'O',
@@ -611,7 +972,16 @@ impl Lexicon {
                     if kind == EventKind::ChipOrder && ORG_NOUNS.contains(&w.as_str()) {
                         if let Some(start) = definite_description(s, k) {
                             if cue_before(s, start).is_none() {
-                                let maker = matches!(w.as_str(), "chipmaker" | "maker" | "designer" | "manufacturer" | "supplier" | "vendor" | "foundry");
+                                let maker = matches!(
+                                    w.as_str(),
+                                    "chipmaker"
+                                        | "maker"
+                                        | "designer"
+                                        | "manufacturer"
+                                        | "supplier"
+                                        | "vendor"
+                                        | "foundry"
+                                );
                                 return Some((start, Subject::Reference(k, maker)));
                             }
                         }
@@ -627,11 +997,16 @@ impl Lexicon {
                     // unless the two verbs are coordinated; stop at a finite verb head.
                     let _ = heads;
                 }
-                Tok::Ent(_, _) if s.unknown.get(k).copied().unwrap_or(false) && !self.frames.get(frame).is_some_and(|f| f.names) => {}
+                Tok::Ent(_, _)
+                    if s.unknown.get(k).copied().unwrap_or(false)
+                        && !self.frames.get(frame).is_some_and(|f| f.names) => {}
                 Tok::Ent(ann, letter) => {
                     let wanted = match kind {
                         // A government buys too: "the UK government has ordered".
-                        EventKind::ChipOrder => *letter == 'O' || *letter == 'J' && s.government.get(k).copied().unwrap_or(false),
+                        EventKind::ChipOrder => {
+                            *letter == 'O'
+                                || *letter == 'J' && s.government.get(k).copied().unwrap_or(false)
+                        }
                         EventKind::ExportControl => matches!(letter, 'J' | 'A' | 'O'),
                     };
                     if !wanted || cue_before(s, k).is_some() {
@@ -652,19 +1027,28 @@ impl Lexicon {
                         while q > 0 {
                             match s.toks.get(q - 1) {
                                 Some(Tok::Punct(',' | '&')) => joined = true,
-                                Some(Tok::Word(w)) if matches!(w.as_str(), "and" | "as" | "well" | "both" | "or") => joined = true,
+                                Some(Tok::Word(w))
+                                    if matches!(
+                                        w.as_str(),
+                                        "and" | "as" | "well" | "both" | "or"
+                                    ) =>
+                                {
+                                    joined = true
+                                }
                                 _ => break,
                             }
                             q -= 1;
                         }
-                        let Some(Tok::Ent(a, l)) = q.checked_sub(1).and_then(|i| s.toks.get(i)) else {
+                        let Some(Tok::Ent(a, l)) = q.checked_sub(1).and_then(|i| s.toks.get(i))
+                        else {
                             break;
                         };
                         if !joined || l != letter {
                             break;
                         }
                         let cue = cue_before(s, q - 1);
-                        let example = matches!(cue.as_deref(), Some("including" | "such as" | "like"));
+                        let example =
+                            matches!(cue.as_deref(), Some("including" | "such as" | "like"));
                         if cue.is_some() && !example {
                             break;
                         }
@@ -727,24 +1111,89 @@ fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) -> bool {
     if next.is_some_and(|t| t.is_punct('-')) {
         return false;
     }
-    if next.and_then(Tok::word).is_some_and(|w| matches!(w, "chain" | "chains" | "agreement" | "agreements" | "deal" | "deals" | "contract" | "contracts" | "shortage" | "shortages" | "constraints" | "crunch" | "glut" | "side" | "base" | "book" | "books" | "pact" | "pacts" | "volumes" | "volume" | "capacity" | "prices" | "price" | "data" | "figures" | "growth" | "curbs" | "controls" | "rules" | "ban" | "licences" | "licenses" | "licence" | "license")) {
+    if next.and_then(Tok::word).is_some_and(|w| {
+        matches!(
+            w,
+            "chain"
+                | "chains"
+                | "agreement"
+                | "agreements"
+                | "deal"
+                | "deals"
+                | "contract"
+                | "contracts"
+                | "shortage"
+                | "shortages"
+                | "constraints"
+                | "crunch"
+                | "glut"
+                | "side"
+                | "base"
+                | "book"
+                | "books"
+                | "pact"
+                | "pacts"
+                | "volumes"
+                | "volume"
+                | "capacity"
+                | "prices"
+                | "price"
+                | "data"
+                | "figures"
+                | "growth"
+                | "curbs"
+                | "controls"
+                | "rules"
+                | "ban"
+                | "licences"
+                | "licenses"
+                | "licence"
+                | "license"
+        )
+    }) {
         return false;
     }
-    let after_determiner = prev
-        .and_then(Tok::word)
-        .is_some_and(|w| matches!(w, "a" | "an" | "the" | "its" | "their" | "this" | "these" | "those" | "our"));
+    let after_determiner = prev.and_then(Tok::word).is_some_and(|w| {
+        matches!(
+            w,
+            "a" | "an" | "the" | "its" | "their" | "this" | "these" | "those" | "our"
+        )
+    });
     if after_determiner {
         return false;
     }
     // A participle right before a noun, after a preposition, conjunction or comma.
     let participle = matches!(kind, HeadKind::Verb(f) if f.can_be_participle());
     let before_noun = next.and_then(Tok::word).is_some_and(|w| {
-        !PREPOSITIONS.contains(&w) && !DETERMINERS.contains(&w) && !AUXILIARIES.contains(&w) && !ADVERBS.contains(&w) && !CLAUSE_OPENERS.contains(&w) && !matches!(w, "and" | "or" | "by" | "that" | "it" | "them" | "him" | "her")
+        !PREPOSITIONS.contains(&w)
+            && !DETERMINERS.contains(&w)
+            && !AUXILIARIES.contains(&w)
+            && !ADVERBS.contains(&w)
+            && !CLAUSE_OPENERS.contains(&w)
+            && !matches!(
+                w,
+                "and" | "or" | "by" | "that" | "it" | "them" | "him" | "her"
+            )
     });
     let after_link = match prev {
         None => true,
         Some(Tok::Punct(_)) => true,
-        Some(Tok::Word(w)) => PREPOSITIONS.contains(&w.as_str()) || matches!(w.as_str(), "and" | "or" | "more" | "most" | "less" | "heavily" | "highly" | "tightly" | "strictly" | "export"),
+        Some(Tok::Word(w)) => {
+            PREPOSITIONS.contains(&w.as_str())
+                || matches!(
+                    w.as_str(),
+                    "and"
+                        | "or"
+                        | "more"
+                        | "most"
+                        | "less"
+                        | "heavily"
+                        | "highly"
+                        | "tightly"
+                        | "strictly"
+                        | "export"
+                )
+        }
         Some(Tok::Ent(..)) => false,
     };
     !(participle && before_noun && after_link)
@@ -766,7 +1215,15 @@ fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) -> bool {
                 || kinds.iter().any(|k| k.goods.contains(w))
         }
         // "$2 billion order", "H20 orders"; but "Baidu ordered".
-        Tok::Ent(_, l) => matches!(l, 'M' | 'N' | 'P') && !s.words.get(i).copied().flatten().is_some_and(|w| w.ends_with("ed")),
+        Tok::Ent(_, l) => {
+            matches!(l, 'M' | 'N' | 'P')
+                && !s
+                    .words
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| w.ends_with("ed"))
+        }
         Tok::Punct('-') => true,
         Tok::Punct(_) => false,
     }
@@ -793,7 +1250,11 @@ fn is_passive(s: &Sent<'_>, verb_at: usize, form: VerbForm) -> bool {
     let prev_is_goods = verb_at
         .checked_sub(1)
         .and_then(|p| s.toks.get(p))
-        .is_some_and(|t| matches!(t, Tok::Ent(_, 'P' | 'N')) || t.word().is_some_and(|w| w.ends_with('s') && !AUXILIARIES.contains(&w)));
+        .is_some_and(|t| {
+            matches!(t, Tok::Ent(_, 'P' | 'N'))
+                || t.word()
+                    .is_some_and(|w| w.ends_with('s') && !AUXILIARIES.contains(&w))
+        });
     next_by && prev_is_goods
 }
 
@@ -808,7 +1269,13 @@ fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
         match s.toks.get(j)? {
             Tok::Word(w) => {
                 // "to buy 350,000 GPUs": an infinitive, not the preposition.
-                if w == "to" && s.words.get(j + 1).copied().flatten().is_some_and(|v| s.verbs.contains(v)) {
+                if w == "to"
+                    && s.words
+                        .get(j + 1)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|v| s.verbs.contains(v))
+                {
                     return None;
                 }
                 // "said on Monday that the US ...": a complementizer ends the phrase.
@@ -817,17 +1284,36 @@ fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                 }
                 if PREPOSITIONS.contains(&w.as_str()) {
                     // Two-word cues: "valued at", "destined for", "on behalf of".
-                    if let Some(prev) = j.checked_sub(1).and_then(|p| s.words.get(p).copied().flatten()) {
-                        if matches!((prev, w.as_str()), ("valued", "at") | ("destined", "for") | ("bound", "for") | ("on", "behalf") | ("such", "as") | ("as", "well")) {
+                    if let Some(prev) = j
+                        .checked_sub(1)
+                        .and_then(|p| s.words.get(p).copied().flatten())
+                    {
+                        if matches!(
+                            (prev, w.as_str()),
+                            ("valued", "at")
+                                | ("destined", "for")
+                                | ("bound", "for")
+                                | ("on", "behalf")
+                                | ("such", "as")
+                                | ("as", "well")
+                        ) {
                             return Some(format!("{prev} {w}"));
                         }
                     }
                     return Some(w.clone());
                 }
-                if DETERMINERS.contains(&w.as_str()) || w == "'s" || NOUN_MODIFIERS.contains(&w.as_str()) {
+                if DETERMINERS.contains(&w.as_str())
+                    || w == "'s"
+                    || NOUN_MODIFIERS.contains(&w.as_str())
+                {
                     continue;
                 }
-                if AUXILIARIES.contains(&w.as_str()) || CLAUSE_OPENERS.contains(&w.as_str()) || w == "and" || w == "or" || w == "that" {
+                if AUXILIARIES.contains(&w.as_str())
+                    || CLAUSE_OPENERS.contains(&w.as_str())
+                    || w == "and"
+                    || w == "or"
+                    || w == "that"
+                {
                     return None;
                 }
                 // An unknown word: a modifier ("chip designer Nvidia") unless it reads as
@@ -847,8 +1333,12 @@ fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
 /// The cue of the name at `k`, or of the list it ends: "to China, Hong Kong and Macau"
 /// gives all three the cue `to`.
 fn coordinated_cue(s: &Sent<'_>, k: usize) -> Option<String> {
+    coordinated_cue_within(s, k, 12)
+}
+
+fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Option<String> {
     let own = cue_before(s, k);
-    if own.is_some() {
+    if own.is_some() || depth == 0 {
         return own;
     }
     let letter = s.toks.get(k).and_then(Tok::letter)?;
@@ -858,7 +1348,9 @@ fn coordinated_cue(s: &Sent<'_>, k: usize) -> Option<String> {
         match s.toks.get(j - 1)? {
             Tok::Punct(',' | '&') => joined = true,
             Tok::Word(w) if matches!(w.as_str(), "and" | "or" | "as" | "well") => joined = true,
-            Tok::Ent(_, l) if joined && *l == letter => return coordinated_cue(s, j - 1),
+            Tok::Ent(_, l) if joined && *l == letter => {
+                return coordinated_cue_within(s, j - 1, depth - 1)
+            }
             _ => return None,
         }
         j -= 1;
@@ -877,8 +1369,16 @@ fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
             Some(Tok::Ent(_, 'P')) => return s.toks.get(k).and_then(Tok::letter) != Some('P'),
             Some(Tok::Ent(_, 'O')) if s.toks.get(k).and_then(Tok::letter) == Some('N') => {}
             Some(Tok::Word(w)) if kw.goods.iter().any(|g| g == w) => return true,
-            Some(Tok::Word(w)) if w == "'s" || w == "of" || DETERMINERS.contains(&w.as_str()) || NOUN_MODIFIERS.contains(&w.as_str()) => {}
-            Some(Tok::Word(w)) if !PREPOSITIONS.contains(&w.as_str()) && !AUXILIARIES.contains(&w.as_str()) && w != "and" && steps <= 3 => {}
+            Some(Tok::Word(w))
+                if w == "'s"
+                    || w == "of"
+                    || DETERMINERS.contains(&w.as_str())
+                    || NOUN_MODIFIERS.contains(&w.as_str()) => {}
+            Some(Tok::Word(w))
+                if !PREPOSITIONS.contains(&w.as_str())
+                    && !AUXILIARIES.contains(&w.as_str())
+                    && w != "and"
+                    && steps <= 3 => {}
             Some(Tok::Punct('-')) => {}
             _ => return false,
         }
@@ -890,8 +1390,13 @@ fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
 
 /// "Chinese entities", "27 Chinese companies": a demonym before a listed-party noun.
 fn demonym_of_entities(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
-    (k + 1..(k + 4).min(s.toks.len())).any(|j| s.words.get(j).copied().flatten().is_some_and(|w| kw.entity_nouns.iter().any(|e| e == w)))
-        && !matches!(s.toks.get(k + 1), Some(Tok::Ent(..)))
+    (k + 1..(k + 4).min(s.toks.len())).any(|j| {
+        s.words
+            .get(j)
+            .copied()
+            .flatten()
+            .is_some_and(|w| kw.entity_nouns.iter().any(|e| e == w))
+    }) && !matches!(s.toks.get(k + 1), Some(Tok::Ent(..)))
 }
 
 /// Whether a word not in any closed list reads as a verb: a verb of the lexicon or a
@@ -902,7 +1407,8 @@ fn is_verbish(s: &Sent<'_>, w: &str) -> bool {
     }
     s.verbs.contains(w)
         || w.len() > 4 && (w.ends_with("ed") || w.ends_with("ing"))
-        || w.strip_suffix('s').is_some_and(|stem| s.verbs.contains(stem))
+        || w.strip_suffix('s')
+            .is_some_and(|stem| s.verbs.contains(stem))
 }
 
 /// Whether the verb at `k` is finite: not an infinitive ("to ship") and not a gerund or
@@ -914,7 +1420,22 @@ fn is_finite(s: &Sent<'_>, k: usize) -> bool {
     // "let Nvidia sell", "help Huawei build": a bare infinitive after its own subject.
     if k >= 2
         && matches!(s.toks.get(k - 1), Some(Tok::Ent(..)))
-        && s.words.get(k - 2).copied().flatten().is_some_and(|v| matches!(v, "let" | "lets" | "letting" | "help" | "helps" | "helped" | "helping" | "make" | "makes" | "made" | "making"))
+        && s.words.get(k - 2).copied().flatten().is_some_and(|v| {
+            matches!(
+                v,
+                "let"
+                    | "lets"
+                    | "letting"
+                    | "help"
+                    | "helps"
+                    | "helped"
+                    | "helping"
+                    | "make"
+                    | "makes"
+                    | "made"
+                    | "making"
+            )
+        })
     {
         return false;
     }
@@ -934,19 +1455,79 @@ fn is_finite(s: &Sent<'_>, k: usize) -> bool {
 /// Nouns a jurisdiction qualifies without being a destination: "US technology",
 /// "American chipmakers", "Chinese-made".
 const QUALIFIED_NOUNS: &[&str] = &[
-    "technology", "technologies", "tech", "chip", "chips", "company", "companies", "firm",
-    "firms", "supplier", "suppliers", "product", "products", "goods", "items", "item",
-    "components", "component", "software", "equipment", "tools", "tool", "chipmaker",
-    "chipmakers", "maker", "makers", "manufacturers", "semiconductors", "semiconductor",
-    "designs", "design", "origin", "content", "persons", "person", "exporters", "exports",
-    "industry", "businesses", "vendors", "-", "made", "based", "developed", "designed",
+    "technology",
+    "technologies",
+    "tech",
+    "chip",
+    "chips",
+    "company",
+    "companies",
+    "firm",
+    "firms",
+    "supplier",
+    "suppliers",
+    "product",
+    "products",
+    "goods",
+    "items",
+    "item",
+    "components",
+    "component",
+    "software",
+    "equipment",
+    "tools",
+    "tool",
+    "chipmaker",
+    "chipmakers",
+    "maker",
+    "makers",
+    "manufacturers",
+    "semiconductors",
+    "semiconductor",
+    "designs",
+    "design",
+    "origin",
+    "content",
+    "persons",
+    "person",
+    "exporters",
+    "exports",
+    "industry",
+    "businesses",
+    "vendors",
+    "-",
+    "made",
+    "based",
+    "developed",
+    "designed",
 ];
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 const CAUSATIVES: &[&str] = &[
-    "ordered", "told", "required", "forced", "asked", "instructed", "directed", "pushed",
-    "pressed", "compelled", "requiring", "ordering", "forcing", "telling", "instructing",
-    "directing", "order", "orders", "tell", "tells", "require", "requires", "force", "forces",
+    "ordered",
+    "told",
+    "required",
+    "forced",
+    "asked",
+    "instructed",
+    "directed",
+    "pushed",
+    "pressed",
+    "compelled",
+    "requiring",
+    "ordering",
+    "forcing",
+    "telling",
+    "instructing",
+    "directing",
+    "order",
+    "orders",
+    "tell",
+    "tells",
+    "require",
+    "requires",
+    "force",
+    "forces",
 ];
 
 /// The role of a company by what a control does to it: barred from or allowed to
@@ -955,7 +1536,26 @@ fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
     let mut j = k + 1;
     // "Nvidia was barred", "Nvidia and AMD were told": skip the verb group to the cue.
     while let Some(w) = s.words.get(j).copied().flatten() {
-        if AUXILIARIES.contains(&w) || ADVERBS.contains(&w) || matches!(w, "barred" | "banned" | "blocked" | "prohibited" | "allowed" | "permitted" | "cleared" | "told" | "ordered" | "required" | "forced" | "stopped" | "restricted" | "effectively") {
+        if AUXILIARIES.contains(&w)
+            || ADVERBS.contains(&w)
+            || matches!(
+                w,
+                "barred"
+                    | "banned"
+                    | "blocked"
+                    | "prohibited"
+                    | "allowed"
+                    | "permitted"
+                    | "cleared"
+                    | "told"
+                    | "ordered"
+                    | "required"
+                    | "forced"
+                    | "stopped"
+                    | "restricted"
+                    | "effectively"
+            )
+        {
             j += 1;
             continue;
         }
@@ -963,18 +1563,30 @@ fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
     }
     let cue = s.words.get(j).copied().flatten()?;
     let verb = s.words.get(j + 1).copied().flatten()?;
-    const SELL: &[&str] = &["sell", "ship", "export", "supply", "provide", "deliver", "resume", "apply", "obtain", "seek", "halt", "stop", "cease", "send", "offer", "license", "transfer"];
-    const BUY: &[&str] = &["buy", "acquire", "access", "receive", "obtain", "use", "purchase", "import", "get", "procure"];
+    const SELL: &[&str] = &[
+        "sell", "ship", "export", "supply", "provide", "deliver", "resume", "apply", "obtain",
+        "seek", "halt", "stop", "cease", "send", "offer", "license", "transfer",
+    ];
+    const BUY: &[&str] = &[
+        "buy", "acquire", "access", "receive", "obtain", "use", "purchase", "import", "get",
+        "procure",
+    ];
     let stem = |w: &str| -> String {
-        w.strip_suffix("ing").map_or_else(|| w.to_string(), |s| {
-            // "shipping" -> "ship", "selling" -> "sell", "exporting" -> "export"
-            let b = s.as_bytes();
-            if b.len() > 2 && b[b.len() - 1] == b[b.len() - 2] && !matches!(b[b.len() - 1], b'l' | b's') {
-                s[..s.len() - 1].to_string()
-            } else {
-                s.to_string()
-            }
-        })
+        w.strip_suffix("ing").map_or_else(
+            || w.to_string(),
+            |s| {
+                // "shipping" -> "ship", "selling" -> "sell", "exporting" -> "export"
+                let b = s.as_bytes();
+                if b.len() > 2
+                    && b[b.len() - 1] == b[b.len() - 2]
+                    && !matches!(b[b.len() - 1], b'l' | b's')
+                {
+                    s[..s.len() - 1].to_string()
+                } else {
+                    s.to_string()
+                }
+            },
+        )
     };
     match cue {
         "to" if SELL.contains(&verb) => Some(Role::Companies),
@@ -983,7 +1595,11 @@ fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
             let v = stem(verb);
             if SELL.contains(&v.as_str()) {
                 Some(Role::Companies)
-            } else if BUY.contains(&v.as_str()) || BUY.iter().any(|b| v == format!("{b}e") || format!("{v}e") == *b) {
+            } else if BUY.contains(&v.as_str())
+                || BUY
+                    .iter()
+                    .any(|b| v == format!("{b}e") || format!("{v}e") == *b)
+            {
                 Some(Role::Targets)
             } else {
                 None
@@ -998,15 +1614,22 @@ fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
 fn in_range(s: &Sent<'_>, k: usize) -> bool {
     let is_number = |i: usize| matches!(s.toks.get(i), Some(Tok::Ent(_, 'N')));
     let joined_to_number = |link: usize, other: usize| {
-        s.toks.get(link).is_some_and(|t| t.is_punct('-') || t.is_word("to") || t.is_word("and") || t.is_word("or")) && is_number(other)
+        s.toks.get(link).is_some_and(|t| {
+            t.is_punct('-') || t.is_word("to") || t.is_word("and") || t.is_word("or")
+        }) && is_number(other)
     };
     k >= 2 && joined_to_number(k - 1, k - 2) || joined_to_number(k + 1, k + 2)
 }
 
 /// A price per unit is not the value of an order.
 fn is_unit_price(s: &Sent<'_>, k: usize) -> bool {
-    let next: Vec<&str> = (k + 1..k + 4).filter_map(|j| s.words.get(j).copied().flatten()).collect();
-    matches!(next.first(), Some(&("each" | "apiece" | "per"))) || next.starts_with(&["a", "piece"]) || next.starts_with(&["a", "unit"]) || next.starts_with(&["a", "chip"])
+    let next: Vec<&str> = (k + 1..k + 4)
+        .filter_map(|j| s.words.get(j).copied().flatten())
+        .collect();
+    matches!(next.first(), Some(&("each" | "apiece" | "per")))
+        || next.starts_with(&["a", "piece"])
+        || next.starts_with(&["a", "unit"])
+        || next.starts_with(&["a", "chip"])
 }
 
 /// Whether the token after `k` is a name (so a demonym at `k` modifies it).
@@ -1024,8 +1647,16 @@ fn definite_description(s: &Sent<'_>, k: usize) -> Option<usize> {
         j -= 1;
         steps += 1;
         match s.toks.get(j)? {
-            Tok::Word(w) if matches!(w.as_str(), "the" | "this" | "that" | "its" | "their") => return Some(j),
-            Tok::Word(w) if PREPOSITIONS.contains(&w.as_str()) || AUXILIARIES.contains(&w.as_str()) || CLAUSE_OPENERS.contains(&w.as_str()) => return None,
+            Tok::Word(w) if matches!(w.as_str(), "the" | "this" | "that" | "its" | "their") => {
+                return Some(j)
+            }
+            Tok::Word(w)
+                if PREPOSITIONS.contains(&w.as_str())
+                    || AUXILIARIES.contains(&w.as_str())
+                    || CLAUSE_OPENERS.contains(&w.as_str()) =>
+            {
+                return None
+            }
             Tok::Word(_) | Tok::Ent(_, 'J') | Tok::Punct('-') => {}
             _ => return None,
         }
@@ -1043,7 +1674,34 @@ fn parenthetical_start(s: &Sent<'_>, k: usize) -> Option<usize> {
         match s.toks.get(j)? {
             Tok::Punct(',') => {
                 let first = s.words.get(j + 1).copied().flatten();
-                let opens = first.is_some_and(|w| matches!(w, "which" | "who" | "whose" | "the" | "a" | "an" | "its" | "one" | "based" | "headquartered" | "backed" | "owned" | "led" | "known" | "formerly" | "founded" | "according" | "itself" | "in" | "on" | "as" | "after" | "citing"));
+                let opens = first.is_some_and(|w| {
+                    matches!(
+                        w,
+                        "which"
+                            | "who"
+                            | "whose"
+                            | "the"
+                            | "a"
+                            | "an"
+                            | "its"
+                            | "one"
+                            | "based"
+                            | "headquartered"
+                            | "backed"
+                            | "owned"
+                            | "led"
+                            | "known"
+                            | "formerly"
+                            | "founded"
+                            | "according"
+                            | "itself"
+                            | "in"
+                            | "on"
+                            | "as"
+                            | "after"
+                            | "citing"
+                    )
+                });
                 return opens.then_some(j);
             }
             Tok::Punct(';') | Tok::Punct(':') => return None,
@@ -1053,10 +1711,15 @@ fn parenthetical_start(s: &Sent<'_>, k: usize) -> Option<usize> {
     None
 }
 
+/// The most tokens an argument may sit from its head, either side.
+const MAX_WINDOW: usize = 40;
+
 /// The first token of the clause holding `k`.
 fn clause_start(s: &Sent<'_>, k: usize) -> usize {
     let mut j = k;
-    while j > 0 {
+    // Clauses are short; a run-on "sentence" (a list, a table) is read in pieces.
+    let floor = k.saturating_sub(MAX_WINDOW);
+    while j > floor {
         j -= 1;
         match s.toks.get(j) {
             Some(Tok::Punct(';')) | Some(Tok::Punct(':')) => return j + 1,
@@ -1064,14 +1727,14 @@ fn clause_start(s: &Sent<'_>, k: usize) -> usize {
             _ => {}
         }
     }
-    let _ = s.words;
-    0
+    floor
 }
 
 /// One past the last token of the clause that starts the arguments at `k`.
 fn clause_end(s: &Sent<'_>, k: usize) -> usize {
     let mut j = k;
-    while j < s.toks.len() {
+    let ceiling = (k + MAX_WINDOW).min(s.toks.len());
+    while j < ceiling {
         match s.toks.get(j) {
             Some(Tok::Punct(';')) | Some(Tok::Punct(':')) => return j,
             // "which", "while", and "that" opening a relative or content clause.
@@ -1081,17 +1744,50 @@ fn clause_end(s: &Sent<'_>, k: usize) -> usize {
             Some(Tok::Punct(',')) => {
                 // ", Nvidia introduced ...": a new clause with its own subject.
                 if matches!(s.toks.get(j + 1), Some(Tok::Ent(_, 'O' | 'J' | 'A')))
-                    && s.words.get(j + 2).copied().flatten().is_some_and(|w| is_verbish(s, w) || AUXILIARIES.contains(&w) || w == "said")
+                    && s.words.get(j + 2).copied().flatten().is_some_and(|w| {
+                        is_verbish(s, w) || AUXILIARIES.contains(&w) || w == "said"
+                    })
                 {
                     return j;
                 }
                 // ", restricting ...", ", adding that ...": a new predicate.
-                if s.words.get(j + 1).copied().flatten().is_some_and(|w| is_verbish(s, w)) {
+                if s.words
+                    .get(j + 1)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| is_verbish(s, w))
+                {
                     return j;
                 }
                 // ", according to", ", the company said", ", people familiar said": stop.
                 let next = s.words.get(j + 1).copied().flatten();
-                if next.is_some_and(|w| matches!(w, "according" | "said" | "says" | "sources" | "people" | "the" | "it" | "he" | "she" | "they" | "citing" | "as" | "in" | "after" | "amid" | "adding" | "marking" | "making" | "bringing" | "up" | "a" | "an")) {
+                if next.is_some_and(|w| {
+                    matches!(
+                        w,
+                        "according"
+                            | "said"
+                            | "says"
+                            | "sources"
+                            | "people"
+                            | "the"
+                            | "it"
+                            | "he"
+                            | "she"
+                            | "they"
+                            | "citing"
+                            | "as"
+                            | "in"
+                            | "after"
+                            | "amid"
+                            | "adding"
+                            | "marking"
+                            | "making"
+                            | "bringing"
+                            | "up"
+                            | "a"
+                            | "an"
+                    )
+                }) {
                     return j;
                 }
             }
@@ -1099,7 +1795,7 @@ fn clause_end(s: &Sent<'_>, k: usize) -> usize {
         }
         j += 1;
     }
-    s.toks.len()
+    ceiling
 }
 
 /// Where the noun phrase ending at the noun head `k` starts.
@@ -1110,7 +1806,9 @@ fn noun_phrase_start(s: &Sent<'_>, k: usize) -> usize {
         let prev = j - 1;
         let ok = match s.toks.get(prev) {
             Some(Tok::Word(w)) => {
-                DETERMINERS.contains(&w.as_str()) || NOUN_MODIFIERS.contains(&w.as_str()) || w == "'s"
+                DETERMINERS.contains(&w.as_str())
+                    || NOUN_MODIFIERS.contains(&w.as_str())
+                    || w == "'s"
             }
             Some(Tok::Ent(..)) | Some(Tok::Punct('-')) => true,
             _ => false,

@@ -395,23 +395,36 @@ impl Gazetteer {
 
     /// The category of the product with canonical name `product`.
     pub fn category_of(&self, product: &str) -> Option<&str> {
-        self.products.iter().find(|p| p.name == product)?.category.as_deref()
+        self.products
+            .iter()
+            .find(|p| p.name == product)?
+            .category
+            .as_deref()
     }
 
     /// Whether the organisation makes some product of the gazetteer (it sells chips), which
     /// decides the side of a counterpart in a deal "between" two companies.
     pub fn is_maker(&self, org: &str) -> bool {
-        self.supplies.contains_key(org) || self.products.iter().any(|p| p.vendor.as_deref() == Some(org))
+        self.supplies.contains_key(org)
+            || self
+                .products
+                .iter()
+                .any(|p| p.vendor.as_deref() == Some(org))
     }
 
     /// How far upstream an organisation sells: lower is further upstream (equipment 0,
     /// foundry 1, memory 2, chips 3, systems 4); buyers 5.
     pub fn tier(&self, org: &str) -> u8 {
-        self.supplies.get(org).copied().unwrap_or(if self.is_maker_by_products(org) { 3 } else { 5 })
+        self.supplies
+            .get(org)
+            .copied()
+            .unwrap_or(if self.is_maker_by_products(org) { 3 } else { 5 })
     }
 
     fn is_maker_by_products(&self, org: &str) -> bool {
-        self.products.iter().any(|p| p.vendor.as_deref() == Some(org))
+        self.products
+            .iter()
+            .any(|p| p.vendor.as_deref() == Some(org))
     }
 
     pub fn agency_jurisdiction(&self, agency: usize) -> Option<&str> {

@@ -172,14 +172,21 @@ impl Lexicon {
                 )));
             }
             if r.verbs.is_empty() && r.nouns.is_empty() {
-                return Err(err("lists no `verbs` and no `nouns`; a frame needs a head word".into()));
+                return Err(err(
+                    "lists no `verbs` and no `nouns`; a frame needs a head word".into(),
+                ));
             }
             if !(r.confidence > 0.0 && r.confidence <= 1.0) {
-                return Err(err(format!("`confidence` = {} must be in (0, 1]", r.confidence)));
+                return Err(err(format!(
+                    "`confidence` = {} must be in (0, 1]",
+                    r.confidence
+                )));
             }
             match r.kind {
                 EventKind::ChipOrder if r.action.is_some() => {
-                    return Err(err("`action` is for export_control frames; use `status`".into()))
+                    return Err(err(
+                        "`action` is for export_control frames; use `status`".into()
+                    ))
                 }
                 EventKind::ExportControl if r.status.is_some() => {
                     return Err(err("`status` is for chip_order frames; use `action`".into()))
@@ -191,16 +198,26 @@ impl Lexicon {
                     .as_deref()
                     .map(|v| {
                         Role::parse(v, r.kind).ok_or_else(|| {
-                            err(format!("`{key}` = `{v}` is not a role of a {} ({})", r.kind, role_list(r.kind)))
+                            err(format!(
+                                "`{key}` = `{v}` is not a role of a {} ({})",
+                                r.kind,
+                                role_list(r.kind)
+                            ))
                         })
                     })
                     .transpose()
             };
-            let cues = |map: &BTreeMap<String, String>, what: &str| -> Result<HashMap<String, Role>, RuleError> {
+            let cues = |map: &BTreeMap<String, String>,
+                        what: &str|
+             -> Result<HashMap<String, Role>, RuleError> {
                 let mut out = HashMap::new();
                 for (cue, v) in map {
                     let parsed = Role::parse(v, r.kind).ok_or_else(|| {
-                        err(format!("{what} `{cue}` = `{v}` is not a role of a {} ({})", r.kind, role_list(r.kind)))
+                        err(format!(
+                            "{what} `{cue}` = `{v}` is not a role of a {} ({})",
+                            r.kind,
+                            role_list(r.kind)
+                        ))
                     })?;
                     out.insert(cue.to_lowercase(), parsed);
                 }
@@ -214,23 +231,33 @@ impl Lexicon {
                 dates: role("dates", &r.dates)?,
                 cues: cues(&r.cues, "cue")?,
             };
-            if let Some(bad) = r.requires.iter().find(|f| !super::pack::FIELD_NAMES.contains(&f.as_str())) {
+            if let Some(bad) = r
+                .requires
+                .iter()
+                .find(|f| !super::pack::FIELD_NAMES.contains(&f.as_str()))
+            {
                 return Err(err(format!("`requires` names unknown field `{bad}`")));
             }
             let mut governors = Vec::new();
             let mut governor_forms = Vec::new();
             for g in &r.governors {
                 if r.nouns.is_empty() {
-                    return Err(err("has `governors` but no `nouns` for them to govern".into()));
+                    return Err(err(
+                        "has `governors` but no `nouns` for them to govern".into()
+                    ));
                 }
                 if r.kind == EventKind::ChipOrder && g.action.is_some()
                     || r.kind == EventKind::ExportControl && g.status.is_some()
                 {
-                    return Err(err("a governor sets `status` (chip_order) or `action` (export_control)".into()));
+                    return Err(err(
+                        "a governor sets `status` (chip_order) or `action` (export_control)".into(),
+                    ));
                 }
                 let mut forms = Vec::new();
                 for spec in &g.verbs {
-                    forms.extend(verb_forms(spec).map_err(|m| err(format!("governor `{spec}`: {m}")))?);
+                    forms.extend(
+                        verb_forms(spec).map_err(|m| err(format!("governor `{spec}`: {m}")))?,
+                    );
                 }
                 for (words, form) in &forms {
                     if let (VerbForm::Base, Some(w)) = (form, words.first()) {
@@ -249,18 +276,28 @@ impl Lexicon {
             }
             let index = self.frames.len();
             for spec in &r.verbs {
-                for (words, form) in verb_forms(spec).map_err(|m| err(format!("verb `{spec}`: {m}")))? {
+                for (words, form) in
+                    verb_forms(spec).map_err(|m| err(format!("verb `{spec}`: {m}")))?
+                {
                     if form == VerbForm::Base {
                         if let Some(w) = words.first() {
                             self.base_verbs.insert(w.clone());
                         }
                     }
-                    self.insert(Head { words, frame: index, kind: HeadKind::Verb(form) });
+                    self.insert(Head {
+                        words,
+                        frame: index,
+                        kind: HeadKind::Verb(form),
+                    });
                 }
             }
             for spec in &r.nouns {
                 for words in noun_forms(spec).map_err(|m| err(format!("noun `{spec}`: {m}")))? {
-                    self.insert(Head { words, frame: index, kind: HeadKind::Noun });
+                    self.insert(Head {
+                        words,
+                        frame: index,
+                        kind: HeadKind::Noun,
+                    });
                 }
             }
             self.frames.push(Frame {
@@ -284,9 +321,14 @@ impl Lexicon {
     }
 
     fn insert(&mut self, head: Head) {
-        let Some(first) = head.words.first().cloned() else { return };
+        let Some(first) = head.words.first().cloned() else {
+            return;
+        };
         let list = self.by_first.entry(first).or_default();
-        if !list.iter().any(|h| h.words == head.words && h.frame == head.frame) {
+        if !list
+            .iter()
+            .any(|h| h.words == head.words && h.frame == head.frame)
+        {
             list.push(head);
         }
     }
@@ -299,8 +341,12 @@ impl Lexicon {
     /// The heads starting at token `i` of `words` (`None` for tokens that are not
     /// words), longest first.
     pub fn heads_at<'a>(&'a self, words: &[Option<&str>], i: usize) -> Vec<&'a Head> {
-        let Some(Some(first)) = words.get(i) else { return Vec::new() };
-        let Some(candidates) = self.by_first.get(*first) else { return Vec::new() };
+        let Some(Some(first)) = words.get(i) else {
+            return Vec::new();
+        };
+        let Some(candidates) = self.by_first.get(*first) else {
+            return Vec::new();
+        };
         let mut out: Vec<&Head> = candidates
             .iter()
             .filter(|h| {
@@ -337,7 +383,9 @@ pub fn verb_forms(spec: &str) -> Result<Vec<(Vec<String>, VerbForm)>, String> {
     }
     let lemma = &lemma_words[0];
     let rest = &lemma_words[1..];
-    let past = parts.get(1).map_or_else(|| regular_past(lemma), |p| p[0].clone());
+    let past = parts
+        .get(1)
+        .map_or_else(|| regular_past(lemma), |p| p[0].clone());
     let participle = parts.get(2).map(|p| p[0].clone());
     let ing = if past.ends_with("ed") && doubled(&past) {
         format!("{}ing", &past[..past.len() - 2])
@@ -376,7 +424,11 @@ pub fn noun_forms(spec: &str) -> Result<Vec<Vec<String>>, String> {
     let mut plural = words.clone();
     let n = plural.len() - 1;
     plural[n] = third_person(last);
-    Ok(if plural == words { vec![words] } else { vec![words, plural] })
+    Ok(if plural == words {
+        vec![words]
+    } else {
+        vec![words, plural]
+    })
 }
 
 fn is_vowel(c: char) -> bool {
@@ -384,7 +436,12 @@ fn is_vowel(c: char) -> bool {
 }
 
 fn third_person(w: &str) -> String {
-    if w.ends_with('s') || w.ends_with('x') || w.ends_with('z') || w.ends_with("ch") || w.ends_with("sh") {
+    if w.ends_with('s')
+        || w.ends_with('x')
+        || w.ends_with('z')
+        || w.ends_with("ch")
+        || w.ends_with("sh")
+    {
         format!("{w}es")
     } else if w.len() > 1 && w.ends_with('y') && !w[..w.len() - 1].ends_with(is_vowel) {
         format!("{}ies", &w[..w.len() - 1])
@@ -406,7 +463,12 @@ fn regular_past(w: &str) -> String {
 fn ing_form(w: &str) -> String {
     if let Some(stem) = w.strip_suffix("ie") {
         format!("{stem}ying")
-    } else if w.len() > 2 && w.ends_with('e') && !w.ends_with("ee") && !w.ends_with("ye") && !w.ends_with("oe") {
+    } else if w.len() > 2
+        && w.ends_with('e')
+        && !w.ends_with("ee")
+        && !w.ends_with("ye")
+        && !w.ends_with("oe")
+    {
         format!("{}ing", &w[..w.len() - 1])
     } else {
         format!("{w}ing")
@@ -425,25 +487,53 @@ mod tests {
     use super::*;
 
     fn forms(spec: &str) -> Vec<String> {
-        verb_forms(spec).unwrap().into_iter().map(|(w, _)| w.join(" ")).collect()
+        verb_forms(spec)
+            .unwrap()
+            .into_iter()
+            .map(|(w, _)| w.join(" "))
+            .collect()
     }
 
     #[test]
     fn verbs_inflect_regularly_unless_told() {
         assert_eq!(forms("buy|bought"), ["buy", "buys", "buying", "bought"]);
-        assert_eq!(forms("purchase"), ["purchase", "purchases", "purchasing", "purchased"]);
-        assert_eq!(forms("supply"), ["supply", "supplies", "supplying", "supplied"]);
-        assert_eq!(forms("ship|shipped"), ["ship", "ships", "shipping", "shipped"]);
-        assert_eq!(forms("snap up|snapped up"), ["snap up", "snaps up", "snapping up", "snapped up"]);
-        assert_eq!(forms("give|gave|given"), ["give", "gives", "giving", "gave", "given"]);
-        assert_eq!(forms("finalize"), ["finalize", "finalizes", "finalizing", "finalized"]);
+        assert_eq!(
+            forms("purchase"),
+            ["purchase", "purchases", "purchasing", "purchased"]
+        );
+        assert_eq!(
+            forms("supply"),
+            ["supply", "supplies", "supplying", "supplied"]
+        );
+        assert_eq!(
+            forms("ship|shipped"),
+            ["ship", "ships", "shipping", "shipped"]
+        );
+        assert_eq!(
+            forms("snap up|snapped up"),
+            ["snap up", "snaps up", "snapping up", "snapped up"]
+        );
+        assert_eq!(
+            forms("give|gave|given"),
+            ["give", "gives", "giving", "gave", "given"]
+        );
+        assert_eq!(
+            forms("finalize"),
+            ["finalize", "finalizes", "finalizing", "finalized"]
+        );
         assert!(verb_forms("").is_err());
         assert!(verb_forms("a|b|c|d").is_err());
     }
 
     #[test]
     fn nouns_pluralise_their_last_word() {
-        assert_eq!(noun_forms("export control").unwrap(), vec![vec!["export".to_string(), "control".into()], vec!["export".into(), "controls".into()]]);
+        assert_eq!(
+            noun_forms("export control").unwrap(),
+            vec![
+                vec!["export".to_string(), "control".into()],
+                vec!["export".into(), "controls".into()]
+            ]
+        );
         assert_eq!(noun_forms("curbs").unwrap().len(), 1);
     }
 }

@@ -29,8 +29,8 @@ mod tokens;
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use chrono::NaiveDate;
 use regex::{Regex, RegexBuilder};
 use sha2::{Digest, Sha256};
 
@@ -38,8 +38,8 @@ use crate::model::{Event, EventDetails, EventKind};
 use crate::text::split_sentences;
 
 use assemble::{assemble, SentenceRef};
-use gazetteer::Gazetteer;
 use frames::KindWords;
+use gazetteer::Gazetteer;
 use lexicon::Lexicon;
 use matcher::{compile, Pattern};
 use pack::RawPack;
@@ -209,13 +209,12 @@ impl RuleSet {
                     EventKind::ExportControl
                 };
                 for f in &s.fillers {
-                    let pattern =
-                        compile(f, kind, &[]).map_err(|message| RuleError::Setting {
-                            path: path.clone(),
-                            section: kind_name(k).into(),
-                            key: "fillers".into(),
-                            message: format!("`{f}`: {message}"),
-                        })?;
+                    let pattern = compile(f, kind, &[]).map_err(|message| RuleError::Setting {
+                        path: path.clone(),
+                        section: kind_name(k).into(),
+                        key: "fillers".into(),
+                        message: format!("`{f}`: {message}"),
+                    })?;
                     kinds[k].fillers.push(pattern);
                 }
                 kinds[k].anaphora.extend(compile_regexes(
@@ -227,15 +226,41 @@ impl RuleSet {
                 kinds[k]
                     .older
                     .extend(compile_regexes(path, kind_name(k), "older", &s.older)?);
-                product_refs.extend(compile_regexes(path, kind_name(k), "product_refs", &s.product_refs)?);
+                product_refs.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "product_refs",
+                    &s.product_refs,
+                )?);
                 let words = &mut kind_words[k];
-                words.negations.extend(compile_regexes(path, kind_name(k), "negations", &s.negations)?);
-                words.speculative.extend(compile_regexes(path, kind_name(k), "speculative", &s.speculative)?);
-                words.planned.extend(compile_regexes(path, kind_name(k), "planned", &s.planned)?);
-                words.topic.extend(compile_regexes(path, kind_name(k), "topic", &s.topic)?);
-                words.exclusions.extend(compile_regexes(path, kind_name(k), "exclusions", &s.exclusions)?);
+                words.negations.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "negations",
+                    &s.negations,
+                )?);
+                words.speculative.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "speculative",
+                    &s.speculative,
+                )?);
+                words
+                    .planned
+                    .extend(compile_regexes(path, kind_name(k), "planned", &s.planned)?);
+                words
+                    .topic
+                    .extend(compile_regexes(path, kind_name(k), "topic", &s.topic)?);
+                words.exclusions.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "exclusions",
+                    &s.exclusions,
+                )?);
                 words.goods.extend(s.goods.iter().map(|g| g.to_lowercase()));
-                words.entity_nouns.extend(s.entity_nouns.iter().map(|g| g.to_lowercase()));
+                words
+                    .entity_nouns
+                    .extend(s.entity_nouns.iter().map(|g| g.to_lowercase()));
             }
             lexicon.add(path, &p.frames)?;
             for f in &p.frames {
@@ -368,7 +393,12 @@ fn kind_name(k: usize) -> &'static str {
 }
 
 /// An example's own settings must be valid whatever the frame does with it.
-fn check_example(path: &str, frame: &str, n: usize, ex: &pack::RawExample) -> Result<(), RuleError> {
+fn check_example(
+    path: &str,
+    frame: &str,
+    n: usize,
+    ex: &pack::RawExample,
+) -> Result<(), RuleError> {
     let err = |message: String| RuleError::Rule {
         path: path.to_string(),
         rule: frame.to_string(),
@@ -376,11 +406,21 @@ fn check_example(path: &str, frame: &str, n: usize, ex: &pack::RawExample) -> Re
     };
     if let Some(p) = &ex.published {
         if NaiveDate::parse_from_str(p, "%Y-%m-%d").is_err() {
-            return Err(err(format!("example {}: `published` = `{p}` is not YYYY-MM-DD", n + 1)));
+            return Err(err(format!(
+                "example {}: `published` = `{p}` is not YYYY-MM-DD",
+                n + 1
+            )));
         }
     }
-    if let Some(bad) = ex.absent.iter().find(|f| !pack::FIELD_NAMES.contains(&f.as_str())) {
-        return Err(err(format!("example {}: `absent` names unknown field `{bad}`", n + 1)));
+    if let Some(bad) = ex
+        .absent
+        .iter()
+        .find(|f| !pack::FIELD_NAMES.contains(&f.as_str()))
+    {
+        return Err(err(format!(
+            "example {}: `absent` names unknown field `{bad}`",
+            n + 1
+        )));
     }
     Ok(())
 }

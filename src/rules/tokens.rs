@@ -178,8 +178,7 @@ pub const PREPOSITIONS: &[&str] = &[
 /// Auxiliaries and modals: skipped between a subject and its verb.
 pub const AUXILIARIES: &[&str] = &[
     "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "having", "will",
-    "would", "shall", "should", "can", "could", "may", "might", "must", "do", "does", "did",
-    "'s",
+    "would", "shall", "should", "can", "could", "may", "might", "must", "do", "does", "did", "'s",
 ];
 
 /// Forms of "be" (and "get") that make a following participle passive.
@@ -189,15 +188,32 @@ pub const PASSIVE_AUX: &[&str] = &[
 
 /// Words that open a new clause: arguments are not looked for across them.
 pub const CLAUSE_OPENERS: &[&str] = &[
-    "which", "who", "whom", "whose", "while", "whereas", "although", "though", "but", "because",
-    "unless", "if", "whether", "where", "when", "yet", "so", "meanwhile", "however",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "while",
+    "whereas",
+    "although",
+    "though",
+    "but",
+    "because",
+    "unless",
+    "if",
+    "whether",
+    "where",
+    "when",
+    "yet",
+    "so",
+    "meanwhile",
+    "however",
 ];
 
 /// Determiners and quantifier words that may sit inside a noun phrase.
 pub const DETERMINERS: &[&str] = &[
-    "a", "an", "the", "this", "that", "these", "those", "its", "their", "his", "her", "our",
-    "my", "your", "some", "any", "all", "each", "every", "another", "other", "more", "most",
-    "several", "many", "few", "both", "such", "no",
+    "a", "an", "the", "this", "that", "these", "those", "its", "their", "his", "her", "our", "my",
+    "your", "some", "any", "all", "each", "every", "another", "other", "more", "most", "several",
+    "many", "few", "both", "such", "no",
 ];
 
 /// Pronouns and descriptions that refer back to an organisation named earlier.
@@ -265,7 +281,9 @@ mod tests {
                 Tok::Ent(12, 'N'),
                 Tok::Word("chips".into()),
                 Tok::Punct(','),
-                Tok::Word("it's".into()),
+                // "it's" is "it is": the contraction reads like a possessive "'s".
+                Tok::Word("it".into()),
+                Tok::Word("'s".into()),
                 Tok::Word("said".into()),
                 Tok::Punct('.'),
             ]
