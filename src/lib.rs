@@ -7,6 +7,9 @@
 //!                                   └───────────── pipeline drives every stage ─────────────┘
 //! ```
 //!
+//! `stories` decides, for `store`, which stored events report the same real-world order
+//! or control, and merges them into one story record.
+//!
 //! `model` holds the plain data the stages pass along; only `fetch` touches the network
 //! and only `store` speaks SQL. `cli` is the command line on top.
 
@@ -20,4 +23,5 @@ pub mod model;
 pub mod pipeline;
 pub mod rules;
 pub mod store;
+pub mod stories;
 pub mod text;

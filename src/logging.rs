@@ -33,13 +33,7 @@ static ACTIVE_BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 
 /// Installs the global subscriber. `verbosity` is the count of -v minus the count of -q.
 pub fn init(format: LogFormat, level: &str, verbosity: i8) {
-    let level = match verbosity {
-        v if v <= -2 => "error".to_string(),
-        -1 => "warn".to_string(),
-        0 => level.to_string(),
-        1 => "debug".to_string(),
-        _ => "trace".to_string(),
-    };
+    let level = filter_for(level, verbosity);
     let filter = match std::env::var("RUST_LOG") {
         Ok(from_env) if !from_env.trim().is_empty() => {
             EnvFilter::try_new(&from_env).unwrap_or_else(|_| EnvFilter::new(&level))
@@ -61,6 +55,32 @@ pub fn init(format: LogFormat, level: &str, verbosity: i8) {
             .try_init(),
     };
     log_panics();
+}
+
+/// The filter for the configured `level` moved by -v/-q: -q and -qq quiet everything;
+/// -v and -vv raise only chipwatch's own lines (debug, trace), since the libraries under
+/// it trace every HTML token and network packet at those levels.
+fn filter_for(level: &str, verbosity: i8) -> String {
+    let ours = match verbosity {
+        v if v <= -2 => return "error".to_string(),
+        -1 => return "warn".to_string(),
+        0 => return level.to_string(),
+        1 => "debug",
+        _ => "trace",
+    };
+    // Whatever the configured filter said about chipwatch itself gives way to the flag.
+    let mut directives: Vec<&str> = level
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .filter(|d| {
+            let target = d.split('=').next().unwrap_or_default();
+            !(d.contains('=') && (target == "chipwatch" || target.starts_with("chipwatch::")))
+        })
+        .collect();
+    let own = format!("chipwatch={ours}");
+    directives.push(&own);
+    directives.join(",")
 }
 
 /// Routes panic reports through the subscriber. The feed parser's panics are contained
@@ -230,6 +250,23 @@ impl Drop for Progress {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verbosity_raises_only_our_own_level() {
+        assert_eq!(filter_for("info", 0), "info");
+        assert_eq!(filter_for("info", 1), "info,chipwatch=debug");
+        assert_eq!(filter_for("warn", 2), "warn,chipwatch=trace");
+        assert_eq!(
+            filter_for("info,chipwatch=warn,hyper=off", 1),
+            "info,hyper=off,chipwatch=debug"
+        );
+        assert_eq!(filter_for("debug", -1), "warn");
+        assert_eq!(filter_for("debug", -3), "error");
+        for verbosity in [1, 2] {
+            let filter = filter_for("info", verbosity);
+            assert!(EnvFilter::try_new(&filter).is_ok(), "{filter}");
+        }
+    }
 
     #[test]
     fn long_fields_are_cut_on_a_character_boundary() {

@@ -377,6 +377,7 @@ pub const COMMON_FIELDS: &[&str] = &[
     "confidence",
     "hedged",
     "inferred",
+    "story_id",
 ];
 pub const CHIP_ORDER_FIELDS: &[&str] = &[
     "buyer",
@@ -399,46 +400,84 @@ pub const EXPORT_CONTROL_FIELDS: &[&str] = &[
 ];
 
 /// Serialises as one flat record: the common fields, then the fields of its kind.
+/// `story_id` is `null`: an event on its own (from `extract`) belongs to no story; stored
+/// events are printed through [`StoredEvent`].
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("kind", &self.kind())?;
-        map.serialize_entry("article_url", &self.article_url)?;
-        map.serialize_entry(
-            "published",
-            &self.published.map(|d| d.format("%Y-%m-%d").to_string()),
-        )?;
-        map.serialize_entry("evidence", &self.evidence)?;
-        map.serialize_entry("spans", &self.spans)?;
-        map.serialize_entry("rule", &self.rule)?;
-        map.serialize_entry("rules_version", &self.rules_version)?;
-        map.serialize_entry("confidence", &self.confidence)?;
-        map.serialize_entry("hedged", &self.hedged)?;
-        map.serialize_entry("inferred", &self.inferred)?;
-        match &self.details {
-            EventDetails::ChipOrder(o) => {
-                map.serialize_entry("buyer", &o.buyer)?;
-                map.serialize_entry("supplier", &o.supplier)?;
-                map.serialize_entry("product", &o.product)?;
-                map.serialize_entry("quantity", &o.quantity)?;
-                map.serialize_entry("value", &o.value)?;
-                map.serialize_entry("value_usd", &OptionalAmount(o.value_usd))?;
-                map.serialize_entry("delivery", &o.delivery)?;
+        serialize_event(self, None, serializer)
+    }
+}
+
+/// A stored event with the story it belongs to: the record `chipwatch events` prints.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub event: Event,
+    /// `None` only while the stories are being regrouped (see `Store::rebuild_stories`).
+    pub story_id: Option<i64>,
+}
+
+impl Serialize for StoredEvent {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_event(&self.event, self.story_id, serializer)
+    }
+}
+
+fn serialize_event<S: Serializer>(
+    event: &Event,
+    story_id: Option<i64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(None)?;
+    map.serialize_entry("id", &event.id)?;
+    map.serialize_entry("kind", &event.kind())?;
+    map.serialize_entry("article_url", &event.article_url)?;
+    map.serialize_entry(
+        "published",
+        &event.published.map(|d| d.format("%Y-%m-%d").to_string()),
+    )?;
+    map.serialize_entry("evidence", &event.evidence)?;
+    map.serialize_entry("spans", &event.spans)?;
+    map.serialize_entry("rule", &event.rule)?;
+    map.serialize_entry("rules_version", &event.rules_version)?;
+    map.serialize_entry("confidence", &event.confidence)?;
+    map.serialize_entry("hedged", &event.hedged)?;
+    map.serialize_entry("inferred", &event.inferred)?;
+    map.serialize_entry("story_id", &story_id)?;
+    serialize_slots(&mut map, &event.details, true)?;
+    map.end()
+}
+
+/// Writes the fields of an event's kind under their record names, in contract order
+/// (stories reuse it for their merged slots; they place `status` elsewhere).
+pub fn serialize_slots<M: SerializeMap>(
+    map: &mut M,
+    details: &EventDetails,
+    with_status: bool,
+) -> Result<(), M::Error> {
+    match details {
+        EventDetails::ChipOrder(o) => {
+            map.serialize_entry("buyer", &o.buyer)?;
+            map.serialize_entry("supplier", &o.supplier)?;
+            map.serialize_entry("product", &o.product)?;
+            map.serialize_entry("quantity", &o.quantity)?;
+            map.serialize_entry("value", &o.value)?;
+            map.serialize_entry("value_usd", &OptionalAmount(o.value_usd))?;
+            map.serialize_entry("delivery", &o.delivery)?;
+            if with_status {
                 map.serialize_entry("status", &o.status)?;
             }
-            EventDetails::ExportControl(c) => {
-                map.serialize_entry("authority", &c.authority)?;
-                map.serialize_entry("agency", &c.agency)?;
-                map.serialize_entry("targets", &c.targets)?;
-                map.serialize_entry("products", &c.products)?;
-                map.serialize_entry("companies", &c.companies)?;
-                map.serialize_entry("action", &c.action)?;
-                map.serialize_entry("effective", &c.effective)?;
-            }
         }
-        map.end()
+        EventDetails::ExportControl(c) => {
+            map.serialize_entry("authority", &c.authority)?;
+            map.serialize_entry("agency", &c.agency)?;
+            map.serialize_entry("targets", &c.targets)?;
+            map.serialize_entry("products", &c.products)?;
+            map.serialize_entry("companies", &c.companies)?;
+            map.serialize_entry("action", &c.action)?;
+            map.serialize_entry("effective", &c.effective)?;
+        }
     }
+    Ok(())
 }
 
 struct OptionalAmount(Option<f64>);
@@ -505,6 +544,82 @@ pub struct RunSummary {
     pub articles_lang_unmatched: u64,
     pub events_new_chip_order: u64,
     pub events_new_export_control: u64,
+    /// Pending article pages fetched again.
+    pub pages_retried: u64,
+    /// Of those, pages that came back.
+    pub pages_recovered: u64,
+    /// Pages that will not be fetched again after failing in this pass: a permanent
+    /// failure, retries used up, or a refusal on retry.
+    pub pages_given_up: u64,
+}
+
+/// Where an article's page stands. `None` on an article means its page was never asked
+/// for (`fetch_articles = false`, or stored before chipwatch kept page states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageState {
+    /// Fetched (its text is the article's unless it was too thin or not HTML).
+    Ok,
+    /// Failed for a passing reason; retried by later runs.
+    Pending,
+    /// Failed for good: a permanent failure, or retries used up.
+    Failed,
+    /// Not fetched: robots.txt disallows it, or the address guard refused it.
+    Refused,
+}
+
+impl PageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageState::Ok => "ok",
+            PageState::Pending => "pending",
+            PageState::Failed => "failed",
+            PageState::Refused => "refused",
+        }
+    }
+}
+
+impl FromStr for PageState {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ok" => Ok(PageState::Ok),
+            "pending" => Ok(PageState::Pending),
+            "failed" => Ok(PageState::Failed),
+            "refused" => Ok(PageState::Refused),
+            other => Err(format!(
+                "unknown page state `{other}` (expected ok, pending, failed or refused)"
+            )),
+        }
+    }
+}
+
+/// An article page's state as stored with the article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageStatus {
+    pub state: PageState,
+    /// Attempts made so far, the first fetch included.
+    pub attempts: u32,
+    /// When a pending page is due again.
+    pub next_attempt_at: Option<DateTime<chrono::Utc>>,
+    /// Why the last attempt failed (`None` once fetched).
+    pub error: Option<String>,
+    /// The kind of that failure (`timeout`, `http_5xx`, `rate_limited`, `robots`, …).
+    pub error_class: Option<String>,
+}
+
+impl PageStatus {
+    /// A page fetched after `attempts` attempts.
+    pub fn fetched(attempts: u32) -> PageStatus {
+        PageStatus {
+            state: PageState::Ok,
+            attempts,
+            next_attempt_at: None,
+            error: None,
+            error_class: None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -563,6 +678,16 @@ mod tests {
         };
         let json = serde_json::to_string(&event).unwrap();
         assert!(json.starts_with(r#"{"id":null,"kind":"export_control","article_url":null,"published":"2023-11-09","evidence":["x"],"spans":[[0,1]]"#), "{json}");
+        assert!(
+            json.contains(r#""inferred":[],"story_id":null,"authority""#),
+            "{json}"
+        );
+        let stored = serde_json::to_string(&StoredEvent {
+            event,
+            story_id: Some(4),
+        })
+        .unwrap();
+        assert!(stored.contains(r#""story_id":4,"authority""#), "{stored}");
         assert!(
             json.ends_with(r#""action":null,"effective":null}"#),
             "{json}"

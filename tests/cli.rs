@@ -159,7 +159,11 @@ fn missing_explicit_config_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let output = chipwatch(dir.path(), &["--config", "nope.toml", "run"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("nope.toml"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("nope.toml"));
+    // See: issue 10 — the cause was printed twice.
+    assert_eq!(stderr.matches("No such file").count(), 1, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
 
 /// `run` prints nothing on stdout; `events` then serves the stored records in every format.
@@ -227,12 +231,17 @@ async fn run_then_events_in_every_format() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,kind,article_url,published,evidence,spans,rule,rules_version,confidence,hedged,inferred,buyer,supplier,product,quantity,value_amount,value_currency,value_usd,delivery,status"
+        "id,kind,article_url,published,evidence,spans,rule,rules_version,confidence,hedged,inferred,story_id,buyer,supplier,product,quantity,value_amount,value_currency,value_usd,delivery,status"
     );
     let row = lines.next().unwrap();
+    let (before, after) = row
+        .split_once(",Baidu,Huawei,Ascend 910B,1600,61830000,USD,61830000,2023-12-31,placed")
+        .unwrap_or_else(|| panic!("{row}"));
+    assert!(after.is_empty(), "{row}");
+    let story_id = before.rsplit(',').next().unwrap();
     assert!(
-        row.contains(",[],Baidu,Huawei,Ascend 910B,1600,61830000,USD,61830000,2023-12-31,placed"),
-        "{row}"
+        story_id.parse::<i64>().is_ok(),
+        "story_id cell {story_id:?} in {row}"
     );
     let table = chipwatch(&cwd, &["--config", &cfg, "events"]);
     let table = String::from_utf8_lossy(&table.stdout).to_string();
@@ -317,4 +326,36 @@ fn reading_commands_do_not_create_a_database() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
     assert!(!dir.path().join("data").exists());
+}
+
+/// See: issue 10 — `-v extract page.html` printed the HTML tokenizer's every step: -v and
+/// -vv raise chipwatch's own level only.
+#[test]
+fn verbose_flags_raise_only_chipwatchs_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = fixture("seed/baidu-huawei-ascend.html");
+    for flag in ["-v", "-vv"] {
+        let output = chipwatch(
+            dir.path(),
+            &[
+                flag,
+                "--log-format",
+                "json",
+                "extract",
+                page.to_str().unwrap(),
+            ],
+        );
+        assert!(output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.lines().count() < 50,
+            "{flag}: {} lines",
+            stderr.lines().count()
+        );
+        for line in stderr.lines() {
+            let line: Value = serde_json::from_str(line).unwrap();
+            let target = line["target"].as_str().unwrap_or_default();
+            assert!(target.starts_with("chipwatch"), "{flag}: {line}");
+        }
+    }
 }

@@ -135,7 +135,8 @@ async fn a_second_signal_stops_watch_at_once() {
 async fn json_log_lines_all_parse_and_name_the_feed() {
     let server = seed_site().await;
     let setup = Setup::new(&seed_feed(&server), "");
-    let output = setup.run(&["--log-format", "json", "run"]).await;
+    // -v: chipwatch's own debug lines, and no library's.
+    let output = setup.run(&["-v", "--log-format", "json", "run"]).await;
     assert_code(&output, 0);
     let lines = json_log_lines(&output);
     assert!(lines.len() >= 4);
@@ -143,18 +144,30 @@ async fn json_log_lines_all_parse_and_name_the_feed() {
         for key in ["timestamp", "level", "message"] {
             assert!(line.get(key).is_some(), "{key} missing: {line}");
         }
+        let target = line["target"].as_str().unwrap();
+        assert!(
+            target.starts_with("chipwatch"),
+            "-v let in {target}: {line}"
+        );
     }
     let about = |message: &str| -> Vec<&Value> {
         lines.iter().filter(|l| l["message"] == message).collect()
     };
     let stored = about("article stored");
     assert_eq!(stored.len(), 2);
-    for line in stored.iter().chain(&about("feed fetched")) {
+    assert!(stored.iter().all(|l| l["level"] == "DEBUG"));
+    let events = about("new event");
+    assert_eq!(events.len(), 3, "one line per new event");
+    for line in stored.iter().chain(&about("feed fetched")).chain(&events) {
         assert_eq!(line["feed"], "seed", "{line}");
     }
     assert!(stored
         .iter()
+        .chain(&events)
         .all(|l| l["url"].as_str().unwrap().starts_with("http")));
+    assert_eq!(events[0]["kind"], "chip_order", "{}", events[0]);
+    assert_eq!(events[0]["buyer"], "Baidu");
+    assert_eq!(events[0]["supplier"], "Huawei");
     let summary = about("pass finished");
     assert_eq!(summary.len(), 1);
     for key in [
@@ -344,4 +357,104 @@ async fn a_feed_removed_during_a_pass_does_not_fail_it() {
         1
     );
     assert_code(&setup.run(&["db", "check"]).await, 0);
+}
+
+/// See: issue 10 — a pass over 2,000 articles logged a line per article at info. At the
+/// default level it now logs at most one line per feed, per new event, per host pause and
+/// per page given up, plus the summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pass_over_2000_articles_logs_a_line_per_feed_event_and_pause_at_info() {
+    use crate::common::fault_server::{rss, FaultServer, Reply};
+    use crate::common::read_fixture;
+
+    let server = FaultServer::start().await;
+    let filler = "Wafer output rose again this quarter as the plant added a second shift. ";
+    let plain = Reply::html(format!(
+        "<html><head><title>Plant news</title></head><body><article><p>{}</p></article></body></html>",
+        filler.repeat(8)
+    ));
+    let seed = Reply::html(read_fixture("seed/baidu-huawei-ascend.html"));
+    let (feeds, per_feed) = (20, 100);
+    let mut config_feeds = Vec::new();
+    for f in 0..feeds {
+        let mut items = Vec::new();
+        for i in 0..per_feed {
+            let path = format!("/f{f}/a{i}");
+            let reply = match (f, i) {
+                (_, 0) => seed.clone(),
+                (0..=4, 1) => Reply::Status(404, None),
+                (0, 2) => Reply::Status(429, Some("1")),
+                (0..=9, 3) => Reply::Status(503, None),
+                _ => plain.clone(),
+            };
+            server.route(&path, vec![reply]);
+            items.push((server.url(&path), "Plant news", "Wafer output rose."));
+        }
+        server.route(&format!("/f{f}.xml"), vec![Reply::rss(rss(&items))]);
+        config_feeds.push((format!("feed{f:02}"), server.url(&format!("/f{f}.xml"))));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chipwatch.db");
+    let mut config = format!(
+        "[database]\npath = {db:?}\n[http]\nallow_private_addresses = true\nper_host_delay_ms = 0\n\
+         retries = 0\nconcurrency = 16\nper_host_concurrency = 16\n"
+    );
+    for (name, url) in &config_feeds {
+        config.push_str(&format!("[[feeds]]\nname = {name:?}\nurl = {url:?}\n"));
+    }
+    std::fs::write(dir.path().join("chipwatch.toml"), config).unwrap();
+    // Created beforehand, so the one-off migration line is not part of the pass.
+    drop(chipwatch::store::Store::open(&db).unwrap());
+    let setup = Setup {
+        config: dir.path().join("chipwatch.toml"),
+        dir,
+    };
+
+    let output = setup.run(&["--log-format", "json", "run"]).await;
+    assert_code(&output, 0);
+    let lines = json_log_lines(&output);
+    let shown: Vec<&Value> = lines.iter().filter(|l| l["level"] != "DEBUG").collect();
+    let count = |message: &str| shown.iter().filter(|l| l["message"] == message).count();
+    let articles = setup.count("SELECT count(*) FROM articles");
+    let events = setup.count("SELECT count(*) FROM events");
+    let given_up = setup.count("SELECT pages_given_up FROM runs");
+    assert_eq!(articles, 2000);
+    assert_eq!(events, 60, "three in each seed page");
+    assert_eq!(given_up, 5, "the 404s");
+
+    let per_feed = count("feed fetched");
+    let new_events = count("new event");
+    let pauses = count("host asked for a pause (Retry-After); its requests wait");
+    let give_ups = count("page given up; the article keeps the feed's text");
+    assert_eq!(per_feed, feeds);
+    assert_eq!(new_events as i64, events);
+    assert_eq!(pauses, 1, "one 429 with Retry-After");
+    assert_eq!(give_ups as i64, given_up);
+    assert_eq!(count("pass finished"), 1);
+    assert_eq!(
+        shown.len(),
+        per_feed + new_events + pauses + give_ups + 1,
+        "unexpected lines: {:#?}",
+        shown
+            .iter()
+            .filter(|l| ![
+                "feed fetched",
+                "new event",
+                "host asked for a pause (Retry-After); its requests wait",
+                "page given up; the article keeps the feed's text",
+                "pass finished"
+            ]
+            .contains(&l["message"].as_str().unwrap_or_default()))
+            .collect::<Vec<_>>()
+    );
+    let feeds_named: std::collections::HashSet<&str> = shown
+        .iter()
+        .filter(|l| l["message"] == "feed fetched")
+        .map(|l| l["feed"].as_str().unwrap())
+        .collect();
+    assert_eq!(feeds_named.len(), feeds, "one line for each feed");
+    assert!(
+        lines.iter().all(|l| l["message"] != "article stored"),
+        "debug is off"
+    );
 }

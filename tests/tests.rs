@@ -8,6 +8,9 @@
 //! - `ops`: running unattended (lock, signals, logs, systemd and cron files)
 //! - `rules_eval`: the rules' accuracy on tests/fixtures/eval and their normalisers
 //! - `queries`: the commands that ask the database (events, feeds, reprocess, search, db)
+//! - `robots`: robots.txt read as the reference parser and RFC 9309 read it
+//! - `retries`: Retry-After scoped to its response, and article pages retried by later passes
+//! - `stories`: one deal reported by several sites becomes one story, in any arrival order
 
 // Unwrapping is how a test says "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -22,4 +25,7 @@ mod fetch;
 mod ops;
 mod pipeline;
 mod queries;
+mod retries;
+mod robots;
 mod rules_eval;
+mod stories;

@@ -9,7 +9,8 @@
 //! cargo run --release --example extraction_benchmark -- DIR --worst 10 --dump out/
 //! ```
 //! `--worst N` lists the N lowest-scoring pages; `--dump DIR` writes each prediction to
-//! `DIR/<id>.txt`.
+//! `DIR/<id>.txt`; `--floor` also times html5ever parsing alone on the same pages (the
+//! part of the work no scraper-based extractor can avoid) and prints its median.
 
 mod metric;
 
@@ -26,11 +27,13 @@ fn main() -> anyhow::Result<()> {
     let mut dir = PathBuf::from(DEFAULT_DIR);
     let mut worst = 0usize;
     let mut dump: Option<PathBuf> = None;
+    let mut floor = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--worst" => worst = args.next().context("--worst N")?.parse()?,
             "--dump" => dump = Some(args.next().context("--dump DIR")?.into()),
+            "--floor" => floor = true,
             _ if arg.starts_with("--") => bail!("unknown option {arg}"),
             _ => dir = arg.into(),
         }
@@ -42,8 +45,17 @@ fn main() -> anyhow::Result<()> {
     let mut scores = Vec::new();
     let mut times = Vec::new();
     let mut rows = Vec::new();
+    let mut parse_times = Vec::new();
     for (id, body, url) in &truth {
         let html = read_page(&dir, id)?;
+        if floor {
+            let start = Instant::now();
+            let text = String::from_utf8_lossy(&html);
+            let doc = scraper::Html::parse_document(&text);
+            std::hint::black_box(&doc);
+            drop(doc);
+            parse_times.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
         let start = Instant::now();
         let page = chipwatch::extract::extract_page(&html, None, Some(url));
         times.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -55,8 +67,7 @@ fn main() -> anyhow::Result<()> {
         scores.push(score);
     }
     let summary = metric::summarise(&scores);
-    times.sort_by(f64::total_cmp);
-    let median = times.get(times.len() / 2).copied().unwrap_or(0.0);
+    let median = median_of(&mut times);
     rows.sort_by(|a, b| f1_of(&a.0).total_cmp(&f1_of(&b.0)));
     for (score, id, url) in rows.iter().take(worst) {
         println!(
@@ -76,7 +87,18 @@ fn main() -> anyhow::Result<()> {
         summary.f1,
         median
     );
+    if floor {
+        println!(
+            "html5ever parse alone: median {:.2} ms/page",
+            median_of(&mut parse_times)
+        );
+    }
     Ok(())
+}
+
+fn median_of(times: &mut [f64]) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times.get(times.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn f1_of(score: &metric::PageScore) -> f64 {

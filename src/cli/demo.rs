@@ -38,7 +38,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let dir =
         tempfile::tempdir().context("cannot create a temporary folder for the demo database")?;
     let db_path = dir.path().join("demo.db");
-    let rt = runtime()?;
+    let rt = runtime(&crate::config::HttpConfig::default())?;
     let events = rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -73,7 +73,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             db_path.display()
         );
         let store = store.lock().unwrap_or_else(|e| e.into_inner());
-        anyhow::Ok(store.events(&EventFilter::default())?)
+        anyhow::Ok(store.stored_events(&EventFilter::default())?)
     })?;
     let stdout = std::io::stdout();
     write_events(&mut stdout.lock(), &events, args.format, None)?;

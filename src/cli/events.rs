@@ -48,7 +48,7 @@ pub struct EventsArgs {
     pub after_id: Option<i64>,
 }
 
-fn day(flag: &str, value: &Option<String>) -> Result<Option<NaiveDate>, UsageError> {
+pub(super) fn day(flag: &str, value: &Option<String>) -> Result<Option<NaiveDate>, UsageError> {
     value
         .as_deref()
         .map(|v| {
@@ -58,47 +58,51 @@ fn day(flag: &str, value: &Option<String>) -> Result<Option<NaiveDate>, UsageErr
         .transpose()
 }
 
-pub fn run(config: &Config, args: &EventsArgs) -> anyhow::Result<ExitCode> {
-    let kind = args
-        .kind
-        .as_deref()
+/// `--kind` parsed.
+pub(super) fn kind(value: Option<&str>) -> Result<Option<EventKind>, UsageError> {
+    value
         .map(|k| {
             k.parse::<EventKind>()
                 .map_err(|e| UsageError(format!("--kind: {e}")))
         })
-        .transpose()?;
-    if let Some(c) = args.min_confidence {
-        if !(0.0..=1.0).contains(&c) {
-            return Err(UsageError(format!(
-                "--min-confidence {c}: expected a number from 0 to 1"
-            ))
-            .into());
-        }
+        .transpose()
+}
+
+/// `--min-confidence` checked.
+pub(super) fn min_confidence(value: Option<f64>) -> Result<Option<f64>, UsageError> {
+    match value {
+        Some(c) if !(0.0..=1.0).contains(&c) => Err(UsageError(format!(
+            "--min-confidence {c}: expected a number from 0 to 1"
+        ))),
+        other => Ok(other),
     }
-    let entity = match &args.entity {
-        None => None,
-        Some(name) => {
-            // Stored events carry canonical names; an unknown name is looked up as given,
-            // and so is every name when the rule packs cannot be loaded.
-            let canonical = match load_rules(config) {
-                Ok(rules) => rules.canonical_entity(name),
-                Err(e) => {
-                    tracing::warn!(error = %e, "rule packs not loaded; --entity matches the name as given");
-                    None
-                }
-            };
-            if let Some(c) = canonical.as_deref().filter(|c| c != name) {
-                tracing::debug!(entity = %name, canonical = %c, "entity resolved through the gazetteer");
-            }
-            Some(canonical.unwrap_or_else(|| name.clone()))
+}
+
+/// `--entity` as stored: its canonical name through the gazetteers. An unknown name is
+/// looked up as given, and so is every name when the rule packs cannot be loaded.
+pub(super) fn entity(config: &Config, value: Option<&str>) -> Option<String> {
+    let name = value?;
+    let canonical = match load_rules(config) {
+        Ok(rules) => rules.canonical_entity(name),
+        Err(e) => {
+            tracing::warn!(error = %e, "rule packs not loaded; --entity matches the name as given");
+            None
         }
     };
+    if let Some(c) = canonical.as_deref().filter(|c| *c != name) {
+        tracing::debug!(entity = %name, canonical = %c, "entity resolved through the gazetteer");
+    }
+    Some(canonical.unwrap_or_else(|| name.to_string()))
+}
+
+pub fn run(config: &Config, args: &EventsArgs) -> anyhow::Result<ExitCode> {
+    let kind = kind(args.kind.as_deref())?;
     let filter = EventFilter {
         kind,
         since: day("--since", &args.since)?,
         until: day("--until", &args.until)?,
-        entity,
-        min_confidence: args.min_confidence,
+        entity: entity(config, args.entity.as_deref()),
+        min_confidence: min_confidence(args.min_confidence)?,
         hedged: match (args.hedged, args.no_hedged) {
             (true, _) => Some(true),
             (_, true) => Some(false),
@@ -108,9 +112,10 @@ pub fn run(config: &Config, args: &EventsArgs) -> anyhow::Result<ExitCode> {
             .limit
             .or((args.format == EventFormat::Table).then_some(TABLE_DEFAULT_LIMIT)),
         after_id: args.after_id,
+        story_id: None,
     };
     let store = open_existing_store(config)?;
-    let events = store.events(&filter)?;
+    let events = store.stored_events(&filter)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     write_events(&mut out, &events, args.format, kind)

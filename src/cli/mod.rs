@@ -14,6 +14,8 @@ pub mod output;
 mod reprocess;
 mod rules;
 mod run;
+mod stories;
+mod story_output;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -81,6 +83,8 @@ pub enum Command {
     Extract(extract::ExtractArgs),
     /// List stored events
     Events(events::EventsArgs),
+    /// List stories: one real-world order or control as reported across articles
+    Stories(stories::StoriesArgs),
     /// Feeds and their health; add, remove, import OPML
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
@@ -204,6 +208,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Extract(args) => extract::run(&config, &args),
         Command::Events(args) => events::run(&config, &args),
+        Command::Stories(args) => stories::run(&config, &args),
         Command::Feeds(cmd) => feeds::run(&config, &cmd),
         Command::Articles(cmd) => articles::run(&config, &cmd),
         Command::Reprocess(args) => reprocess::run(&config, &args),
@@ -219,9 +224,29 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// Prints a one-line error and picks its exit code.
 fn report(error: &anyhow::Error) -> ExitCode {
-    let line = format!("{error:#}").replace('\n', " ");
+    let line = one_line(error).replace('\n', " ");
     eprintln!("chipwatch: error: {}", output::strip_controls(&line));
     exit_code_for(error)
+}
+
+/// The error and its causes joined by ": ", each said once: our messages often quote
+/// their cause already ("cannot read config file x: No such file…"), and a context may
+/// be the start of the message it wraps.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if text.starts_with(&line) {
+            line = text;
+        } else {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
 }
 
 fn exit_code_for(error: &anyhow::Error) -> ExitCode {
@@ -243,10 +268,34 @@ fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     ExitCode::Fatal
 }
 
-/// A multi-threaded runtime for the commands that fetch.
-pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
+/// The runtime for the commands that fetch, sized by their HTTP settings.
+pub(crate) fn runtime(http: &crate::config::HttpConfig) -> anyhow::Result<tokio::runtime::Runtime> {
+    crate::pipeline::runtime(http).context("cannot start the async runtime")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// See: issue 10 — "cannot read config file …: No such file or directory (os error
+    /// 2): No such file or directory (os error 2)".
+    #[test]
+    fn an_error_line_says_each_cause_once() {
+        let missing = Config::load(Path::new("/nonexistent/chipwatch.toml"))
+            .map_err(anyhow::Error::new)
+            .err();
+        let Some(missing) = missing else {
+            panic!("a missing file must not load");
+        };
+        let line = one_line(&missing);
+        assert_eq!(line.matches("os error 2").count(), 1, "{line}");
+        assert!(line.starts_with("cannot read config file /nonexistent/chipwatch.toml"));
+
+        let wrapped = anyhow::Error::new(std::io::Error::other("disk full"))
+            .context("cannot write x: disk full")
+            .context("cannot write x");
+        assert_eq!(one_line(&wrapped), "cannot write x: disk full");
+        let chained = anyhow::Error::new(std::io::Error::other("denied")).context("opening y");
+        assert_eq!(one_line(&chained), "opening y: denied");
+    }
 }

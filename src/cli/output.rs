@@ -6,11 +6,12 @@ use std::io::Write;
 use serde_json::Value;
 
 use crate::model::{
-    Event, EventDetails, EventKind, CHIP_ORDER_FIELDS, COMMON_FIELDS, EXPORT_CONTROL_FIELDS,
+    Event, EventDetails, EventKind, StoredEvent, CHIP_ORDER_FIELDS, COMMON_FIELDS,
+    EXPORT_CONTROL_FIELDS,
 };
 
 /// Width the table aims to fit.
-const TABLE_WIDTH: usize = 100;
+pub const TABLE_WIDTH: usize = 100;
 
 /// Drops control characters (escape sequences from a hostile feed must not reach the
 /// terminal); tabs and newlines become spaces.
@@ -36,7 +37,7 @@ pub enum EventFormat {
 
 pub fn write_events(
     out: &mut dyn Write,
-    events: &[Event],
+    events: &[StoredEvent],
     format: EventFormat,
     kind: Option<EventKind>,
 ) -> std::io::Result<()> {
@@ -60,12 +61,19 @@ pub fn write_events(
 /// The CSV columns: the record fields in contract order, `value` split in two.
 pub fn csv_columns(kind: Option<EventKind>) -> Vec<&'static str> {
     let mut columns: Vec<&str> = COMMON_FIELDS.to_vec();
+    columns.extend(slot_columns(kind, true));
+    columns
+}
+
+/// The slot columns of a kind (or both kinds) in contract order, `value` split in two.
+pub fn slot_columns(kind: Option<EventKind>, with_status: bool) -> Vec<&'static str> {
+    let mut columns = Vec::new();
     if kind != Some(EventKind::ExportControl) {
         for field in CHIP_ORDER_FIELDS {
-            if *field == "value" {
-                columns.extend(["value_amount", "value_currency"]);
-            } else {
-                columns.push(field);
+            match *field {
+                "value" => columns.extend(["value_amount", "value_currency"]),
+                "status" if !with_status => {}
+                other => columns.push(other),
             }
         }
     }
@@ -77,13 +85,22 @@ pub fn csv_columns(kind: Option<EventKind>) -> Vec<&'static str> {
 
 fn write_csv(
     out: &mut dyn Write,
-    events: &[Event],
+    events: &[StoredEvent],
     kind: Option<EventKind>,
 ) -> std::io::Result<()> {
-    let columns = csv_columns(kind);
+    write_csv_records(out, events, &csv_columns(kind))
+}
+
+/// CSV (RFC 4180) of serialisable records: a header of `columns`, then one row per
+/// record from its JSON fields (`value_amount`/`value_currency` from `value`).
+pub fn write_csv_records<T: serde::Serialize>(
+    out: &mut dyn Write,
+    records: &[T],
+    columns: &[&str],
+) -> std::io::Result<()> {
     write!(out, "{}\r\n", columns.join(","))?;
-    for event in events {
-        let record = serde_json::to_value(event).map_err(std::io::Error::other)?;
+    for item in records {
+        let record = serde_json::to_value(item).map_err(std::io::Error::other)?;
         let cells: Vec<String> = columns
             .iter()
             .map(|column| {
@@ -118,9 +135,14 @@ fn csv_cell(value: Option<&Value>) -> String {
 
 /// One line a summary of what the event says, for people.
 pub fn summary(event: &Event) -> String {
-    let mut text = match &event.details {
+    summary_of(&event.details, &event.inferred, event.hedged)
+}
+
+/// The summary line of an event's or a story's slots.
+pub fn summary_of(details: &EventDetails, inferred: &[String], hedged: bool) -> String {
+    let mut text = match details {
         EventDetails::ChipOrder(o) => {
-            let inferred = if event.inferred.iter().any(|f| f == "supplier") {
+            let inferred = if inferred.iter().any(|f| f == "supplier") {
                 " (inferred)"
             } else {
                 ""
@@ -165,13 +187,13 @@ pub fn summary(event: &Event) -> String {
             s
         }
     };
-    if event.hedged {
+    if hedged {
         text.push_str(" [reported]");
     }
     strip_controls(&text)
 }
 
-fn format_amount(amount: f64) -> String {
+pub fn format_amount(amount: f64) -> String {
     if amount.fract() == 0.0 {
         format!("{amount:.0}")
     } else {
@@ -179,7 +201,7 @@ fn format_amount(amount: f64) -> String {
     }
 }
 
-fn truncate(text: &str, width: usize) -> String {
+pub fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }
@@ -190,14 +212,14 @@ fn truncate(text: &str, width: usize) -> String {
 
 /// The table: one summary line per event and its first evidence sentence under it, both
 /// cut to fit [`TABLE_WIDTH`] columns.
-fn write_table(out: &mut dyn Write, events: &[Event]) -> std::io::Result<()> {
+fn write_table(out: &mut dyn Write, events: &[StoredEvent]) -> std::io::Result<()> {
     writeln!(
         out,
         "{:>6}  {:<14}  {:<10}  {:<4}  SUMMARY",
         "ID", "KIND", "PUBLISHED", "CONF"
     )?;
     let room = TABLE_WIDTH - 44;
-    for event in events {
+    for event in events.iter().map(|e| &e.event) {
         writeln!(
             out,
             "{:>6}  {:<14}  {:<10}  {:.2}  {}",

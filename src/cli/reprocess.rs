@@ -1,7 +1,8 @@
 //! `chipwatch reprocess`: run the current rules over the stored articles that other rules
 //! (or none on record) produced events for, replacing each article's events atomically.
 //! Events found again keep their ids; a second run finds nothing to do. Articles whose
-//! text was pruned are left alone, with their events.
+//! text was pruned are left alone, with their events. Then the stories are regrouped,
+//! keeping their ids where they survive.
 
 use clap::Args;
 
@@ -9,6 +10,7 @@ use super::{load_rules, lock_database, open_existing_store, ExitCode};
 use crate::config::Config;
 use crate::logging::Progress;
 use crate::model::EventKind;
+use crate::pipeline::derive_events;
 
 /// Articles read per page from the store.
 const PAGE: usize = 200;
@@ -50,18 +52,7 @@ pub fn run(config: &Config, _args: &ReprocessArgs) -> anyhow::Result<ExitCode> {
             let Some(article) = store.article(id)? else {
                 continue;
             };
-            let matched = article
-                .lang
-                .as_deref()
-                .is_none_or(|l| rules.covers_language(l));
-            let mut events = if matched {
-                rules.extract_events(&article.text, article.published.map(|p| p.date()))
-            } else {
-                Vec::new()
-            };
-            for event in &mut events {
-                event.article_url = article.url.clone();
-            }
+            let (events, _) = derive_events(&rules, &article);
             let done = store.replace_article_events(id, &version, &events)?;
             tally.articles += 1;
             tally.kept += (done.events.len() - done.new) as u64;
@@ -85,6 +76,13 @@ pub fn run(config: &Config, _args: &ReprocessArgs) -> anyhow::Result<ExitCode> {
         }
     }
     drop(progress);
+    // Changed events change stories: regroup them all at once (also finishing the work
+    // of a reprocess that was cut short).
+    let stories = if store.stories_need_rebuild()? {
+        Some(store.rebuild_stories()?)
+    } else {
+        None
+    };
     println!(
         "reprocessed {} articles with rules {version}: {} changed",
         tally.articles, tally.changed_articles
@@ -98,5 +96,12 @@ pub fn run(config: &Config, _args: &ReprocessArgs) -> anyhow::Result<ExitCode> {
         tally.removed[0], tally.removed[1]
     );
     println!("events kept:    {}", tally.kept);
+    match stories {
+        Some(s) => println!(
+            "stories:        {} ({} new, {} changed, {} gone)",
+            s.stories, s.created, s.changed, s.removed
+        ),
+        None => println!("stories:        unchanged"),
+    }
     Ok(ExitCode::Success)
 }

@@ -26,7 +26,7 @@ pub struct RunArgs {
 }
 
 pub fn run(config: Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let runtime = runtime()?;
+    let runtime = runtime(&config.http)?;
     // Signals are caught from the start: SIGTERM (systemd stopping the unit) while the
     // rules compile ends the run through the pass's shutdown path, as in watch, not by
     // the default action.

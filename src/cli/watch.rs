@@ -18,7 +18,7 @@ use crate::pipeline::SHUTDOWN_GRACE;
 pub struct WatchArgs {}
 
 pub fn run(config: Config, _args: &WatchArgs) -> anyhow::Result<ExitCode> {
-    let runtime = runtime()?;
+    let runtime = runtime(&config.http)?;
     // Caught from the start, so a signal during start-up is a clean stop, not a kill.
     let stop = runtime.block_on(async { shutdown_on_signals() })?;
     let rules = Arc::new(load_rules(&config)?);

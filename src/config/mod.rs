@@ -35,6 +35,13 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 5;
 pub const DEFAULT_INTERVAL_MINS: u32 = 30;
 pub const DEFAULT_MAX_BACKOFF_HOURS: u32 = 24;
 pub const DEFAULT_MAX_ITEMS_PER_FEED: usize = 500;
+/// The longest a `Retry-After` on one response pauses every request to its host: enough
+/// to stop hammering a host that throttles us, never enough for one header to silence it.
+pub const DEFAULT_HOST_PAUSE_MAX_SECS: u64 = 60;
+/// Later attempts at an article page that failed for a passing reason.
+pub const DEFAULT_PAGE_RETRY_ATTEMPTS: u32 = 4;
+/// The window, from the first attempt, within which a page is retried.
+pub const DEFAULT_PAGE_RETRY_HOURS: u32 = 24;
 /// Where `--config` looks when neither the flag nor `CHIPWATCH_CONFIG` is given.
 pub const DEFAULT_CONFIG_PATH: &str = "config/chipwatch.toml";
 
@@ -108,6 +115,8 @@ pub struct HttpConfig {
     /// An http(s) proxy for every request; `None`: direct (the environment's
     /// `HTTP_PROXY` and friends are ignored).
     pub proxy: Option<url::Url>,
+    /// The longest pause a `Retry-After` imposes on a whole host; zero: none.
+    pub host_pause_max: Duration,
 }
 
 impl Default for HttpConfig {
@@ -126,6 +135,7 @@ impl Default for HttpConfig {
             respect_robots_txt: true,
             allow_private_addresses: PrivateAccess::Deny,
             proxy: None,
+            host_pause_max: Duration::from_secs(DEFAULT_HOST_PAUSE_MAX_SECS),
         }
     }
 }
@@ -135,6 +145,10 @@ pub struct ScheduleConfig {
     pub default_interval_mins: u32,
     pub max_backoff_hours: u32,
     pub max_items_per_feed: usize,
+    /// Retries of an article page after a transient failure (0: none).
+    pub page_retry_attempts: u32,
+    /// Hours from a page's first attempt within which it is retried.
+    pub page_retry_hours: u32,
 }
 
 impl Default for ScheduleConfig {
@@ -143,6 +157,8 @@ impl Default for ScheduleConfig {
             default_interval_mins: DEFAULT_INTERVAL_MINS,
             max_backoff_hours: DEFAULT_MAX_BACKOFF_HOURS,
             max_items_per_feed: DEFAULT_MAX_ITEMS_PER_FEED,
+            page_retry_attempts: DEFAULT_PAGE_RETRY_ATTEMPTS,
+            page_retry_hours: DEFAULT_PAGE_RETRY_HOURS,
         }
     }
 }
@@ -361,6 +377,13 @@ impl Config {
             respect_robots_txt: h.respect_robots_txt.unwrap_or(true),
             allow_private_addresses,
             proxy,
+            host_pause_max: Duration::from_secs(count(
+                "[http] host_pause_max_secs",
+                h.host_pause_max_secs,
+                0,
+                3600,
+                DEFAULT_HOST_PAUSE_MAX_SECS as i64,
+            )? as u64),
         };
 
         let s = raw.schedule.unwrap_or_default();
@@ -386,6 +409,20 @@ impl Config {
                 100_000,
                 DEFAULT_MAX_ITEMS_PER_FEED as i64,
             )? as usize,
+            page_retry_attempts: count(
+                "[schedule] page_retry_attempts",
+                s.page_retry_attempts,
+                0,
+                20,
+                DEFAULT_PAGE_RETRY_ATTEMPTS as i64,
+            )? as u32,
+            page_retry_hours: count(
+                "[schedule] page_retry_hours",
+                s.page_retry_hours,
+                1,
+                24 * 7,
+                DEFAULT_PAGE_RETRY_HOURS as i64,
+            )? as u32,
         };
 
         let l = raw.log.unwrap_or_default();

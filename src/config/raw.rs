@@ -38,6 +38,7 @@ pub(super) struct RawHttp {
     pub respect_robots_txt: Option<bool>,
     pub allow_private_addresses: Option<RawPrivate>,
     pub proxy: Option<String>,
+    pub host_pause_max_secs: Option<i64>,
 }
 
 /// `allow_private_addresses` is either a switch or a list of allowed `host[:port]`.
@@ -54,6 +55,8 @@ pub(super) struct RawSchedule {
     pub default_interval_mins: Option<i64>,
     pub max_backoff_hours: Option<i64>,
     pub max_items_per_feed: Option<i64>,
+    pub page_retry_attempts: Option<i64>,
+    pub page_retry_hours: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

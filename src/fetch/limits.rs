@@ -1,8 +1,9 @@
 //! Politeness: at most `concurrency` requests in flight overall, at most
 //! `per_host_concurrency` to one host, a minimum delay between two requests to the
-//! same host, and a pause for a host that answered 429/503 with `Retry-After`. Feed and article fetches share these limits. A request first takes its
-//! host's slot, then a global one, so a request queued behind a slow host never holds a
-//! global slot that another host could use.
+//! same host, and a pause for a server that answered 429/503 with `Retry-After` (how
+//! long is the fetcher's call). Feed and article fetches share these limits. A request
+//! first takes its host's slot, then a global one, so a request queued behind a slow
+//! host never holds a global slot that another host could use.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -56,17 +57,20 @@ impl Limits {
     }
 
     /// The server (`host:port`) asked for a pause (`Retry-After`); later requests to it
-    /// wait for the pause or give up. A shorter ask never shortens a pause.
-    pub fn pause(&self, server: &str, for_how_long: Duration) {
+    /// wait for the pause. A shorter ask never shortens a pause. True when no pause was
+    /// running, so the caller reports each pause once.
+    pub fn pause(&self, server: &str, for_how_long: Duration) -> bool {
         let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         let new = now
             .checked_add(for_how_long)
             .unwrap_or(now + MAX_RETRY_AFTER);
-        let until = paused.entry(server.to_ascii_lowercase()).or_insert(new);
+        let until = paused.entry(server.to_ascii_lowercase()).or_insert(now);
+        let started = *until <= now;
         if *until < new {
             *until = new;
         }
+        started
     }
 
     /// How long the server still asked us to stay away, if it did.
@@ -131,12 +135,17 @@ mod tests {
     async fn a_paused_host_stays_paused_until_its_time() {
         let limits = Limits::new(8, 2, Duration::ZERO);
         assert_eq!(limits.paused_for("example.com:443"), None);
-        limits.pause("example.com:443", Duration::from_secs(60));
-        limits.pause("example.com:443", Duration::from_secs(5)); // a shorter ask does not shorten it
+        assert!(limits.pause("example.com:443", Duration::from_secs(60)));
+        // A shorter ask does not shorten it, and is no new pause.
+        assert!(!limits.pause("example.com:443", Duration::from_secs(5)));
         assert!(limits.paused_for("example.com:443").unwrap() > Duration::from_secs(59));
         assert_eq!(limits.paused_for("other.example:443"), None);
         tokio::time::sleep(Duration::from_secs(61)).await;
         assert_eq!(limits.paused_for("example.com:443"), None);
+        assert!(
+            limits.pause("example.com:443", Duration::from_secs(1)),
+            "a new pause"
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -25,7 +25,7 @@ pub use guard::Guard;
 use limits::Limits;
 pub use response::parse_retry_after;
 use response::{charset_of, header_str, read_capped, read_prefix, validators_of};
-pub use robots::Robots;
+pub use robots::{Robots, MAX_LINE_BYTES as ROBOTS_MAX_LINE_BYTES};
 
 /// Longest pause between two attempts at one URL within a pass.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
@@ -53,14 +53,10 @@ pub enum FetchError {
     },
     #[error("{url}: body larger than the {limit}-byte cap")]
     TooLarge { url: String, limit: u64 },
-    #[error(
-        "{url}: {host} asked for a pause (Retry-After) of {wait_secs} more seconds; not contacted"
-    )]
-    HostPaused {
-        url: String,
-        host: String,
-        wait_secs: u64,
-    },
+    /// robots.txt could not be read (5xx, 429, timeout, unreachable): the site may be
+    /// struggling, so its pages wait for a later pass.
+    #[error("{url}: robots.txt of this host is unavailable ({reason}); not fetched in this pass")]
+    RobotsUnavailable { url: String, reason: String },
     #[error("{url}: more than {limit} redirects")]
     TooManyRedirects { url: String, limit: usize },
     /// The HTTP client itself could not be built (a bad proxy setting, a TLS failure).
@@ -76,10 +72,11 @@ pub enum FetchError {
 
 impl FetchError {
     /// The one place that decides what is worth another attempt: timeouts, broken
-    /// connections, 5xx, 408 and 429. Everything else fails the same way again.
+    /// connections, 5xx, 408, 429 and an unavailable robots.txt. Everything else fails
+    /// the same way again.
     pub fn is_transient(&self) -> bool {
         match self {
-            FetchError::Timeout { .. } => true,
+            FetchError::Timeout { .. } | FetchError::RobotsUnavailable { .. } => true,
             FetchError::Status { status, .. } => *status >= 500 || *status == 408 || *status == 429,
             FetchError::Transport { transient, .. } => *transient,
             _ => false,
@@ -88,21 +85,20 @@ impl FetchError {
 
     /// A short, stable name for the kind of failure, stored per feed and used in logs:
     /// `invalid_url`, `refused`, `timeout`, `rate_limited`, `http_4xx`, `http_5xx`,
-    /// `too_large`, `redirects` or `network`.
+    /// `too_large`, `redirects`, `network` or `robots_unavailable`.
     pub fn class(&self) -> &'static str {
         match self {
             FetchError::InvalidUrl { .. } => "invalid_url",
             FetchError::Refused { .. } => "refused",
             FetchError::Timeout { .. } => "timeout",
-            FetchError::Status { status: 429, .. } | FetchError::HostPaused { .. } => {
-                "rate_limited"
-            }
+            FetchError::Status { status: 429, .. } => "rate_limited",
             FetchError::Status { status, .. } if *status >= 500 => "http_5xx",
             FetchError::Status { .. } => "http_4xx",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::TooManyRedirects { .. } => "redirects",
             FetchError::Transport { .. } => "network",
             FetchError::Setup { .. } => "setup",
+            FetchError::RobotsUnavailable { .. } => "robots_unavailable",
         }
     }
 
@@ -113,7 +109,6 @@ impl FetchError {
                 retry_after: Some(secs),
                 ..
             } => Some(Duration::from_secs(*secs)),
-            FetchError::HostPaused { wait_secs, .. } => Some(Duration::from_secs(*wait_secs)),
             _ => None,
         }
     }
@@ -186,14 +181,17 @@ pub enum ArticleFetch {
     DisallowedByRobots,
 }
 
+type RobotsVerdict = Result<Arc<Robots>, String>;
+
 pub struct Fetcher {
     feed_client: reqwest::Client,
     article_client: reqwest::Client,
     guard: Arc<Guard>,
     limits: Limits,
     config: HttpConfig,
-    /// robots.txt per `scheme://host:port`, fetched once per pass (one `Fetcher` per pass).
-    robots: std::sync::Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
+    /// robots.txt per `scheme://host:port`, fetched once per pass (one `Fetcher` per
+    /// pass): its rules, or why it is unavailable.
+    robots: std::sync::Mutex<HashMap<String, Arc<OnceCell<RobotsVerdict>>>>,
 }
 
 impl Fetcher {
@@ -248,7 +246,13 @@ impl Fetcher {
         let parsed = parse_http_url(url)?;
         self.check_destination(&parsed, url, false).await?;
         if self.config.respect_robots_txt {
-            let robots = self.robots_for(&parsed).await;
+            let robots =
+                self.robots_for(&parsed)
+                    .await
+                    .map_err(|reason| FetchError::RobotsUnavailable {
+                        url: url.to_string(),
+                        reason,
+                    })?;
             let path = match parsed.query() {
                 Some(q) => format!("{}?{q}", parsed.path()),
                 None => parsed.path().to_string(),
@@ -286,7 +290,7 @@ impl Fetcher {
             } else {
                 reason
             };
-            tracing::info!(url = %shown, reason = %reason, "refused by the address guard");
+            tracing::debug!(url = %shown, reason = %reason, "refused by the address guard");
             FetchError::Refused {
                 url: shown.to_string(),
                 reason,
@@ -295,10 +299,10 @@ impl Fetcher {
     }
 
     /// robots.txt of the page's origin, fetched once per pass (RFC 9309): a 4xx means no
-    /// rules; a 5xx, 429, timeout or unreachable host means "disallow everything" for
-    /// this pass, since the site may be struggling; more than the allowed redirects is
-    /// read as unavailable (allowed).
-    async fn robots_for(&self, page: &Url) -> Arc<Robots> {
+    /// rules; a 5xx, 429, timeout or unreachable host means none of the host's pages are
+    /// fetched in this pass, since the site may be struggling; more than the allowed
+    /// redirects is read as unavailable (allowed).
+    async fn robots_for(&self, page: &Url) -> RobotsVerdict {
         let origin = page.origin().ascii_serialization();
         // One cell per origin: concurrent articles of one host wait for a single
         // robots.txt request, while other hosts go on without waiting for it.
@@ -306,11 +310,10 @@ impl Fetcher {
             let mut cache = self.robots.lock().unwrap_or_else(|e| e.into_inner());
             Arc::clone(cache.entry(origin).or_default())
         };
-        let robots = cell.get_or_init(|| self.fetch_robots(page)).await;
-        Arc::clone(robots)
+        cell.get_or_init(|| self.fetch_robots(page)).await.clone()
     }
 
-    async fn fetch_robots(&self, page: &Url) -> Arc<Robots> {
+    async fn fetch_robots(&self, page: &Url) -> RobotsVerdict {
         let robots = match page.join("/robots.txt") {
             Ok(robots_url) => match self
                 .get_once(
@@ -321,10 +324,7 @@ impl Fetcher {
                 )
                 .await
             {
-                Ok(fetched) => Robots::parse(
-                    &String::from_utf8_lossy(&fetched.body),
-                    &self.config.user_agent,
-                ),
+                Ok(fetched) => Robots::parse_bytes(&fetched.body, &self.config.user_agent),
                 Err(FetchError::Status { status, .. })
                     if (400..500).contains(&status) && status != 429 =>
                 {
@@ -335,13 +335,13 @@ impl Fetcher {
                     Robots::allow_all()
                 }
                 Err(e) => {
-                    tracing::warn!(url = %robots_url, error = %e, "robots.txt unavailable; not fetching pages of this host in this pass");
-                    Robots::deny_all()
+                    tracing::warn!(url = %robots_url, error = %e, "robots.txt unavailable; the host's pages wait for a later pass");
+                    return Err(e.to_string());
                 }
             },
             Err(_) => Robots::allow_all(),
         };
-        Arc::new(robots)
+        Ok(Arc::new(robots))
     }
 
     async fn get_with_retries(
@@ -371,6 +371,37 @@ impl Fetcher {
         }
     }
 
+    /// A request slot for `host`, once any pause its server asked for is over. The pause
+    /// is at most `host_pause_max`, so requests queue behind it instead of failing.
+    async fn slot_after_pause(&self, host: &str, server: &str) -> limits::Permit {
+        loop {
+            if let Some(left) = self.limits.paused_for(server) {
+                tokio::time::sleep(left).await;
+            }
+            let permit = self.limits.acquire(host).await;
+            // A pause asked for while this request waited for its slot applies to it too.
+            if self.limits.paused_for(server).is_none() {
+                return permit;
+            }
+        }
+    }
+
+    /// A `Retry-After` delays what asked for it (the caller reschedules that feed or
+    /// page); the whole server pauses for at most `host_pause_max`, so one header, however
+    /// large, cannot silence every feed and page of a host.
+    fn pause_host(&self, server: &str, url: &str, asked: Duration) {
+        let pause = asked.min(self.config.host_pause_max);
+        if !pause.is_zero() && self.limits.pause(server, pause) {
+            tracing::info!(
+                host = server,
+                pause_secs = pause.as_secs(),
+                asked_secs = asked.as_secs(),
+                by = url,
+                "host asked for a pause (Retry-After); its requests wait"
+            );
+        }
+    }
+
     /// One attempt: follows redirects hop by hop (the guard checks each hop of an article
     /// fetch), then reads the body under the cap.
     async fn get_once(
@@ -393,17 +424,7 @@ impl Fetcher {
             }
             let host = current.host_str().unwrap_or_default().to_string();
             let server = format!("{host}:{}", current.port_or_known_default().unwrap_or(0));
-            if let Some(left) = self.limits.paused_for(&server) {
-                if left > MAX_RETRY_WAIT {
-                    return Err(FetchError::HostPaused {
-                        url: shown.to_string(),
-                        host: server,
-                        wait_secs: left.as_secs().max(1),
-                    });
-                }
-                tokio::time::sleep(left).await;
-            }
-            let _permit = self.limits.acquire(&host).await;
+            let _permit = self.slot_after_pause(&host, &server).await;
             let mut request = client.get(current.clone());
             if let Some(etag) = validators
                 .etag
@@ -457,14 +478,13 @@ impl Fetcher {
             if !status.is_success() {
                 let retry_after = header_str(&headers, header::RETRY_AFTER)
                     .and_then(|v| parse_retry_after(&v, std::time::SystemTime::now()));
-                if let Some(wait) = retry_after.filter(|_| {
+                if let Some(asked) = retry_after.filter(|_| {
                     matches!(
                         status,
                         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
                     )
                 }) {
-                    // The whole server asked for the pause, not just this URL.
-                    self.limits.pause(&server, wait);
+                    self.pause_host(&server, shown, asked);
                 }
                 return Err(FetchError::Status {
                     url: shown.to_string(),

@@ -1,16 +1,22 @@
 //! One feed item: skip it when already stored (linking it to this feed too), else fetch
 //! its page (guard, robots.txt, caps), extract the text, fall back to the feed's own
 //! content when the page is unavailable or too thin, match the rules, and store the
-//! article with its events in one transaction.
+//! article with its events and its page state in one transaction. A page that failed
+//! for a passing reason is stored as pending, for [`super::page_retry`] to fetch again.
 
 use std::sync::Arc;
 
-use tracing::{debug, info, instrument, warn};
+use chrono::Utc;
+use tracing::{debug, instrument};
 
+use super::page_retry::{fetch_page, log_given_up, page_status_after, refused_status, PageFetch};
 use super::pass::{PassContext, PassError};
-use crate::extract::{extract_page, fragment_to_text, ExtractedPage, MIN_PAGE_TEXT_CHARS};
-use crate::fetch::{ArticleFetch, FetchError};
-use crate::model::{Article, EventKind, FeedItem, FeedState, Published, TextSource};
+use super::stages::Stage;
+use super::{derive_events, log_new_events};
+use crate::extract::{fragment_to_text, ExtractedPage, MIN_PAGE_TEXT_CHARS};
+use crate::model::{
+    Article, EventKind, FeedItem, FeedState, PageState, PageStatus, Published, TextSource,
+};
 use crate::store::StoreError;
 
 /// How the article's text was obtained, for the pass counts.
@@ -30,10 +36,15 @@ pub(super) enum ArticleOutcome {
     /// was not used, when there was a page to try).
     Unusable { text_outcome: Option<TextOutcome> },
     /// Stored, but its language is not one the rule packs cover.
-    LanguageNotMatched { text_outcome: TextOutcome },
+    LanguageNotMatched {
+        text_outcome: TextOutcome,
+        page_given_up: bool,
+    },
     Stored {
         events: Vec<EventKind>,
         text_outcome: TextOutcome,
+        /// The page failed for good at its first attempt.
+        page_given_up: bool,
     },
 }
 
@@ -66,13 +77,18 @@ pub(super) async fn article_job(
         return Ok(ArticleOutcome::Known);
     }
 
-    let (page, text_outcome) = if feed.spec.fetch_articles {
-        fetch_page(ctx, &url).await
+    let (page, page_status, text_outcome) = if feed.spec.fetch_articles {
+        first_attempt(ctx, &url).await
     } else {
-        (None, TextOutcome::FeedFallback)
+        (None, None, TextOutcome::FeedFallback)
     };
-    let Some(article) = build_article(&url, &item, page).await? else {
-        warn!("neither the page nor the feed item gave any text; not stored");
+    // A page that will be retried keeps its article even without any text yet, so the
+    // retry has a row to fill in.
+    let keep_empty = page_status
+        .as_ref()
+        .is_some_and(|s| s.state == PageState::Pending);
+    let Some(article) = build_article(ctx, &url, &item, page, keep_empty).await? else {
+        debug!("neither the page nor the feed item gave any text; not stored");
         return Ok(ArticleOutcome::Unusable {
             text_outcome: Some(text_outcome),
         });
@@ -82,29 +98,31 @@ pub(super) async fn article_job(
         (_, outcome) => outcome,
     };
 
-    let language_matched = article
-        .lang
-        .as_deref()
-        .is_none_or(|l| ctx.rules.covers_language(l));
-    let rules = Arc::clone(&ctx.rules);
-    let (article, events) = tokio::task::spawn_blocking(move || {
-        let mut events = if language_matched {
-            rules.extract_events(&article.text, article.published.map(|p| p.date()))
-        } else {
-            Vec::new()
-        };
-        for event in &mut events {
-            event.article_url = article.url.clone();
-        }
-        (article, events)
+    let job = Arc::clone(ctx);
+    let (article, events, language_matched) = tokio::task::spawn_blocking(move || {
+        let (events, matched) = job
+            .stages
+            .time(Stage::Rules, || derive_events(&job.rules, &article));
+        (article, events, matched)
     })
     .await
     .map_err(|e| PassError::Worker(e.to_string()))?;
 
     let guid = item.guid.clone();
+    let page_given_up = page_status
+        .as_ref()
+        .is_some_and(|s| s.state == PageState::Failed);
+    let recorded = page_status.clone();
     let inserted = ctx
         .with_store(move |s| {
-            match s.insert_article(Some(feed_id), guid.as_deref(), &article, &events) {
+            let stored = s.insert_article_with_page(
+                Some(feed_id),
+                guid.as_deref(),
+                &article,
+                &events,
+                recorded.as_ref(),
+            );
+            match stored {
                 // Another feed's job stored the same article while this one was fetching
                 // it (two feeds carrying one story): link it, as if it had been known.
                 Err(StoreError::ArticleExists { url }) => {
@@ -122,70 +140,79 @@ pub(super) async fn article_job(
         return Ok(ArticleOutcome::Known);
     };
     let kinds: Vec<EventKind> = stored.iter().map(|e| e.kind()).collect();
-    info!(article_id, events = kinds.len(), source = ?text_outcome, "article stored");
+    debug!(
+        article_id,
+        events = kinds.len(),
+        source = ?text_outcome,
+        page = page_status.as_ref().map_or("-", |s| s.state.as_str()),
+        "article stored"
+    );
+    if let Some(status) = page_status.as_ref().filter(|_| page_given_up) {
+        log_given_up(status);
+    }
+    log_new_events(&stored);
     if !language_matched {
-        return Ok(ArticleOutcome::LanguageNotMatched { text_outcome });
+        return Ok(ArticleOutcome::LanguageNotMatched {
+            text_outcome,
+            page_given_up,
+        });
     }
     Ok(ArticleOutcome::Stored {
         events: kinds,
         text_outcome,
+        page_given_up,
     })
 }
 
-/// The page's extraction, or `None` with the reason the feed content must do.
-async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> (Option<ExtractedPage>, TextOutcome) {
-    match ctx.fetcher.fetch_article(url).await {
-        Ok(ArticleFetch::Fetched(fetched)) => {
-            let is_html = fetched.content_type.as_deref().is_none_or(|ct| {
-                let ct = ct.to_ascii_lowercase();
-                ct.contains("html") || ct.contains("xml") || ct.starts_with("text/")
-            });
-            if !is_html {
-                debug!(content_type = ?fetched.content_type, "page is not HTML; using the feed content");
-                return (None, TextOutcome::FeedFallback);
-            }
-            let final_url = fetched.final_url.clone();
-            let page = tokio::task::spawn_blocking(move || {
-                extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
-            })
-            .await;
-            match page {
-                Ok(page) => (Some(page), TextOutcome::Page),
-                Err(e) => {
-                    warn!(error = %e, "extraction failed; using the feed content");
-                    (None, TextOutcome::FeedFallback)
-                }
-            }
+/// The first attempt at the page: its extraction (if any), the page state to store, and
+/// how the text is obtained.
+async fn first_attempt(
+    ctx: &Arc<PassContext>,
+    url: &str,
+) -> (Option<ExtractedPage>, Option<PageStatus>, TextOutcome) {
+    match fetch_page(ctx, url).await {
+        PageFetch::Page(page) => (Some(page), Some(PageStatus::fetched(1)), TextOutcome::Page),
+        PageFetch::Unusable => (
+            None,
+            Some(PageStatus::fetched(1)),
+            TextOutcome::FeedFallback,
+        ),
+        PageFetch::Refused { class, reason } => {
+            let outcome = if class == "robots" {
+                TextOutcome::RobotsDisallowed
+            } else {
+                TextOutcome::GuardRefused
+            };
+            (None, Some(refused_status(class, &reason, 1)), outcome)
         }
-        Ok(ArticleFetch::DisallowedByRobots) => {
-            info!("robots.txt disallows the page; using the feed content");
-            (None, TextOutcome::RobotsDisallowed)
-        }
-        Err(FetchError::Refused { reason, .. }) => {
-            warn!(
-                reason,
-                "page refused by the address guard; using the feed content"
-            );
-            (None, TextOutcome::GuardRefused)
-        }
-        Err(e) => {
-            warn!(error = %e, "page fetch failed; using the feed content");
-            (None, TextOutcome::FeedFallback)
+        PageFetch::Failed(error) => {
+            let now = Utc::now();
+            let status = page_status_after(&error, url, 1, now, now, &ctx.config.schedule);
+            (None, Some(status), TextOutcome::FeedFallback)
         }
     }
 }
 
 /// Joins page and feed item: page text when there is enough of it, else the feed's own
-/// content; metadata from the page first, then the feed item.
+/// content; metadata from the page first, then the feed item. With neither, no article
+/// unless `keep_empty` (its page is to be retried).
 async fn build_article(
+    ctx: &Arc<PassContext>,
     url: &str,
     item: &FeedItem,
     page: Option<ExtractedPage>,
+    keep_empty: bool,
 ) -> Result<Option<Article>, PassError> {
     let feed_text = match item.content.clone() {
-        Some(content) => tokio::task::spawn_blocking(move || fragment_to_text(&content))
+        Some(content) => {
+            let job = Arc::clone(ctx);
+            tokio::task::spawn_blocking(move || {
+                job.stages
+                    .time(Stage::Extract, || fragment_to_text(&content))
+            })
             .await
-            .map_err(|e| PassError::Worker(e.to_string()))?,
+            .map_err(|e| PassError::Worker(e.to_string()))?
+        }
         None => String::new(),
     };
     let feed_published = item.published.map(Published::Time);
@@ -209,7 +236,7 @@ async fn build_article(
             }
         }
         page => {
-            if feed_text.trim().is_empty() {
+            if feed_text.trim().is_empty() && !keep_empty {
                 return Ok(None);
             }
             let page = page.unwrap_or_else(empty_page);

@@ -13,6 +13,7 @@ use tracing::{info, instrument, warn, Instrument};
 
 use super::article_job::{article_job, ArticleOutcome, TextOutcome};
 use super::pass::{PassContext, PassError};
+use super::stages::Stage;
 use crate::feed::parse_feed_with_charset;
 use crate::fetch::Validators;
 use crate::model::{EventKind, FeedState};
@@ -25,6 +26,8 @@ pub(super) struct FeedCounts {
     pub articles_lang_unmatched: u64,
     pub events_new_chip_order: u64,
     pub events_new_export_control: u64,
+    /// Pages that failed for good at their first attempt.
+    pub pages_given_up: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,8 +88,11 @@ pub(super) async fn feed_job(
     let charset = fetched.charset.clone();
     let url = feed.spec.url.clone();
     let max_items = ctx.config.schedule.max_items_per_feed;
+    let job = Arc::clone(ctx);
     let parsed = tokio::task::spawn_blocking(move || {
-        parse_feed_with_charset(&body, charset.as_deref(), &url, max_items)
+        job.stages.time(Stage::FeedParse, || {
+            parse_feed_with_charset(&body, charset.as_deref(), &url, max_items)
+        })
     })
     .await
     .map_err(|e| PassError::Worker(e.to_string()))?;
@@ -94,23 +100,18 @@ pub(super) async fn feed_job(
         Ok(p) => p,
         Err(e) => return record_failure(ctx, &feed, &e.to_string(), "parse", None).await,
     };
-    if parsed.repaired {
-        info!(url = %feed.spec.url, "feed was malformed; read what could be recovered");
-    }
     let interval = ChronoDuration::minutes(effective_interval_mins(
         feed.spec.interval_mins,
         parsed.update_interval_mins,
         max_mins,
     ));
-    if parsed.skipped > 0 {
-        warn!(url = %feed.spec.url, skipped = parsed.skipped, "feed has more items than max_items_per_feed; the rest were ignored");
-    }
 
     let mut counts = FeedCounts::default();
     // Up to per_host_concurrency articles at once: a feed's pages mostly share a host,
     // and the fetcher's per-host limit and delay keep that host's load as configured.
     let parallel = ctx.config.http.per_host_concurrency.max(1);
     let feed = Arc::new(feed);
+    let (parsed_repaired, parsed_skipped) = (parsed.repaired, parsed.skipped);
     let mut items = parsed.items.into_iter();
     let mut running = JoinSet::new();
     let mut cut_short = false;
@@ -153,7 +154,15 @@ pub(super) async fn feed_job(
         s.set_feed_error_class(feed_id, None)
     })
     .await?;
-    info!(url = %feed.spec.url, articles_new = counts.articles_new, "feed fetched");
+    // One line per feed: a malformed feed read as far as it goes (`repaired`) and items
+    // past max_items_per_feed (`items_ignored`) are noted here, not on lines of their own.
+    info!(
+        url = %feed.spec.url,
+        articles_new = counts.articles_new,
+        repaired = parsed_repaired,
+        items_ignored = parsed_skipped,
+        "feed fetched"
+    );
     Ok(FeedOutcome::Fetched(counts))
 }
 
@@ -162,7 +171,7 @@ fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
     let text_outcome = match &outcome {
         ArticleOutcome::Known => None,
         ArticleOutcome::Unusable { text_outcome } => *text_outcome,
-        ArticleOutcome::LanguageNotMatched { text_outcome }
+        ArticleOutcome::LanguageNotMatched { text_outcome, .. }
         | ArticleOutcome::Stored { text_outcome, .. } => Some(*text_outcome),
     };
     match text_outcome {
@@ -172,8 +181,13 @@ fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
     }
     match outcome {
         ArticleOutcome::Known | ArticleOutcome::Unusable { .. } => {}
-        ArticleOutcome::Stored { events, .. } => {
+        ArticleOutcome::Stored {
+            events,
+            page_given_up,
+            ..
+        } => {
             counts.articles_new += 1;
+            counts.pages_given_up += u64::from(page_given_up);
             for kind in events {
                 match kind {
                     EventKind::ChipOrder => counts.events_new_chip_order += 1,
@@ -181,9 +195,10 @@ fn tally(counts: &mut FeedCounts, outcome: ArticleOutcome) {
                 }
             }
         }
-        ArticleOutcome::LanguageNotMatched { .. } => {
+        ArticleOutcome::LanguageNotMatched { page_given_up, .. } => {
             counts.articles_new += 1;
             counts.articles_lang_unmatched += 1;
+            counts.pages_given_up += u64::from(page_given_up);
         }
     }
 }

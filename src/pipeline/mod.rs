@@ -1,14 +1,76 @@
 //! The only module that sees every stage: one pass over the due feeds ([`pass`]), each feed
 //! fetched and parsed ([`feed_job`]), each new item turned into an article with its events
-//! and stored in one transaction ([`article_job`]); [`watch`] runs passes on schedule until
-//! asked to stop. CPU-heavy stages (feed parsing, HTML
+//! and stored in one transaction ([`article_job`]), the article pages that failed for a
+//! passing reason fetched again when due ([`page_retry`]); [`watch`] runs passes on
+//! schedule until asked to stop. CPU-heavy stages (feed parsing, HTML
 //! extraction, matching) and SQLite calls run on blocking threads so the async reactor only
 //! waits on I/O.
 
 mod article_job;
 mod feed_job;
+mod page_retry;
 mod pass;
+mod stages;
 mod watch;
 
 pub use pass::{run_pass, PassError, PassOptions, PassOutcome, SHUTDOWN_GRACE};
-pub use watch::{watch, WatchOutcome, MAX_IDLE};
+pub use stages::{process_cpu_time, thread_cpu_time, StageCpu};
+pub use watch::{watch, WatchOutcome, MAX_IDLE, PAGE_RETRY_IDLE};
+
+use crate::model::{Article, Event, EventDetails};
+use crate::rules::RuleSet;
+
+/// The events the rules find in `article`, each naming the article's URL, and whether
+/// the article's language is one the rule packs cover (when it is not: no events, never
+/// a silent negative). New articles, pages that came back on a retry and `reprocess`
+/// all derive their events here.
+pub fn derive_events(rules: &RuleSet, article: &Article) -> (Vec<Event>, bool) {
+    let language_matched = article
+        .lang
+        .as_deref()
+        .is_none_or(|l| rules.covers_language(l));
+    if !language_matched {
+        return (Vec::new(), false);
+    }
+    let mut events = rules.extract_events(&article.text, article.published.map(|p| p.date()));
+    for event in &mut events {
+        event.article_url = article.url.clone();
+    }
+    (events, true)
+}
+
+/// One info line per new event: what a pass found, with the slots that identify it.
+/// The article's URL is the `url` of the article job's span the line is logged in.
+fn log_new_events(events: &[Event]) {
+    for event in events {
+        let id = event.id.unwrap_or_default();
+        let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+        match &event.details {
+            EventDetails::ChipOrder(o) => tracing::info!(
+                kind = "chip_order",
+                event_id = id,
+                buyer = %or_dash(&o.buyer),
+                supplier = %or_dash(&o.supplier),
+                product = %or_dash(&o.product),
+                "new event"
+            ),
+            EventDetails::ExportControl(c) => tracing::info!(
+                kind = "export_control",
+                event_id = id,
+                authority = %or_dash(&c.authority),
+                action = c.action.map_or("-", |a| a.as_str()),
+                targets = %c.targets.join(", "),
+                products = %c.products.join(", "),
+                "new event"
+            ),
+        }
+    }
+}
+
+/// The async runtime passes run on: `run`, `watch` and `demo` build theirs here, and so
+/// does the pipeline benchmark, so that what is measured is what ships.
+pub fn runtime(_http: &crate::config::HttpConfig) -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}

@@ -1,6 +1,8 @@
 //! One pass: sync the configured feeds into the database, pick the feeds that are due (or
-//! all, or the named ones), run every feed job concurrently within the fetch limits, and
-//! record the pass as a `runs` row with its counts. A failing feed is recorded and counted;
+//! all, or the named ones) and the pending article pages that are due (those of the named
+//! feeds only, when feeds are named), run every feed job and the page retries
+//! concurrently within the fetch limits, and record the pass as a `runs` row with its
+//! counts. A failing feed is recorded and counted;
 //! it never stops the pass. A shutdown request (a signal to `run` or `watch`) gives the
 //! jobs in flight [`SHUTDOWN_GRACE`] to finish; what is still running then is dropped
 //! between two transactions, so the database stays consistent and the next pass picks up
@@ -11,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{debug, info, warn, Instrument};
 
 use super::feed_job::{feed_job, FeedOutcome};
+use super::page_retry::{retry_pages, RetryCounts};
+use super::stages::{Stage, StageClock, StageCpu};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::logging::Progress;
@@ -56,6 +60,8 @@ pub struct PassOutcome {
     /// A shutdown request cut the pass short: a feed job was dropped, or a feed stopped
     /// before its last item.
     pub interrupted: bool,
+    /// CPU time spent in each stage (see [`StageCpu`]).
+    pub stage_cpu: StageCpu,
 }
 
 /// Shared by every job of a pass.
@@ -66,6 +72,8 @@ pub(super) struct PassContext {
     pub store: Arc<Mutex<Store>>,
     /// Set when the pass should wrap up; jobs may check it between articles.
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
+    /// CPU time per stage, for the pass outcome.
+    pub stages: StageClock,
 }
 
 impl PassContext {
@@ -75,16 +83,17 @@ impl PassContext {
     }
 
     /// Runs a store call on a blocking thread; SQLite must not stall the reactor.
-    pub async fn with_store<T, F>(&self, work: F) -> Result<T, PassError>
+    pub async fn with_store<T, F>(self: &Arc<Self>, work: F) -> Result<T, PassError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     {
         let store = Arc::clone(&self.store);
+        let ctx_stages = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             // A panic while holding the lock leaves the connection itself intact.
             let mut guard = store.lock().unwrap_or_else(|e| e.into_inner());
-            work(&mut guard)
+            ctx_stages.stages.time(Stage::Store, || work(&mut guard))
         })
         .await
         .map_err(|e| PassError::Worker(e.to_string()))?
@@ -107,6 +116,7 @@ pub async fn run_pass(
         fetcher,
         store,
         shutdown: options.shutdown.clone(),
+        stages: StageClock::default(),
     });
 
     let specs = config.feeds.clone();
@@ -116,22 +126,56 @@ pub async fn run_pass(
         .with_store(move |store| {
             // Articles stored without events still record which rules looked at them.
             store.set_rules_version(&version);
+            // New events are placed into stories as they are stored; that needs every
+            // earlier event placed (after an upgrade, or a reprocess cut short).
+            if store.stories_need_rebuild()? {
+                let done = store.rebuild_stories()?;
+                info!(
+                    stories = done.stories,
+                    created = done.created,
+                    changed = done.changed,
+                    removed = done.removed,
+                    "regrouped the stories"
+                );
+            }
             store.sync_config_feeds(&specs)?;
             store.feeds()
         })
         .await?;
     // Before the runs row: `run --feed typo` is a usage error, not a pass left "running".
     let selected = select_feeds(feeds, options, now)?;
+    // Pages are retried whether or not their feed is due; `--feed` keeps to its feeds.
+    let feed_ids: Option<Vec<i64>> =
+        (!options.feeds.is_empty()).then(|| selected.iter().map(|f| f.id).collect());
+    let due_pages = ctx
+        .with_store(move |store| store.due_pages(now, feed_ids.as_deref()))
+        .await?;
     let run_id = ctx.with_store(move |store| store.start_run(now)).await?;
-    info!(feeds = selected.len(), run_id, "pass started");
-    let progress = Progress::new(selected.len() as u64, "feeds");
+    debug!(
+        feeds = selected.len(),
+        pages_due = due_pages.len(),
+        run_id,
+        "pass started"
+    );
+    let progress = Progress::new(
+        selected.len() as u64 + u64::from(!due_pages.is_empty()),
+        "feeds",
+    );
 
     let mut jobs = JoinSet::new();
     for feed in selected {
         let ctx = Arc::clone(&ctx);
         jobs.spawn(async move {
             let name = feed.spec.name.clone();
-            (name, feed_job(&ctx, feed).await)
+            (Job::Feed(name), feed_job(&ctx, feed).await.map(Done::Feed))
+        });
+    }
+    if !due_pages.is_empty() {
+        let ctx = Arc::clone(&ctx);
+        jobs.spawn(async move {
+            let span = tracing::info_span!("page_retries");
+            let done = retry_pages(&ctx, due_pages).instrument(span).await;
+            (Job::PageRetries, done.map(Done::Pages))
         });
     }
     let mut summary = RunSummary::default();
@@ -163,7 +207,7 @@ pub async fn run_pass(
         };
         progress.inc(1);
         match joined {
-            Ok((name, Ok(outcome))) => {
+            Ok((Job::Feed(name), Ok(Done::Feed(outcome)))) => {
                 match outcome {
                     FeedOutcome::Failed => failed_feeds.push(name),
                     // Items were left for the next pass: the pass did not finish its work.
@@ -172,7 +216,16 @@ pub async fn run_pass(
                 }
                 add_outcome(&mut summary, &outcome);
             }
-            Ok((name, Err(e))) => {
+            Ok((_, Ok(Done::Pages(counts)))) => {
+                cut_short |= counts.cut_short;
+                add_retries(&mut summary, &counts);
+            }
+            Ok((Job::PageRetries, Ok(Done::Feed(_)))) => {}
+            Ok((Job::PageRetries, Err(e))) => {
+                warn!(error = %e, "page retries aborted");
+                fatal.get_or_insert(e);
+            }
+            Ok((Job::Feed(name), Err(e))) => {
                 // `feeds remove` (or a config edit synced by another command) may delete a
                 // feed whose job is running; its writes then fail, and that is no reason
                 // to fail the whole pass.
@@ -243,6 +296,9 @@ pub async fn run_pass(
         articles_skipped_robots = summary.articles_skipped_robots,
         articles_refused_guard = summary.articles_refused_guard,
         articles_lang_unmatched = summary.articles_lang_unmatched,
+        pages_retried = summary.pages_retried,
+        pages_recovered = summary.pages_recovered,
+        pages_given_up = summary.pages_given_up,
         events_new_chip_order = summary.events_new_chip_order,
         events_new_export_control = summary.events_new_export_control,
         duration_ms = started.elapsed().as_millis() as u64,
@@ -255,6 +311,7 @@ pub async fn run_pass(
         summary,
         failed_feeds,
         interrupted,
+        stage_cpu: ctx.stages.totals(),
     })
 }
 
@@ -309,6 +366,27 @@ fn add_outcome(summary: &mut RunSummary, outcome: &FeedOutcome) {
             summary.articles_lang_unmatched += counts.articles_lang_unmatched;
             summary.events_new_chip_order += counts.events_new_chip_order;
             summary.events_new_export_control += counts.events_new_export_control;
+            summary.pages_given_up += counts.pages_given_up;
         }
     }
+}
+
+fn add_retries(summary: &mut RunSummary, counts: &RetryCounts) {
+    summary.pages_retried += counts.retried;
+    summary.pages_recovered += counts.recovered;
+    summary.pages_given_up += counts.given_up;
+    summary.events_new_chip_order += counts.events_new_chip_order;
+    summary.events_new_export_control += counts.events_new_export_control;
+}
+
+/// What a job of the pass is about.
+enum Job {
+    Feed(String),
+    PageRetries,
+}
+
+/// What a job of the pass did.
+enum Done {
+    Feed(FeedOutcome),
+    Pages(RetryCounts),
 }

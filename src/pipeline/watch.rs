@@ -1,5 +1,5 @@
 //! `watch`: passes on the feeds' own schedules, one at a time. Between passes it sleeps
-//! until the next feed is due (looking again at least every [`MAX_IDLE`], so feeds added
+//! until the next feed or pending article page is due (looking again at least every [`MAX_IDLE`], so feeds added
 //! with `chipwatch feeds add` are noticed) and runs a pass only when one is due; a
 //! shutdown request ends the sleep at once, or lets the running pass wrap up (see
 //! [`super::pass`]) and then ends the loop.
@@ -20,6 +20,10 @@ use crate::store::Store;
 pub const MAX_IDLE: Duration = Duration::from_secs(60);
 /// The shortest pause after a pass.
 pub const MIN_IDLE: Duration = Duration::from_secs(1);
+/// The shortest pause after a pass before another one runs for page retries alone. A
+/// page that failed in a pass is due again at once, meaning the next run; under `watch`
+/// that should be the next look a little later, not the next second.
+pub const PAGE_RETRY_IDLE: Duration = Duration::from_secs(30);
 
 /// What a watch did before it stopped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,15 +42,16 @@ pub async fn watch(
     let mut outcome = WatchOutcome::default();
     // The first pass runs at once: it also syncs the config feeds into the database.
     let mut first = true;
+    let mut last_pass_end = tokio::time::Instant::now();
     loop {
         if *shutdown.borrow() {
             break;
         }
         if !first {
             // Nothing due: sleep, and look again (a feed may have been added meanwhile).
-            let wait = until_next_due(&store).await?;
+            let wait = until_next_due(&store, last_pass_end.elapsed()).await?;
             if !wait.is_zero() {
-                debug!(sleep_secs = wait.as_secs(), "no feed is due yet");
+                debug!(sleep_secs = wait.as_secs(), "no feed or page is due yet");
                 sleep_or_stop(wait, &mut shutdown).await;
                 continue;
             }
@@ -57,6 +62,7 @@ pub async fn watch(
             ..PassOptions::default()
         };
         let pass = run_pass(config, Arc::clone(&rules), Arc::clone(&store), &options).await?;
+        last_pass_end = tokio::time::Instant::now();
         outcome.passes += 1;
         if pass.interrupted || *shutdown.borrow() {
             break;
@@ -81,21 +87,29 @@ async fn sleep_or_stop(wait: Duration, shutdown: &mut watch::Receiver<bool>) {
     }
 }
 
-/// How long until the earliest feed is due: zero when one is due now, at most
-/// [`MAX_IDLE`].
-async fn until_next_due(store: &Arc<Mutex<Store>>) -> Result<Duration, PassError> {
+/// How long until the earliest feed or pending page is due: zero when one is due now,
+/// at most [`MAX_IDLE`]; a page counts as due no sooner than [`PAGE_RETRY_IDLE`] after
+/// the last pass (`since_pass` ago).
+async fn until_next_due(
+    store: &Arc<Mutex<Store>>,
+    since_pass: Duration,
+) -> Result<Duration, PassError> {
     let store = Arc::clone(store);
-    let feeds = tokio::task::spawn_blocking(move || {
+    let (feeds, next_page) = tokio::task::spawn_blocking(move || {
         let guard = store.lock().unwrap_or_else(|e| e.into_inner());
-        guard.feeds()
+        Ok::<_, crate::store::StoreError>((guard.feeds()?, guard.next_page_attempt()?))
     })
     .await
     .map_err(|e| PassError::Worker(e.to_string()))??;
     let now = Utc::now();
-    let soonest = feeds
+    let until = |t: chrono::DateTime<Utc>| (t - now).to_std().unwrap_or(Duration::ZERO);
+    let feed_wait = feeds
         .iter()
-        .map(|f| f.next_fetch_at.unwrap_or(now))
+        .map(|f| until(f.next_fetch_at.unwrap_or(now)))
         .min()
-        .map_or(MAX_IDLE, |t| (t - now).to_std().unwrap_or(Duration::ZERO));
-    Ok(soonest.min(MAX_IDLE))
+        .unwrap_or(MAX_IDLE);
+    let page_wait = next_page.map_or(MAX_IDLE, |t| {
+        until(t).max(PAGE_RETRY_IDLE.saturating_sub(since_pass))
+    });
+    Ok(feed_wait.min(page_wait).min(MAX_IDLE))
 }

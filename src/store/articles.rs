@@ -6,8 +6,9 @@ use chrono::Utc;
 use rusqlite::{params, OptionalExtension};
 
 use super::events::insert_event;
+use super::stories::restory;
 use super::{format_time, is_unique_violation, Store, StoreError};
-use crate::model::{Article, Event};
+use crate::model::{Article, Event, PageStatus, TextSource};
 
 /// The order of full-text search results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -89,16 +90,33 @@ impl Store {
     }
 
     /// Stores a new article, its link to `feed_id` and its events in one transaction, so a
-    /// crash leaves either all of them or none. The URL must not be stored yet (callers
+    /// crash leaves either all of them or none; the events join their stories in the same
+    /// transaction. The URL must not be stored yet (callers
     /// dedup first); a duplicate gives [`StoreError::ArticleExists`] and writes nothing.
     /// Returns the article id and the events as stored (ids and `article_url` set); an
-    /// event identical to an earlier one in `events` is stored, and returned, once.
+    /// event identical to an earlier one in `events` is stored, and returned, once. Its
+    /// page counts as fetched once when the text came from it, as never asked for
+    /// otherwise (see [`Store::insert_article_with_page`]).
     pub fn insert_article(
         &mut self,
         feed_id: Option<i64>,
         guid: Option<&str>,
         article: &Article,
         events: &[Event],
+    ) -> Result<(i64, Vec<Event>), StoreError> {
+        let page = (article.text_source == TextSource::Page).then(|| PageStatus::fetched(1));
+        self.insert_article_with_page(feed_id, guid, article, events, page.as_ref())
+    }
+
+    /// [`Store::insert_article`] with the state of the article's page (`None`: the page
+    /// was never asked for), in the same transaction.
+    pub fn insert_article_with_page(
+        &mut self,
+        feed_id: Option<i64>,
+        guid: Option<&str>,
+        article: &Article,
+        events: &[Event],
+        page: Option<&PageStatus>,
     ) -> Result<(i64, Vec<Event>), StoreError> {
         let url = article
             .url
@@ -120,8 +138,10 @@ impl Store {
         let inserted = tx.execute(
             "INSERT INTO articles (url, guid, canonical_url, title, published, published_date,
                                    author, site, lang, text, text_source, fetched_at,
-                                   rules_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                                   rules_version, page_state, page_attempts,
+                                   page_next_attempt_at, page_error, page_error_class)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17, ?18)",
             params![
                 url,
                 guid,
@@ -138,6 +158,11 @@ impl Store {
                 article.text_source.as_str(),
                 format_time(Utc::now()),
                 rules_version,
+                page.map(|p| p.state.as_str()),
+                page.map_or(0, |p| p.attempts),
+                page.and_then(|p| p.next_attempt_at).map(format_time),
+                page.and_then(|p| p.error.as_deref()),
+                page.and_then(|p| p.error_class.as_deref()),
             ],
         );
         match inserted {
@@ -165,6 +190,8 @@ impl Store {
                 stored.push(event);
             }
         }
+        let ids: Vec<i64> = stored.iter().filter_map(|e| e.id).collect();
+        restory(&tx, Vec::new(), &ids, Utc::now())?;
         tx.commit().map_err(StoreError::sqlite(context()))?;
         Ok((article_id, stored))
     }

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use super::{format_time, parsed_column, to_i64, Store, StoreError};
 use crate::model::{
     ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, Money, OrderStatus,
-    PartialDate,
+    PartialDate, StoredEvent,
 };
 
 /// Which events `Store::events` returns. The default is every event.
@@ -31,6 +31,8 @@ pub struct EventFilter {
     pub limit: Option<usize>,
     /// Only events with a larger id, in id order — for scripts that poll for new events.
     pub after_id: Option<i64>,
+    /// Only the events of this story.
+    pub story_id: Option<i64>,
 }
 
 /// Columns read by `event_from_row`.
@@ -38,12 +40,22 @@ const EVENT_COLUMNS: &str = "e.id, e.kind, a.url AS article_url, e.published, e.
      e.spans, e.rule, e.rules_version, e.confidence, e.hedged, e.inferred, e.buyer, e.supplier, \
      e.product, e.quantity, e.value_amount, e.value_currency, e.value_usd, e.delivery, \
      e.status, e.authority, e.agency, e.targets, e.products, e.companies, e.action, \
-     e.effective";
+     e.effective, e.story_id";
 
 impl Store {
     /// Stored events matching `filter`: newest article first (events of one article in
     /// id order, i.e. text order), or in id order when `after_id` is set.
     pub fn events(&self, filter: &EventFilter) -> Result<Vec<Event>, StoreError> {
+        Ok(self
+            .stored_events(filter)?
+            .into_iter()
+            .map(|stored| stored.event)
+            .collect())
+    }
+
+    /// [`Store::events`] with the story each event belongs to: the records
+    /// `chipwatch events` prints.
+    pub fn stored_events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, StoreError> {
         let mut conditions = Vec::new();
         let mut values: Vec<Value> = Vec::new();
         let mut bind = |value: Value| {
@@ -90,6 +102,9 @@ impl Store {
         if let Some(after_id) = filter.after_id {
             conditions.push(format!("e.id > {}", bind(after_id.into())));
         }
+        if let Some(story_id) = filter.story_id {
+            conditions.push(format!("e.story_id = {}", bind(story_id.into())));
+        }
         let limit = filter
             .limit
             .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
@@ -114,7 +129,12 @@ impl Store {
             .prepare(&sql)
             .map_err(StoreError::sqlite("querying events"))?;
         let rows = stmt
-            .query_map(params_from_iter(values), event_from_row)
+            .query_map(params_from_iter(values), |row| {
+                Ok(StoredEvent {
+                    event: event_from_row(row)?,
+                    story_id: row.get("story_id")?,
+                })
+            })
             .map_err(StoreError::sqlite("querying events"))?;
         rows.collect::<Result<_, _>>()
             .map_err(StoreError::sqlite("reading events"))
@@ -134,29 +154,7 @@ pub(super) fn insert_event(
         source,
     };
 
-    let mut row = EventRow::default();
-    match &event.details {
-        EventDetails::ChipOrder(o) => {
-            row.buyer = o.buyer.as_deref();
-            row.supplier = o.supplier.as_deref();
-            row.product = o.product.as_deref();
-            row.quantity = o.quantity.map(|q| to_i64("quantity", q)).transpose()?;
-            row.value_amount = o.value.as_ref().map(|m| m.amount);
-            row.value_currency = o.value.as_ref().map(|m| m.currency.as_str());
-            row.value_usd = o.value_usd;
-            row.delivery = o.delivery.map(|d| d.to_string());
-            row.status = o.status.map(OrderStatus::as_str);
-        }
-        EventDetails::ExportControl(c) => {
-            row.authority = c.authority.as_deref();
-            row.agency = c.agency.as_deref();
-            row.targets = Some(to_json(&c.targets)?);
-            row.products = Some(to_json(&c.products)?);
-            row.companies = Some(to_json(&c.companies)?);
-            row.action = c.action.map(ControlAction::as_str);
-            row.effective = c.effective.map(|d| d.to_string());
-        }
-    }
+    let row = slot_row(&event.details)?;
     let changed = tx
         .execute(
             "INSERT INTO events (article_id, kind, published, evidence, spans, rule,
@@ -208,29 +206,57 @@ pub(super) fn insert_event(
     Ok(Some(stored))
 }
 
-/// The kind-specific columns of one event row (NULL for the other kind).
+/// The kind-specific columns of one event or story row (NULL for the other kind).
 #[derive(Default)]
-struct EventRow<'a> {
-    buyer: Option<&'a str>,
-    supplier: Option<&'a str>,
-    product: Option<&'a str>,
-    quantity: Option<i64>,
-    value_amount: Option<f64>,
-    value_currency: Option<&'a str>,
-    value_usd: Option<f64>,
-    delivery: Option<String>,
-    status: Option<&'static str>,
-    authority: Option<&'a str>,
-    agency: Option<&'a str>,
-    targets: Option<String>,
-    products: Option<String>,
-    companies: Option<String>,
-    action: Option<&'static str>,
-    effective: Option<String>,
+pub(super) struct EventRow<'a> {
+    pub buyer: Option<&'a str>,
+    pub supplier: Option<&'a str>,
+    pub product: Option<&'a str>,
+    pub quantity: Option<i64>,
+    pub value_amount: Option<f64>,
+    pub value_currency: Option<&'a str>,
+    pub value_usd: Option<f64>,
+    pub delivery: Option<String>,
+    pub status: Option<&'static str>,
+    pub authority: Option<&'a str>,
+    pub agency: Option<&'a str>,
+    pub targets: Option<String>,
+    pub products: Option<String>,
+    pub companies: Option<String>,
+    pub action: Option<&'static str>,
+    pub effective: Option<String>,
+}
+
+/// The slot columns of an event's (or a story's merged) fields.
+pub(super) fn slot_row(details: &EventDetails) -> Result<EventRow<'_>, StoreError> {
+    let mut row = EventRow::default();
+    match details {
+        EventDetails::ChipOrder(o) => {
+            row.buyer = o.buyer.as_deref();
+            row.supplier = o.supplier.as_deref();
+            row.product = o.product.as_deref();
+            row.quantity = o.quantity.map(|q| to_i64("quantity", q)).transpose()?;
+            row.value_amount = o.value.as_ref().map(|m| m.amount);
+            row.value_currency = o.value.as_ref().map(|m| m.currency.as_str());
+            row.value_usd = o.value_usd;
+            row.delivery = o.delivery.map(|d| d.to_string());
+            row.status = o.status.map(OrderStatus::as_str);
+        }
+        EventDetails::ExportControl(c) => {
+            row.authority = c.authority.as_deref();
+            row.agency = c.agency.as_deref();
+            row.targets = Some(to_json(&c.targets)?);
+            row.products = Some(to_json(&c.products)?);
+            row.companies = Some(to_json(&c.companies)?);
+            row.action = c.action.map(ControlAction::as_str);
+            row.effective = c.effective.map(|d| d.to_string());
+        }
+    }
+    Ok(row)
 }
 
 /// Serialises a list, spans or a whole event to JSON text.
-fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
+pub(super) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::InvalidValue {
         what: "event JSON",
         detail: e.to_string(),
@@ -256,11 +282,11 @@ pub(super) fn fingerprint(event: &Event) -> Result<String, StoreError> {
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn day(date: NaiveDate) -> String {
+pub(super) fn day(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
-fn json_column<T: serde::de::DeserializeOwned>(
+pub(super) fn json_column<T: serde::de::DeserializeOwned>(
     row: &Row<'_>,
     name: &str,
 ) -> rusqlite::Result<Option<T>> {
@@ -284,7 +310,8 @@ fn partial_date_column(row: &Row<'_>, name: &str) -> rusqlite::Result<Option<Par
     parsed_column(row, name, str::parse::<PartialDate>)
 }
 
-fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+/// The slot columns of an event or story row, read back as the fields of its kind.
+pub(super) fn details_from_row(row: &Row<'_>) -> rusqlite::Result<EventDetails> {
     let kind = enum_column(
         row,
         "kind",
@@ -293,7 +320,7 @@ fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
             ("export_control", EventKind::ExportControl),
         ],
     )?;
-    let details = match kind {
+    Ok(match kind {
         Some(EventKind::ChipOrder) | None => {
             let amount: Option<f64> = row.get("value_amount")?;
             let currency: Option<String> = row.get("value_currency")?;
@@ -336,7 +363,11 @@ fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
             )?,
             effective: partial_date_column(row, "effective")?,
         }),
-    };
+    })
+}
+
+pub(super) fn event_from_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let details = details_from_row(row)?;
     Ok(Event {
         id: row.get("id")?,
         article_url: row.get("article_url")?,

@@ -2,7 +2,8 @@
 //! the pragmas chipwatch relies on (WAL, `synchronous=NORMAL`, foreign keys, a busy
 //! timeout), bringing its schema up to date with the numbered migrations in
 //! `migrations/`, and every query. Callers see model types and [`StoreError`] only; the
-//! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs` and `runs.rs`;
+//! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs`, `stories.rs` and
+//! `runs.rs`, with the article page states and their retry queue in `pages.rs`;
 //! `reprocess.rs` serves `chipwatch reprocess`, `maintenance.rs` serves `chipwatch db`,
 //! and `lock.rs` holds the run lock tied to the database file.
 
@@ -12,8 +13,15 @@ mod feeds;
 mod fetch_state;
 mod lock;
 mod maintenance;
+mod pages;
 mod reprocess;
 mod runs;
+mod stories;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod stories_tests;
+mod story_queries;
+mod story_rows;
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod testing;
@@ -28,8 +36,11 @@ pub use articles::{ArticleHit, SearchOrder};
 pub use events::EventFilter;
 pub use lock::RunLock;
 pub use maintenance::{CheckReport, PruneReport};
+pub use pages::{DuePage, PageRow};
 pub use reprocess::ReplacedEvents;
 pub use runs::RunRecord;
+pub use stories::{RebuildSummary, StoryChange};
+pub use story_queries::StoryFilter;
 
 /// How long a writer waits for another connection's lock before giving up. Runs and
 /// `chipwatch events` may overlap; five seconds covers any one short transaction.
@@ -42,6 +53,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_fetch_state.sql"),
     include_str!("migrations/003_events_autoincrement.sql"),
     include_str!("migrations/004_events_inferred.sql"),
+    include_str!("migrations/005_page_retries.sql"),
+    include_str!("migrations/006_stories.sql"),
 ];
 
 /// The schema version this binary writes (the `PRAGMA user_version` after migrating).
@@ -206,6 +219,9 @@ impl Store {
     /// Applies the migrations after `from`, each in its own transaction together with
     /// its `user_version` bump, so a crash leaves the schema at a whole version.
     fn migrate(&mut self, from: u32) -> Result<(), StoreError> {
+        if from >= SCHEMA_VERSION {
+            return Ok(());
+        }
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
             let version = index as u32 + 1;
             let migrate_err = |source| StoreError::Migrate {
@@ -218,8 +234,8 @@ impl Store {
             tx.pragma_update(None, "user_version", version)
                 .map_err(migrate_err)?;
             tx.commit().map_err(migrate_err)?;
-            tracing::info!(path = %self.path.display(), version, "migrated database schema");
         }
+        tracing::info!(path = %self.path.display(), from, to = SCHEMA_VERSION, "migrated database schema");
         Ok(())
     }
 }
@@ -298,6 +314,7 @@ mod tests {
             "articles_fts",
             "events",
             "runs",
+            "stories",
         ] {
             let n: i64 = store
                 .conn

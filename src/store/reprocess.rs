@@ -1,14 +1,19 @@
 //! What `chipwatch reprocess` needs from the store: which articles were matched with other
 //! rules, each article read back as the model [`Article`], and an idempotent replacement
 //! of an article's events in one transaction. Events found again keep their row and id
-//! (matched by fingerprint); events the new rules no longer find are deleted.
+//! (matched by fingerprint); events the new rules no longer find are deleted. A page
+//! retry that brings an article's page back replaces its events the same way
+//! ([`replace_events`], inside the transaction that also replaces the text). `reprocess`
+//! marks the stories for regrouping, which it does at its end; a page retry brings them
+//! up to date at once (see `pages.rs`).
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::events::{fingerprint, insert_event};
+use super::stories::request_rebuild;
 use super::{parsed_column, Store, StoreError};
 use crate::model::{Article, Event, EventKind, Published, TextSource};
 
@@ -24,6 +29,8 @@ pub struct ReplacedEvents {
     /// The kinds of the new rows, and of the deleted ones.
     pub added_kinds: Vec<EventKind>,
     pub removed_kinds: Vec<EventKind>,
+    /// The new rows as stored (ids set), for reporting them.
+    pub added: Vec<Event>,
 }
 
 impl Store {
@@ -112,105 +119,121 @@ impl Store {
                 what: "article id",
                 detail: format!("no article {article_id} in the database"),
             })?;
+        let replaced = replace_events(&tx, article_id, &url, rules_version, events)?;
+        // New, changed and removed events change stories; they are regrouped as a whole
+        // once every article is done (`Store::rebuild_stories`), or by the next run.
+        request_rebuild(&tx)?;
+        tx.commit().map_err(StoreError::sqlite(context()))?;
+        Ok(replaced)
+    }
+}
 
-        let mut stored = Vec::with_capacity(events.len());
-        let mut keep = HashSet::new();
-        let mut new = 0;
-        let mut added_kinds = Vec::new();
-        for event in events {
-            let print = fingerprint(event)?;
-            if !keep.insert(print.clone()) {
-                continue;
-            }
-            if let Some(inserted) = insert_event(&tx, article_id, &url, event)? {
-                new += 1;
-                added_kinds.push(event.kind());
-                stored.push(inserted);
-                continue;
-            }
-            let evidence =
-                serde_json::to_string(&event.evidence).map_err(|e| StoreError::InvalidValue {
-                    what: "event JSON",
-                    detail: e.to_string(),
-                })?;
-            let id: i64 = tx
-                .query_row(
-                    "UPDATE events SET rule = ?3, rules_version = ?4, confidence = ?5,
-                         hedged = ?6, evidence = ?7,
-                         published = ?8, inferred = ?9
-                     WHERE article_id = ?1 AND fingerprint = ?2
-                     RETURNING id",
-                    params![
-                        article_id,
-                        print,
-                        event.rule,
-                        event.rules_version,
-                        event.confidence,
-                        event.hedged,
-                        evidence,
-                        event.published.map(|d| d.format("%Y-%m-%d").to_string()),
-                        serde_json::to_string(&event.inferred).map_err(|e| {
-                            StoreError::InvalidValue {
-                                what: "event JSON",
-                                detail: e.to_string(),
-                            }
-                        })?,
-                    ],
-                    |r| r.get(0),
-                )
-                .map_err(StoreError::sqlite(context()))?;
-            let mut kept = event.clone();
-            kept.id = Some(id);
-            kept.article_url = Some(url.clone());
-            stored.push(kept);
+/// Makes `events` the events of article `article_id` (whose URL is `url`) within `tx`,
+/// recording `rules_version`: an event found again keeps its row and id with its
+/// provenance updated, new ones are inserted, and the rest deleted.
+pub(super) fn replace_events(
+    tx: &Transaction<'_>,
+    article_id: i64,
+    url: &str,
+    rules_version: &str,
+    events: &[Event],
+) -> Result<ReplacedEvents, StoreError> {
+    let context = || format!("replacing the events of article {article_id}");
+    let mut stored = Vec::with_capacity(events.len());
+    let mut keep = HashSet::new();
+    let mut added = Vec::new();
+    for event in events {
+        let print = fingerprint(event)?;
+        if !keep.insert(print.clone()) {
+            continue;
         }
-
-        let keep_json = serde_json::to_string(&keep).map_err(|e| StoreError::InvalidValue {
-            what: "fingerprints",
-            detail: e.to_string(),
-        })?;
-        let removed_kinds = {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT kind FROM events WHERE article_id = ?1
-                     AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
-                )
-                .map_err(StoreError::sqlite(context()))?;
-            let rows = stmt
-                .query_map(params![article_id, keep_json], |r| r.get::<_, String>(0))
-                .map_err(StoreError::sqlite(context()))?;
-            let mut kinds = Vec::new();
-            for row in rows {
-                let kind = row.map_err(StoreError::sqlite(context()))?;
-                kinds.push(if kind == "export_control" {
-                    EventKind::ExportControl
-                } else {
-                    EventKind::ChipOrder
-                });
-            }
-            kinds
-        };
-        let removed = tx
-            .execute(
-                "DELETE FROM events WHERE article_id = ?1
-                 AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
-                params![article_id, keep_json],
+        if let Some(inserted) = insert_event(tx, article_id, url, event)? {
+            added.push(inserted.clone());
+            stored.push(inserted);
+            continue;
+        }
+        let evidence =
+            serde_json::to_string(&event.evidence).map_err(|e| StoreError::InvalidValue {
+                what: "event JSON",
+                detail: e.to_string(),
+            })?;
+        let id: i64 = tx
+            .query_row(
+                "UPDATE events SET rule = ?3, rules_version = ?4, confidence = ?5,
+                     hedged = ?6, evidence = ?7,
+                     published = ?8, inferred = ?9
+                 WHERE article_id = ?1 AND fingerprint = ?2
+                 RETURNING id",
+                params![
+                    article_id,
+                    print,
+                    event.rule,
+                    event.rules_version,
+                    event.confidence,
+                    event.hedged,
+                    evidence,
+                    event.published.map(|d| d.format("%Y-%m-%d").to_string()),
+                    serde_json::to_string(&event.inferred).map_err(|e| {
+                        StoreError::InvalidValue {
+                            what: "event JSON",
+                            detail: e.to_string(),
+                        }
+                    })?,
+                ],
+                |r| r.get(0),
             )
             .map_err(StoreError::sqlite(context()))?;
-        tx.execute(
-            "UPDATE articles SET rules_version = ?2 WHERE id = ?1",
-            params![article_id, rules_version],
+        let mut kept = event.clone();
+        kept.id = Some(id);
+        kept.article_url = Some(url.to_string());
+        stored.push(kept);
+    }
+
+    let keep_json = serde_json::to_string(&keep).map_err(|e| StoreError::InvalidValue {
+        what: "fingerprints",
+        detail: e.to_string(),
+    })?;
+    let removed_kinds = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT kind FROM events WHERE article_id = ?1
+                 AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
+            )
+            .map_err(StoreError::sqlite(context()))?;
+        let rows = stmt
+            .query_map(params![article_id, keep_json], |r| r.get::<_, String>(0))
+            .map_err(StoreError::sqlite(context()))?;
+        let mut kinds = Vec::new();
+        for row in rows {
+            let kind = row.map_err(StoreError::sqlite(context()))?;
+            kinds.push(if kind == "export_control" {
+                EventKind::ExportControl
+            } else {
+                EventKind::ChipOrder
+            });
+        }
+        kinds
+    };
+    let removed = tx
+        .execute(
+            "DELETE FROM events WHERE article_id = ?1
+             AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
+            params![article_id, keep_json],
         )
         .map_err(StoreError::sqlite(context()))?;
-        tx.commit().map_err(StoreError::sqlite(context()))?;
-        Ok(ReplacedEvents {
-            events: stored,
-            new,
-            removed,
-            added_kinds,
-            removed_kinds,
-        })
-    }
+    tx.execute(
+        "UPDATE articles SET rules_version = ?2 WHERE id = ?1",
+        params![article_id, rules_version],
+    )
+    .map_err(StoreError::sqlite(context()))?;
+    Ok(ReplacedEvents {
+        events: stored,
+        new: added.len(),
+        removed,
+        added_kinds: added.iter().map(Event::kind).collect(),
+        removed_kinds,
+        added,
+    })
 }
 
 /// Stored `published` text back to the model: RFC 3339, else a bare day.

@@ -59,7 +59,8 @@ impl Store {
                      feeds_not_modified = ?5, feeds_failed = ?6, articles_new = ?7,
                      articles_skipped_robots = ?8, articles_refused_guard = ?9,
                      articles_lang_unmatched = ?10, events_new_chip_order = ?11,
-                     events_new_export_control = ?12, error = ?13
+                     events_new_export_control = ?12, error = ?13, pages_retried = ?14,
+                     pages_recovered = ?15, pages_given_up = ?16
                  WHERE id = ?1",
                 params![
                     run_id,
@@ -75,6 +76,9 @@ impl Store {
                     to_i64("events_new_chip_order", s.events_new_chip_order)?,
                     to_i64("events_new_export_control", s.events_new_export_control)?,
                     error,
+                    to_i64("pages_retried", s.pages_retried)?,
+                    to_i64("pages_recovered", s.pages_recovered)?,
+                    to_i64("pages_given_up", s.pages_given_up)?,
                 ],
             )
             .map_err(StoreError::sqlite(format!("finishing run {run_id}")))?;
@@ -130,6 +134,9 @@ fn run_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
             articles_lang_unmatched: count("articles_lang_unmatched")?,
             events_new_chip_order: count("events_new_chip_order")?,
             events_new_export_control: count("events_new_export_control")?,
+            pages_retried: count("pages_retried")?,
+            pages_recovered: count("pages_recovered")?,
+            pages_given_up: count("pages_given_up")?,
         },
         error: row.get("error")?,
     })
@@ -165,6 +172,9 @@ mod tests {
             articles_lang_unmatched: 5,
             events_new_chip_order: 6,
             events_new_export_control: 7,
+            pages_retried: 8,
+            pages_recovered: 3,
+            pages_given_up: 2,
         };
         store
             .finish_run(id, end, "feeds_failed", &summary, Some("feed x: timeout"))
