@@ -71,11 +71,9 @@ fn is_bare(m: &Mention) -> bool {
         // "the US export ban": authority and action only.
         // "the US export ban", "BIS issued rules on Monday": who, but not what.
         EventKind::ExportControl => {
-            !m.named
-                && f.targets.is_empty()
-                && f.products.is_empty()
-                && f.companies.is_empty()
-                && f.effective.is_none()
+            // A date alone ("Dutch restrictions that take effect in September") says
+            // when, not what.
+            !m.named && f.targets.is_empty() && f.products.is_empty() && f.companies.is_empty() && f.effective.is_none()
         }
     }
 }

@@ -201,9 +201,11 @@ impl RuleSet {
                         }
                         let mut fields = fields;
                         let mut extra = Vec::new();
-                        if kind == EventKind::ExportControl && fields.products.is_empty() && i > 0 {
-                            let sentence_text = t.plain.join(" ");
-                            if self.product_refs.iter().any(|r| r.is_match(&sentence_text)) {
+                        // "even these alternatives cannot be sold": the products named in
+                        // the sentence before, when the reference stands before the verb.
+                        if kind == EventKind::ExportControl && fields.products.is_empty() && i > 0 && hit.verb {
+                            let before_verb = t.plain.get(..hit.at).map(|p| p.join(" ")).unwrap_or_default();
+                            if self.product_refs.iter().any(|r| r.is_match(&before_verb)) {
                                 let prev = sentences.get(i - 1).map_or("", |p| p.text);
                                 let prev_t =
                                     cached(&mut cache, i - 1, &self.gazetteer, prev, published);

@@ -66,6 +66,8 @@ pub struct Hit {
     pub reference: Option<Reference>,
     /// Products or generic goods words are among the arguments.
     pub goods: bool,
+    /// The head is a verb, or a verb governs the noun head.
+    pub verb: bool,
     /// A noun head with no verb, introduced as known ("the measures", "these rules"):
     /// it may refer back to a control named before.
     pub definite: bool,
@@ -81,6 +83,8 @@ struct Sent<'a> {
     toks: &'a [Tok],
     words: Vec<Option<&'a str>>,
     verbs: &'a std::collections::HashSet<String>,
+    /// Every inflected form of the lexicon's verbs ("bought").
+    forms: &'a std::collections::HashSet<String>,
     /// Jurisdictions named as their government ("the UK government").
     government: Vec<bool>,
     /// Organisations the gazetteer does not know (see `names`).
@@ -275,6 +279,7 @@ impl Lexicon {
             toks,
             words: toks.iter().map(Tok::word).collect(),
             verbs: &self.base_verbs,
+            forms: &self.verb_forms,
             government: plain.iter().map(|p| p == "<Jg>").collect(),
             unknown: plain.iter().map(|p| p == "<On>").collect(),
         };
@@ -305,7 +310,7 @@ impl Lexicon {
             (kw.topic.is_empty() || kw.topic.iter().any(|r| r.is_match(&sentence)))
                 && !kw.exclusions.iter().any(|r| r.is_match(&sentence))
         });
-        let mut hits = Vec::new();
+        let mut hits: Vec<Hit> = Vec::new();
         for (n, h) in heads.iter().enumerate() {
             let right_end = heads
                 .iter()
@@ -315,7 +320,15 @@ impl Lexicon {
                 .find(|&s| s >= h.end)
                 .unwrap_or(s.toks.len());
             if let Some(hit) = self.hit(s, h, &heads, right_end, kinds, plain, on_topic) {
-                hits.push(hit);
+                // "licences for ASML to ship ...", "allowed Nvidia to sell ...": a sale in the
+                // complement of a control is what the control governs, not an order.
+                let in_control = hit.kind == EventKind::ChipOrder
+                    && hit.verb
+                    && !is_finite(s, hit.at)
+                    && hits.iter().any(|c| c.kind == EventKind::ExportControl && c.verb && c.at < hit.at);
+                if !in_control {
+                    hits.push(hit);
+                }
             }
         }
         hits
@@ -574,7 +587,7 @@ impl Lexicon {
         // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
         for k in left_start..verb_at {
             if let Some(arg) =
-                self.argument(s, k, &cue_role, None, None, frame.kind, kw, frame.names)
+                self.argument(s, k, &cue_role, None, None, frame.kind, kw, frame.names, h.end)
             {
                 if subject.as_ref().is_some_and(|(_, s)| s.covers(k)) {
                     continue;
@@ -602,6 +615,7 @@ impl Lexicon {
                     frame.kind,
                     kw,
                     frame.names,
+                    h.end,
                 ) {
                     goods |= gd;
                     if let (Some(a), true) = (arg, keep) {
@@ -681,6 +695,7 @@ impl Lexicon {
                 frame.kind,
                 kw,
                 frame.names,
+                h.end,
             ) {
                 goods |= g;
                 if let (Some(a), true) = (arg, keep) {
@@ -768,6 +783,7 @@ impl Lexicon {
             args,
             reference,
             goods,
+            verb: verb_form.is_some(),
             definite,
             named,
         })
@@ -785,6 +801,7 @@ impl Lexicon {
         kind: EventKind,
         kw: &KindWords,
         names: bool,
+        head_end: usize,
     ) -> Option<(Option<Arg>, bool, bool)> {
         let Some(Tok::Ent(ann, letter)) = s.toks.get(k) else {
             return None;
@@ -794,6 +811,15 @@ impl Lexicon {
             return None;
         }
         let cue = coordinated_cue(s, k);
+        // "to power OpenAI's data centre": the object of another verb, not of the head.
+        // A trade verb in the head's complement keeps it ("allow Nvidia to ship its H200").
+        if cue.is_none()
+            && verb_before(s, k).is_some_and(|v| {
+                v >= head_end && !s.words.get(v).copied().flatten().is_some_and(is_trade_verb)
+            })
+        {
+            return None;
+        }
         let modifies_goods = modifies_goods(s, k, kw);
         let role = match cue.as_deref() {
             Some(c) => cue_role(c),
@@ -927,6 +953,22 @@ impl Lexicon {
         heads: &[HeadAt],
     ) -> Option<(usize, Subject)> {
         let kind = self.frames.get(frame)?.kind;
+        // "regulations banning sales": a participle after a noun describes that noun,
+        // which is its subject.
+        let after_noun = verb_at
+            .checked_sub(1)
+            .and_then(|p| s.words.get(p).copied().flatten())
+            .is_some_and(|w| {
+                !AUXILIARIES.contains(&w)
+                    && !PREPOSITIONS.contains(&w)
+                    && !ADVERBS.contains(&w)
+                    && !DETERMINERS.contains(&w)
+                    && !matches!(w, "and" | "or" | "to" | "not")
+                    && !is_verbish(s, w)
+            });
+        if after_noun && s.words.get(verb_at).copied().flatten().is_some_and(|w| w.ends_with("ing")) {
+            return None;
+        }
         // "with Intel buying the system": a name right before a gerund is its subject,
         // whatever governs the name.
         if s.words
@@ -1009,7 +1051,7 @@ impl Lexicon {
                         }
                         EventKind::ExportControl => matches!(letter, 'J' | 'A' | 'O'),
                     };
-                    if !wanted || cue_before(s, k).is_some() {
+                    if !wanted || cue_before(s, k).is_some() || verb_before(s, k).is_some() {
                         continue;
                     }
                     // A demonym modifying a name ("Chinese tech giant Baidu") is not it.
@@ -1260,6 +1302,39 @@ fn is_passive(s: &Sent<'_>, verb_at: usize, form: VerbForm) -> bool {
 
 /// The preposition governing the noun phrase that ends at `k`, if any: walks left over
 /// determiners, modifiers, names and numbers (at most four tokens).
+/// Verbs of trade: in a head's complement ("allowed to ship", "barred from selling")
+/// their objects are the head's.
+fn is_trade_verb(w: &str) -> bool {
+    const STEMS: &[&str] = &[
+        "sell", "sold", "ship", "export", "suppl", "provid", "deliver", "buy", "bought",
+        "purchas", "acquir", "import", "obtain", "receiv", "access", "resum", "send", "sent",
+        "transfer", "order", "procur",
+    ];
+    STEMS.iter().any(|stem| w.starts_with(stem))
+}
+
+/// The verb whose object the noun phrase ending at `k` is, if a verb stands right before
+/// that phrase ("bought more Nvidia Hopper chips", "to power OpenAI's data centre").
+fn verb_before(s: &Sent<'_>, k: usize) -> Option<usize> {
+    let mut j = k;
+    let mut steps = 0;
+    while j > 0 && steps < 5 {
+        j -= 1;
+        steps += 1;
+        match s.toks.get(j)? {
+            Tok::Word(w) if DETERMINERS.contains(&w.as_str()) || w == "'s" || NOUN_MODIFIERS.contains(&w.as_str()) => {}
+            // "Abu Dhabi-based", "US-backed": a hyphenated participle is an adjective.
+            Tok::Word(w) if is_verbish(s, w) && !(j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-'))) => {
+                return Some(j)
+            }
+            Tok::Word(_) if j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-')) => {}
+            Tok::Ent(..) | Tok::Punct('-') => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
 fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
     let mut j = k;
     let mut steps = 0;
@@ -1406,6 +1481,7 @@ fn is_verbish(s: &Sent<'_>, w: &str) -> bool {
         return false;
     }
     s.verbs.contains(w)
+        || s.forms.contains(w)
         || w.len() > 4 && (w.ends_with("ed") || w.ends_with("ing"))
         || w.strip_suffix('s')
             .is_some_and(|stem| s.verbs.contains(stem))

@@ -151,6 +151,9 @@ pub struct Lexicon {
     /// Base forms of every verb and governor ("buy", "place"): after "to" they make an
     /// infinitive, not a cue.
     pub base_verbs: std::collections::HashSet<String>,
+    /// Every inflected form of every verb and governor ("bought", "placed"): words that
+    /// read as verbs.
+    pub verb_forms: std::collections::HashSet<String>,
 }
 
 impl Lexicon {
@@ -260,8 +263,11 @@ impl Lexicon {
                     );
                 }
                 for (words, form) in &forms {
-                    if let (VerbForm::Base, Some(w)) = (form, words.first()) {
-                        self.base_verbs.insert(w.clone());
+                    if let Some(w) = words.first() {
+                        if *form == VerbForm::Base {
+                            self.base_verbs.insert(w.clone());
+                        }
+                        self.verb_forms.insert(w.clone());
                     }
                 }
                 governors.push(Governor {
@@ -279,10 +285,11 @@ impl Lexicon {
                 for (words, form) in
                     verb_forms(spec).map_err(|m| err(format!("verb `{spec}`: {m}")))?
                 {
-                    if form == VerbForm::Base {
-                        if let Some(w) = words.first() {
+                    if let Some(w) = words.first() {
+                        if form == VerbForm::Base {
                             self.base_verbs.insert(w.clone());
                         }
+                        self.verb_forms.insert(w.clone());
                     }
                     self.insert(Head {
                         words,
