@@ -587,7 +587,7 @@ impl Lexicon {
         // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
         for k in left_start..verb_at {
             if let Some(arg) =
-                self.argument(s, k, &cue_role, None, None, frame.kind, kw, frame.names, h.end)
+                self.argument(s, k, &cue_role, None, None, frame.kind, kw, frame.names, h.end, frame.roles.owner)
             {
                 if subject.as_ref().is_some_and(|(_, s)| s.covers(k)) {
                     continue;
@@ -616,6 +616,7 @@ impl Lexicon {
                     kw,
                     frame.names,
                     h.end,
+                    frame.roles.owner,
                 ) {
                     goods |= gd;
                     if let (Some(a), true) = (arg, keep) {
@@ -650,6 +651,15 @@ impl Lexicon {
                                     || s.words.get(k + 1).copied().flatten() == Some("'s") =>
                             {
                                 possessor.and_then(|p| typed_role(p, *letter, frame.kind, false))
+                            }
+                            // "AMD wins a major Alibaba chip order": the other side of the
+                            // governor's subject.
+                            'O' if frame.kind == EventKind::ChipOrder && !s.unknown.get(k).copied().unwrap_or(false) => {
+                                match gov.and_then(|g| g.subject).or(frame.roles.subject) {
+                                    Some(Role::Supplier) => Some(Role::Buyer),
+                                    Some(Role::Buyer) => Some(Role::Supplier),
+                                    _ => None,
+                                }
                             }
                             _ => None,
                         };
@@ -696,6 +706,7 @@ impl Lexicon {
                 kw,
                 frame.names,
                 h.end,
+                frame.roles.owner,
             ) {
                 goods |= g;
                 if let (Some(a), true) = (arg, keep) {
@@ -802,6 +813,7 @@ impl Lexicon {
         kw: &KindWords,
         names: bool,
         head_end: usize,
+        owner: Option<Role>,
     ) -> Option<(Option<Arg>, bool, bool)> {
         let Some(Tok::Ent(ann, letter)) = s.toks.get(k) else {
             return None;
@@ -874,6 +886,11 @@ impl Lexicon {
                 arg(Role::Value, false)
             }
             (EventKind::ChipOrder, 'O') => {
+                // "Samsung makes Tesla's AI4 chip": for a foundry the name in front of the
+                // goods is whose chips they are, the buyer.
+                if modifies_goods && owner == Some(Role::Buyer) {
+                    return arg(Role::Buyer, false);
+                }
                 if modifies_goods
                     && matches!(
                         cue.as_deref(),
@@ -1338,7 +1355,8 @@ fn verb_before(s: &Sent<'_>, k: usize) -> Option<usize> {
 fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
     let mut j = k;
     let mut steps = 0;
-    while j > 0 && steps < 5 {
+    let mut unknown = 0;
+    while j > 0 && steps < 7 {
         j -= 1;
         steps += 1;
         match s.toks.get(j)? {
@@ -1356,6 +1374,10 @@ fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                 // "said on Monday that the US ...": a complementizer ends the phrase.
                 if w == "that" {
                     return None;
+                }
+                // "300 to 400 Supermicro racks": a range, not the preposition.
+                if w == "to" && j > 0 && matches!(s.toks.get(j - 1), Some(Tok::Ent(_, 'N' | 'M'))) && matches!(s.toks.get(j + 1), Some(Tok::Ent(_, 'N' | 'M'))) {
+                    continue;
                 }
                 if PREPOSITIONS.contains(&w.as_str()) {
                     // Two-word cues: "valued at", "destined for", "on behalf of".
@@ -1391,9 +1413,14 @@ fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                 {
                     return None;
                 }
-                // An unknown word: a modifier ("chip designer Nvidia") unless it reads as
-                // a verb ("barred Nvidia", "selling its H20").
-                if steps > 2 || is_verbish(s, w) {
+                // An unknown word: a modifier ("French artificial intelligence startup
+                // Mistral AI") unless it reads as a verb ("barred Nvidia", "selling its
+                // H20").
+                if is_verbish(s, w) {
+                    return None;
+                }
+                unknown += 1;
+                if unknown > 4 {
                     return None;
                 }
             }
@@ -1417,13 +1444,41 @@ fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Option<String
         return own;
     }
     let letter = s.toks.get(k).and_then(Tok::letter)?;
+    // A comma alone joins a list only when the list goes on after this name ("to China,
+    // Hong Kong and Macau"); "according to a report, SK Hynix has" is no list.
+    let list_goes_on = || {
+        let mut j = k + 1;
+        while let Some(t) = s.toks.get(j) {
+            match t {
+                Tok::Punct(',') => {}
+                Tok::Word(w) if matches!(w.as_str(), "and" | "or") => {}
+                Tok::Ent(_, l) => return *l == letter && j > k + 1,
+                _ => return false,
+            }
+            j += 1;
+        }
+        false
+    };
     let mut j = k;
     let mut joined = false;
+    let mut conjunction = false;
     while j > 0 {
         match s.toks.get(j - 1)? {
-            Tok::Punct(',' | '&') => joined = true,
-            Tok::Word(w) if matches!(w.as_str(), "and" | "or" | "as" | "well") => joined = true,
-            Tok::Ent(_, l) if joined && *l == letter => {
+            Tok::Punct(',') => joined = true,
+            Tok::Punct('&') => {
+                joined = true;
+                conjunction = true;
+            }
+            Tok::Word(w) if matches!(w.as_str(), "and" | "or" | "as" | "well") => {
+                joined = true;
+                conjunction = true;
+            }
+            Tok::Ent(_, l)
+                if joined
+                    && *l == letter
+                    && !s.unknown.get(j - 1).copied().unwrap_or(false)
+                    && (conjunction || list_goes_on()) =>
+            {
                 return coordinated_cue_within(s, j - 1, depth - 1)
             }
             _ => return None,

@@ -65,6 +65,9 @@ pub struct Roles {
     pub possessor: Option<Role>,
     /// Role of the dates among the arguments (delivery or effective), if any.
     pub dates: Option<Role>,
+    /// Role of a name in front of the goods ("Tesla's chips"): their maker, the supplier,
+    /// unless the frame says otherwise (a foundry makes its buyer's chips).
+    pub owner: Option<Role>,
     pub cues: HashMap<String, Role>,
 }
 
@@ -232,6 +235,7 @@ impl Lexicon {
                 passive: role("passive", &r.passive)?,
                 possessor: role("possessor", &r.possessor)?,
                 dates: role("dates", &r.dates)?,
+                owner: role("owner", &r.owner)?,
                 cues: cues(&r.cues, "cue")?,
             };
             if let Some(bad) = r

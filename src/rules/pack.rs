@@ -192,6 +192,10 @@ pub struct RawFrame {
     /// `effective`.
     #[serde(default)]
     pub dates: Option<String>,
+    /// Role of a name in front of the goods ("Tesla's AI4 chips"); by default their maker,
+    /// the supplier. A foundry frame sets `buyer`.
+    #[serde(default)]
+    pub owner: Option<String>,
     /// Role of a noun phrase after each cue word: `{ from = "supplier", to = "buyer" }`.
     #[serde(default)]
     pub cues: BTreeMap<String, String>,
