@@ -326,9 +326,24 @@ impl RuleSet {
             .collect();
         let mut events = assemble(mentions, &refs, published, &self.version);
         for event in &mut events {
+            self.upstream_sells(event);
             self.infer_supplier(event);
         }
         events
+    }
+
+    /// Chips flow downstream: a memory maker or a foundry does not buy from the chip
+    /// designer it makes parts for ("Samsung ... Nvidia's HBM4"), nor a chip designer from
+    /// its cloud customer. When the sides read that way round, they are swapped.
+    fn upstream_sells(&self, event: &mut Event) {
+        let EventDetails::ChipOrder(order) = &mut event.details else {
+            return;
+        };
+        if let (Some(buyer), Some(supplier)) = (&order.buyer, &order.supplier) {
+            if self.gazetteer.tier(buyer) < self.gazetteer.tier(supplier) {
+                std::mem::swap(&mut order.buyer, &mut order.supplier);
+            }
+        }
     }
 
     /// An order that names no seller takes its product's maker as supplier (DESIGN.md:
