@@ -105,6 +105,7 @@ pub struct Frame {
     /// Forms of each governor, parallel to `governors`.
     pub governor_forms: Vec<Vec<(Vec<String>, VerbForm)>>,
     pub when_negated: bool,
+    pub finite: bool,
     pub requires: Vec<String>,
     /// Names the gazetteer does not know may fill its roles.
     pub names: bool,
@@ -322,6 +323,7 @@ impl Lexicon {
                 governors,
                 governor_forms,
                 when_negated: r.when_negated,
+                finite: r.finite,
                 names: r.unknown_names,
                 requires: r.requires.clone(),
                 examples: r.examples.clone(),

@@ -206,6 +206,10 @@ pub struct RawFrame {
     /// allow"), which then does not drop it.
     #[serde(default)]
     pub when_negated: bool,
+    /// The frame's verbs count only as finite verbs ("will use"), not as gerunds or
+    /// infinitives ("using Amazon's Trainium alongside ...").
+    #[serde(default)]
+    pub finite: bool,
     /// Fields a mention of this frame must state to count (e.g. `["targets"]`).
     #[serde(default)]
     pub requires: Vec<String>,
