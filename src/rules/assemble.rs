@@ -191,13 +191,19 @@ pub fn assemble(
 ) -> Vec<Event> {
     // An export control whose own sentence names no authority takes the authority of the
     // nearest earlier export control of the article.
+    // Before any control names one, the first authority named later in the article
+    // ("Nvidia will resume sales to China after Washington pledged to remove the curbs").
+    let first_named = mentions
+        .iter()
+        .filter(|m| m.kind == EventKind::ExportControl && m.refers_to.is_none())
+        .find_map(|m| m.fields.authority.clone());
     let mut last_authority: Option<String> = None;
     for m in mentions
         .iter_mut()
         .filter(|m| m.kind == EventKind::ExportControl && m.refers_to.is_none())
     {
         if m.fields.authority.is_none() {
-            m.fields.authority.clone_from(&last_authority);
+            m.fields.authority = last_authority.clone().or_else(|| first_named.clone());
         }
         if m.fields.authority.is_some() {
             last_authority.clone_from(&m.fields.authority);

@@ -52,6 +52,8 @@ pub struct Gazetteer {
     /// How far upstream each organisation sells (0 equipment .. 4 systems); absent for
     /// buyers. Parallel to `orgs`.
     supplies: HashMap<String, u8>,
+    /// The home jurisdiction of organisations that declare one.
+    countries: HashMap<String, String>,
     pub products: Vec<Product>,
     pub jurisdictions: Vec<String>,
     pub agencies: Vec<Agency>,
@@ -145,6 +147,9 @@ impl Gazetteer {
     pub fn add_pack(&mut self, path: &str, pack: &RawPack) -> Result<(), RuleError> {
         for org in &pack.organisations {
             let id = index_of(&mut self.orgs, &org.name);
+            if let Some(country) = &org.country {
+                self.countries.insert(org.name.clone(), country.clone());
+            }
             if let Some(what) = &org.supplies {
                 let tier = match what.as_str() {
                     "equipment" => 0,
@@ -391,6 +396,11 @@ impl Gazetteer {
             .find(|p| p.name == product)?
             .vendor
             .as_deref()
+    }
+
+    /// The jurisdiction an organisation is based in, when the packs say.
+    pub fn country_of(&self, org: &str) -> Option<&str> {
+        self.countries.get(org).map(String::as_str)
     }
 
     /// The category of the product with canonical name `product`.

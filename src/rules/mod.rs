@@ -328,8 +328,30 @@ impl RuleSet {
         for event in &mut events {
             self.upstream_sells(event);
             self.infer_supplier(event);
+            self.home_vendors(event);
         }
         events
+    }
+
+    /// A control does not target a company of its own jurisdiction: "the US restricted
+    /// AMD's sales to China" affects AMD as a vendor, so it moves to `companies`.
+    fn home_vendors(&self, event: &mut Event) {
+        let EventDetails::ExportControl(control) = &mut event.details else {
+            return;
+        };
+        let Some(authority) = control.authority.clone() else {
+            return;
+        };
+        let (home, targets): (Vec<String>, Vec<String>) = control
+            .targets
+            .drain(..)
+            .partition(|t| self.gazetteer.country_of(t) == Some(authority.as_str()));
+        control.targets = targets;
+        for vendor in home {
+            if !control.companies.contains(&vendor) {
+                control.companies.push(vendor);
+            }
+        }
     }
 
     /// Chips flow downstream: a memory maker or a foundry does not buy from the chip

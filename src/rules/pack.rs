@@ -64,9 +64,9 @@ pub struct RawOrganisation {
     pub name: String,
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// Part of the schema for later stages; matching does not use it yet.
+    /// The jurisdiction the organisation is based in: a control by that jurisdiction
+    /// affects it as a vendor rather than targets it (the US barring Nvidia's sales).
     #[serde(default)]
-    #[allow(dead_code)]
     pub country: Option<String>,
     /// What the organisation sells, upstream first: `equipment`, `foundry`, `memory`,
     /// `chips`, `systems`. In a deal between two named companies the more upstream one is
