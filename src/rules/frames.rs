@@ -1020,10 +1020,8 @@ impl Lexicon {
                     }
                 }
                 Tok::Punct(_) => {}
+                Tok::Word(_) if opens_clause(s, k) => return None,
                 Tok::Word(w) => {
-                    if CLAUSE_OPENERS.contains(&w.as_str()) {
-                        return None;
-                    }
                     if ORG_PRONOUNS.contains(&w.as_str()) && cue_before(s, k).is_none() {
                         return Some(match kind {
                             EventKind::ChipOrder => (k, Subject::Reference(k, false)),
@@ -1401,6 +1399,9 @@ fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                         }
                     }
                     return Some(w.clone());
+                }
+                if w == "as" && j > 0 && s.words.get(j - 1).copied().flatten() == Some("such") {
+                    return Some("such as".to_string());
                 }
                 if DETERMINERS.contains(&w.as_str())
                     || w == "'s"
@@ -1845,6 +1846,21 @@ fn parenthetical_start(s: &Sent<'_>, k: usize) -> Option<usize> {
     None
 }
 
+/// Whether the word at `j` opens a clause: "which", "while", "but" ..., and "as" unless
+/// it is part of "such as", "as well as", "as of" or "as part of".
+fn opens_clause(s: &Sent<'_>, j: usize) -> bool {
+    let Some(w) = s.words.get(j).copied().flatten() else {
+        return false;
+    };
+    if w != "as" {
+        return CLAUSE_OPENERS.contains(&w);
+    }
+    let prev = j.checked_sub(1).and_then(|p| s.words.get(p).copied().flatten());
+    let next = s.words.get(j + 1).copied().flatten();
+    !matches!(prev, Some("such" | "well" | "known" | "same" | "much" | "many" | "soon" | "far" | "long"))
+        && !matches!(next, Some("well" | "of" | "part" | "a" | "an" | "much" | "many" | "soon" | "long" | "far" | "early" | "late" | "such"))
+}
+
 /// The most tokens an argument may sit from its head, either side.
 const MAX_WINDOW: usize = 40;
 
@@ -1857,7 +1873,7 @@ fn clause_start(s: &Sent<'_>, k: usize) -> usize {
         j -= 1;
         match s.toks.get(j) {
             Some(Tok::Punct(';')) | Some(Tok::Punct(':')) => return j + 1,
-            Some(Tok::Word(w)) if CLAUSE_OPENERS.contains(&w.as_str()) => return j,
+            Some(Tok::Word(_)) if opens_clause(s, j) => return j,
             _ => {}
         }
     }
@@ -1872,7 +1888,7 @@ fn clause_end(s: &Sent<'_>, k: usize) -> usize {
         match s.toks.get(j) {
             Some(Tok::Punct(';')) | Some(Tok::Punct(':')) => return j,
             // "which", "while", and "that" opening a relative or content clause.
-            Some(Tok::Word(w)) if CLAUSE_OPENERS.contains(&w.as_str()) || w == "that" => {
+            Some(Tok::Word(w)) if opens_clause(s, j) || w == "that" => {
                 return j;
             }
             Some(Tok::Punct(',')) => {

@@ -156,7 +156,6 @@ pub const PREPOSITIONS: &[&str] = &[
     "despite",
     "like",
     "worth",
-    "as",
     "than",
     "per",
     "upon",
@@ -189,6 +188,7 @@ pub const PASSIVE_AUX: &[&str] = &[
 /// Words that open a new clause: arguments are not looked for across them.
 pub const CLAUSE_OPENERS: &[&str] = &[
     "which",
+    "as",
     "who",
     "whom",
     "whose",
