@@ -25,6 +25,8 @@ pub struct Mention {
     pub older: bool,
     /// A control named by words of its own ("the AI diffusion rule"): stands alone.
     pub named: bool,
+    /// A verb states it ("restricted", "added ... to"), not only a noun ("US curbs on").
+    pub verb: bool,
     /// Chips are among its arguments (a product, or a word such as "GPUs"): an order
     /// needs them, or "SoftBank bought $3 billion of shares" would be one.
     pub goods: bool,
@@ -68,12 +70,17 @@ fn is_bare(m: &Mention) -> bool {
                 // A seller with no buyer is a company's own shipments, not an order.
                 || f.buyer.is_none()
         }
-        // "the US export ban": authority and action only.
-        // "the US export ban", "BIS issued rules on Monday": who, but not what.
+        // "the US export ban", "BIS issued rules on Monday": who, but not what. A control
+        // named only by a noun ("amid US curbs on chip exports to China") is background: it
+        // completes a control a verb states, and stands alone only when named ("the AI
+        // diffusion rule") or dated ("the US curbs that took effect in October").
         EventKind::ExportControl => {
-            // A date alone ("Dutch restrictions that take effect in September") says
-            // when, not what.
-            !m.named && f.targets.is_empty() && f.products.is_empty() && f.companies.is_empty() && f.effective.is_none()
+            !m.verb && !m.named && f.effective.is_none()
+                || !m.named
+                    && f.targets.is_empty()
+                    && f.products.is_empty()
+                    && f.companies.is_empty()
+                    && f.effective.is_none()
         }
     }
 }

@@ -203,8 +203,16 @@ impl RuleSet {
                         let mut extra = Vec::new();
                         // "even these alternatives cannot be sold": the products named in
                         // the sentence before, when the reference stands before the verb.
-                        if kind == EventKind::ExportControl && fields.products.is_empty() && i > 0 && hit.verb {
-                            let before_verb = t.plain.get(..hit.at).map(|p| p.join(" ")).unwrap_or_default();
+                        if kind == EventKind::ExportControl
+                            && fields.products.is_empty()
+                            && i > 0
+                            && hit.verb
+                        {
+                            let before_verb = t
+                                .plain
+                                .get(..hit.at)
+                                .map(|p| p.join(" "))
+                                .unwrap_or_default();
                             if self.product_refs.iter().any(|r| r.is_match(&before_verb)) {
                                 let prev = sentences.get(i - 1).map_or("", |p| p.text);
                                 let prev_t =
@@ -230,6 +238,7 @@ impl RuleSet {
                             older,
                             goods: hit.goods,
                             named: hit.named,
+                            verb: hit.verb,
                             status: hit.status,
                             action: hit.action,
                             fields,
@@ -304,6 +313,7 @@ impl RuleSet {
                             older: false,
                             goods: false,
                             named: false,
+                            verb: false,
                             status: None,
                             action: None,
                             fields,

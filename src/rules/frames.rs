@@ -325,7 +325,9 @@ impl Lexicon {
                 let in_control = hit.kind == EventKind::ChipOrder
                     && hit.verb
                     && !is_finite(s, hit.at)
-                    && hits.iter().any(|c| c.kind == EventKind::ExportControl && c.verb && c.at < hit.at);
+                    && hits
+                        .iter()
+                        .any(|c| c.kind == EventKind::ExportControl && c.verb && c.at < hit.at);
                 if !in_control {
                     hits.push(hit);
                 }
@@ -589,9 +591,18 @@ impl Lexicon {
         }
         // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
         for k in left_start..verb_at {
-            if let Some(arg) =
-                self.argument(s, k, &cue_role, None, None, frame.kind, kw, frame.names, h.end, frame.roles.owner)
-            {
+            if let Some(arg) = self.argument(
+                s,
+                k,
+                &cue_role,
+                None,
+                None,
+                frame.kind,
+                kw,
+                frame.names,
+                h.end,
+                frame.roles.owner,
+            ) {
                 if subject.as_ref().is_some_and(|(_, s)| s.covers(k)) {
                     continue;
                 }
@@ -657,7 +668,9 @@ impl Lexicon {
                             }
                             // "AMD wins a major Alibaba chip order": the other side of the
                             // governor's subject.
-                            'O' if frame.kind == EventKind::ChipOrder && !s.unknown.get(k).copied().unwrap_or(false) => {
+                            'O' if frame.kind == EventKind::ChipOrder
+                                && !s.unknown.get(k).copied().unwrap_or(false) =>
+                            {
                                 match gov.and_then(|g| g.subject).or(frame.roles.subject) {
                                     Some(Role::Supplier) => Some(Role::Buyer),
                                     Some(Role::Buyer) => Some(Role::Supplier),
@@ -986,7 +999,13 @@ impl Lexicon {
                     && !matches!(w, "and" | "or" | "to" | "not")
                     && !is_verbish(s, w)
             });
-        if after_noun && s.words.get(verb_at).copied().flatten().is_some_and(|w| w.ends_with("ing")) {
+        if after_noun
+            && s.words
+                .get(verb_at)
+                .copied()
+                .flatten()
+                .is_some_and(|w| w.ends_with("ing"))
+        {
             return None;
         }
         // "with Intel buying the system": a name right before a gerund is its subject,
@@ -1324,9 +1343,9 @@ fn is_passive(s: &Sent<'_>, verb_at: usize, form: VerbForm) -> bool {
 /// their objects are the head's.
 fn is_trade_verb(w: &str) -> bool {
     const STEMS: &[&str] = &[
-        "sell", "sold", "ship", "export", "suppl", "provid", "deliver", "buy", "bought",
-        "purchas", "acquir", "import", "obtain", "receiv", "access", "resum", "send", "sent",
-        "transfer", "order", "procur",
+        "sell", "sold", "ship", "export", "suppl", "provid", "deliver", "buy", "bought", "purchas",
+        "acquir", "import", "obtain", "receiv", "access", "resum", "send", "sent", "transfer",
+        "order", "procur",
     ];
     STEMS.iter().any(|stem| w.starts_with(stem))
 }
@@ -1340,9 +1359,15 @@ fn verb_before(s: &Sent<'_>, k: usize) -> Option<usize> {
         j -= 1;
         steps += 1;
         match s.toks.get(j)? {
-            Tok::Word(w) if DETERMINERS.contains(&w.as_str()) || w == "'s" || NOUN_MODIFIERS.contains(&w.as_str()) => {}
+            Tok::Word(w)
+                if DETERMINERS.contains(&w.as_str())
+                    || w == "'s"
+                    || NOUN_MODIFIERS.contains(&w.as_str()) => {}
             // "Abu Dhabi-based", "US-backed": a hyphenated participle is an adjective.
-            Tok::Word(w) if is_verbish(s, w) && !(j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-'))) => {
+            Tok::Word(w)
+                if is_verbish(s, w)
+                    && !(j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-'))) =>
+            {
                 return Some(j)
             }
             Tok::Word(_) if j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-')) => {}
@@ -1377,7 +1402,11 @@ fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                     return None;
                 }
                 // "300 to 400 Supermicro racks": a range, not the preposition.
-                if w == "to" && j > 0 && matches!(s.toks.get(j - 1), Some(Tok::Ent(_, 'N' | 'M'))) && matches!(s.toks.get(j + 1), Some(Tok::Ent(_, 'N' | 'M'))) {
+                if w == "to"
+                    && j > 0
+                    && matches!(s.toks.get(j - 1), Some(Tok::Ent(_, 'N' | 'M')))
+                    && matches!(s.toks.get(j + 1), Some(Tok::Ent(_, 'N' | 'M')))
+                {
                     continue;
                 }
                 if PREPOSITIONS.contains(&w.as_str()) {
@@ -1855,10 +1884,31 @@ fn opens_clause(s: &Sent<'_>, j: usize) -> bool {
     if w != "as" {
         return CLAUSE_OPENERS.contains(&w);
     }
-    let prev = j.checked_sub(1).and_then(|p| s.words.get(p).copied().flatten());
+    let prev = j
+        .checked_sub(1)
+        .and_then(|p| s.words.get(p).copied().flatten());
     let next = s.words.get(j + 1).copied().flatten();
-    !matches!(prev, Some("such" | "well" | "known" | "same" | "much" | "many" | "soon" | "far" | "long"))
-        && !matches!(next, Some("well" | "of" | "part" | "a" | "an" | "much" | "many" | "soon" | "long" | "far" | "early" | "late" | "such"))
+    !matches!(
+        prev,
+        Some("such" | "well" | "known" | "same" | "much" | "many" | "soon" | "far" | "long")
+    ) && !matches!(
+        next,
+        Some(
+            "well"
+                | "of"
+                | "part"
+                | "a"
+                | "an"
+                | "much"
+                | "many"
+                | "soon"
+                | "long"
+                | "far"
+                | "early"
+                | "late"
+                | "such"
+        )
+    )
 }
 
 /// The most tokens an argument may sit from its head, either side.
