@@ -56,6 +56,8 @@ pub fn run(args: &ChildArgs) -> anyhow::Result<()> {
     let runtime = chipwatch::pipeline::runtime(&config.http)?;
     let rules = Arc::new(RuleSet::embedded()?);
     let store = Arc::new(Mutex::new(Store::open(&args.db)?));
+    // What the process holds before any feed: code, the compiled rules, the runtime.
+    let start_rss_kb = proc_status("VmRSS").unwrap_or(0);
     let cpu_before = process_cpu_time();
     let started = Instant::now();
     let report = if args.watch {
@@ -97,6 +99,7 @@ pub fn run(args: &ChildArgs) -> anyhow::Result<()> {
                     "idle_rss_kb": idle_rss_kb,
                     "idle_threads": idle_threads,
                     "idle_secs": args.idle_secs,
+                    "start_rss_kb": start_rss_kb,
                 }))
             };
             let (watched, report) = tokio::join!(watcher, monitor);
@@ -127,6 +130,7 @@ pub fn run(args: &ChildArgs) -> anyhow::Result<()> {
             "stage_store": stages.store.as_secs_f64(),
             "peak_rss_kb": proc_status("VmHWM").unwrap_or(0),
             "peak_threads": sampler.peak_threads(),
+            "start_rss_kb": start_rss_kb,
         })
     };
     sampler.stop();

@@ -120,8 +120,9 @@ fn full(args: &Args, base: &str, dir: &Path) -> anyhow::Result<()> {
         per_k(cpu)
     );
     println!(
-        "  peak RSS            {:.0} MB",
-        num(&pass, "peak_rss_kb") / 1024.0
+        "  peak RSS            {:.0} MB (before the first feed: {:.0} MB)",
+        num(&pass, "peak_rss_kb") / 1024.0,
+        num(&pass, "start_rss_kb") / 1024.0
     );
     println!("  threads (peak)      {:.0}", num(&pass, "peak_threads"));
     let stages = [
@@ -168,8 +169,9 @@ fn full(args: &Args, base: &str, dir: &Path) -> anyhow::Result<()> {
             num(&watched, "pass_secs")
         );
         println!(
-            "  peak RSS            {:.0} MB",
-            num(&watched, "peak_rss_kb") / 1024.0
+            "  peak RSS            {:.0} MB (before the first feed: {:.0} MB)",
+            num(&watched, "peak_rss_kb") / 1024.0,
+            num(&watched, "start_rss_kb") / 1024.0
         );
         println!(
             "  RSS after {:.0} s idle  {:.0} MB ({:.0} threads)",

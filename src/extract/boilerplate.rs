@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use scraper::node::Element;
 
-use super::built_in_regex;
+use super::{built_in_regex, built_in_regex_with_cache};
 
 /// How the content walker treats an element and everything inside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,20 +195,41 @@ pub(crate) fn verdict_ignoring_classes(element: &Element) -> Verdict {
 
 fn verdict_with(element: &Element, use_classes: bool) -> Verdict {
     let name = element.name();
-    if NOISE_TAGS.contains(&name) || is_hidden(element) {
+    if NOISE_TAGS.contains(&name) {
+        return Verdict::Noise;
+    }
+    // One look at the attributes: the walks classify every element several times, and
+    // `Element::attr` interns the name it is asked for on every call.
+    let mut hidden = false;
+    let (mut class, mut id, mut role) = (None, None, None);
+    for (key, value) in &element.attrs {
+        if !key.ns.is_empty() {
+            continue;
+        }
+        match &*key.local {
+            "hidden" => hidden = true,
+            "aria-hidden" => hidden |= value.trim().eq_ignore_ascii_case("true"),
+            "style" => hidden |= style_hides(value),
+            "class" => class = Some(&**value),
+            "id" => id = Some(&**value),
+            "role" => role = Some(&**value),
+            _ => {}
+        }
+    }
+    if hidden {
         return Verdict::Noise;
     }
     if CHROME_TAGS.contains(&name) {
         return Verdict::Chrome;
     }
-    if let Some(role) = element.attr("role") {
-        let role = role.trim().to_ascii_lowercase();
-        if CHROME_ROLES.contains(&role.as_str()) {
+    if let Some(role) = role {
+        let role = role.trim();
+        if CHROME_ROLES.iter().any(|r| r.eq_ignore_ascii_case(role)) {
             return Verdict::Chrome;
         }
     }
     let (chrome, content) = if use_classes {
-        class_signals(element)
+        class_signals([class, id])
     } else {
         (false, false)
     };
@@ -223,84 +244,173 @@ fn verdict_with(element: &Element, use_classes: bool) -> Verdict {
     Verdict::Keep
 }
 
-/// Whether the element's class and id carry chrome words and content words. A token with
+/// Whether the class and id values carry chrome words and content words. A token with
 /// both (`article-comments`, `comment-content`) names a part of the article's furniture,
 /// so it counts as chrome only; mixed signals come from separate tokens.
-pub(crate) fn class_signals(element: &Element) -> (bool, bool) {
+fn class_signals(values: [Option<&str>; 2]) -> (bool, bool) {
     let mut chrome = false;
     let mut content = false;
-    for value in [element.attr("class"), element.attr("id")]
-        .into_iter()
-        .flatten()
-    {
+    for value in values.into_iter().flatten() {
         for token in value.split_ascii_whitespace() {
-            let token = split_camel_case(token);
-            let words: Vec<&str> = token
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .collect();
-            // An embedded post (`social-media-embed`, `twitter-tweet`) is quoted story.
-            if has_word(&words, EMBED_WORDS) {
-                content = true;
-            } else if has_word(&words, CHROME_WORDS) {
-                chrome = true;
-            } else if has_word(&words, CONTENT_WORDS) {
-                content = true;
-            }
+            with_words(token, |words| {
+                // An embedded post (`social-media-embed`, `twitter-tweet`) is quoted story.
+                if has_word(words, &EMBED_SET) {
+                    content = true;
+                } else if has_word(words, &CHROME_SET) {
+                    chrome = true;
+                } else if has_word(words, &CONTENT_SET) {
+                    content = true;
+                }
+            });
         }
     }
     (chrome, content)
 }
 
-/// Lower-cases a class token, marking camel-case word starts with a dash
-/// (`newsCaption` → `news-caption`), so its words match like dashed ones.
-fn split_camel_case(token: &str) -> String {
-    let mut out = String::with_capacity(token.len() + 4);
-    let mut previous_lower = false;
-    for c in token.chars() {
-        if c.is_ascii_uppercase() && previous_lower {
-            out.push('-');
-        }
-        previous_lower = c.is_ascii_lowercase();
-        out.push(c.to_ascii_lowercase());
+/// Longest class token split on the stack; longer ones (rare) take the heap.
+const TOKEN_BYTES: usize = 128;
+/// Most words in a token split on the stack.
+const TOKEN_WORDS: usize = 24;
+
+/// Calls `f` with the words of a class token, lower-cased: split at every character that
+/// is not an ASCII letter or digit and at camel-case word starts (`newsCaption` → news,
+/// caption), so they match like dashed ones.
+fn with_words(token: &str, f: impl FnOnce(&[&str])) {
+    let bytes = token.as_bytes();
+    if bytes.len() > TOKEN_BYTES {
+        let lowered: Vec<String> = split_words(bytes).map(|w| w.to_ascii_lowercase()).collect();
+        let words: Vec<&str> = lowered.iter().map(String::as_str).collect();
+        return f(&words);
     }
-    out
+    let mut buffer = [0u8; TOKEN_BYTES];
+    for (to, from) in buffer.iter_mut().zip(bytes) {
+        *to = from.to_ascii_lowercase();
+    }
+    let mut spans = [(0usize, 0usize); TOKEN_WORDS];
+    let mut count = 0;
+    let mut overflow = false;
+    for word in split_words(bytes) {
+        if count == TOKEN_WORDS {
+            overflow = true;
+            break;
+        }
+        let start = word.as_ptr() as usize - bytes.as_ptr() as usize;
+        spans[count] = (start, start + word.len());
+        count += 1;
+    }
+    if overflow {
+        let lowered: Vec<String> = split_words(bytes).map(|w| w.to_ascii_lowercase()).collect();
+        let words: Vec<&str> = lowered.iter().map(String::as_str).collect();
+        return f(&words);
+    }
+    let mut words = [""; TOKEN_WORDS];
+    for (word, &(start, end)) in words.iter_mut().zip(&spans[..count]) {
+        // The words are ASCII letters and digits, so always UTF-8.
+        *word = std::str::from_utf8(&buffer[start..end]).unwrap_or_default();
+    }
+    f(&words[..count])
 }
+
+/// The words of a class token in its own case (see [`with_words`]).
+fn split_words(token: &[u8]) -> impl Iterator<Item = &str> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < token.len() && !token[at].is_ascii_alphanumeric() {
+            at += 1;
+        }
+        if at == token.len() {
+            return None;
+        }
+        let start = at;
+        at += 1;
+        while at < token.len()
+            && token[at].is_ascii_alphanumeric()
+            && !(token[at].is_ascii_uppercase() && token[at - 1].is_ascii_lowercase())
+        {
+            at += 1;
+        }
+        std::str::from_utf8(&token[start..at]).ok()
+    })
+}
+
+/// A word list for quick look-ups: sorted, with the length of its longest word.
+struct WordSet {
+    sorted: Vec<&'static str>,
+    longest: usize,
+}
+
+impl WordSet {
+    fn new(words: &[&'static str]) -> WordSet {
+        let mut sorted = words.to_vec();
+        sorted.sort_unstable();
+        WordSet {
+            longest: sorted.iter().map(|w| w.len()).max().unwrap_or(0),
+            sorted,
+        }
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        self.sorted.binary_search(&word).is_ok()
+    }
+
+    /// Whether the words written together are in the set.
+    fn contains_joined(&self, parts: &[&str]) -> bool {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > self.longest {
+            return false;
+        }
+        let mut buffer = [0u8; TOKEN_BYTES];
+        let mut at = 0;
+        for part in parts {
+            buffer[at..at + part.len()].copy_from_slice(part.as_bytes());
+            at += part.len();
+        }
+        std::str::from_utf8(&buffer[..at]).is_ok_and(|joined| self.contains(joined))
+    }
+}
+
+static CHROME_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(CHROME_WORDS));
+static EMBED_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(EMBED_WORDS));
+static CONTENT_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(CONTENT_WORDS));
 
 /// Whether `words`, a single word, two neighbours joined (`most`+`read`) or all of them
-/// joined (`you-may-also-like`), is in `list`.
-fn has_word(words: &[&str], list: &[&str]) -> bool {
-    words.iter().any(|w| list.contains(w))
-        || words
-            .windows(2)
-            .any(|pair| list.contains(&format!("{}{}", pair[0], pair[1]).as_str()))
-        || (words.len() > 2 && list.contains(&words.concat().as_str()))
+/// joined (`you-may-also-like`), is in `set`.
+fn has_word(words: &[&str], set: &WordSet) -> bool {
+    words.iter().any(|w| set.contains(w))
+        || words.windows(2).any(|pair| set.contains_joined(pair))
+        || (words.len() > 2 && set.contains_joined(words))
 }
 
-fn is_hidden(element: &Element) -> bool {
-    if element.attr("hidden").is_some() {
-        return true;
-    }
-    if element
-        .attr("aria-hidden")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-    {
-        return true;
-    }
-    element.attr("style").is_some_and(|style| {
-        let style: String = style
+/// Whether an inline style hides the element (`display: none`, `visibility:hidden`),
+/// ignoring case and whitespace.
+fn style_hides(style: &str) -> bool {
+    if !style.is_ascii() {
+        // Unicode spaces count as whitespace too: the simple way.
+        let compact: String = style
             .chars()
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_ascii_lowercase();
-        style.contains("display:none") || style.contains("visibility:hidden")
+        return compact.contains("display:none") || compact.contains("visibility:hidden");
+    }
+    contains_compact(style.as_bytes(), b"display:none")
+        || contains_compact(style.as_bytes(), b"visibility:hidden")
+}
+
+/// Whether `needle` (lower case, no whitespace) occurs in `haystack` once the haystack's
+/// ASCII whitespace is removed and its letters lower-cased.
+fn contains_compact(haystack: &[u8], needle: &[u8]) -> bool {
+    (0..haystack.len()).any(|start| {
+        let mut rest = haystack[start..]
+            .iter()
+            .filter(|b| !b.is_ascii_whitespace())
+            .map(u8::to_ascii_lowercase);
+        !haystack[start].is_ascii_whitespace() && needle.iter().all(|&n| rest.next() == Some(n))
     })
 }
 
 /// Whole blocks of stock text that sites put around articles.
-static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
-    built_in_regex(
-        r"(?ix)^(?:
+const STOCK_PATTERN: &str = r"(?ix)^(?:
             comments?\s+(?:are|is)\s+closed
           | (?:leave|post|add|write)\s+a\s+(?:comment|reply)
           | \d+\s+comments?
@@ -311,31 +421,45 @@ static STOCK_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
           | (?:top|more|latest|breaking|partner|featured)\s+(?:stories|news|headlines|videos)
           | tell\s+us\s+what\s+you\s+think|comments?|don[’']?t\s+miss
           | https?://\S+
-          | (?:sign\s+up|subscribe)\b.{0,120}
+          | (?:sign\s+up|subscribe)(?-u:\b).{0,120}
           | related(?:\s+(?:articles|stories|posts|news|content|coverage|links|topics))?
           | 関連記事|関連ニュース|관련\s*기사|相关文章|相關文章|相关阅读|相關閱讀
           | art[íi]culos\s+relacionados|articles\s+(?:connexes|similaires)|à\s+lire\s+aussi
           | leia\s+tamb[ée]m|veja\s+tamb[ée]m|leggi\s+anche|lesen\s+sie\s+auch|mehr\s+zum\s+thema
           | читайте\s+также|похожие\s+статьи
-          | \[\w+\b[^\]]*\].{0,200}\[/\w+\]
+          | \[\w+(?-u:\b)[^\]]*\].{0,200}\[/\w+\]
           | (?:more|also)\s+(?:from|on|in)\s+.{1,40}
           | you\s+(?:may|might)\s+also\s+like
           | (?:most\s+(?:read|popular|viewed|shared)(?:\s+.{1,30})?|trending(?:\s+now)?|recommended(?:\s+for\s+you)?)
           | read\s+(?:more|next)(?::.{0,120})?
-          | click\s+here\b.{0,80}
-          | (?:like|enjoy(?:ed)?|love)\s+this\s+(?:story|article|post)\?\s*(?:share|tell|send)\b.{0,60}
-          | (?:updated|posted|published)(?:\s+at)?\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\b\.?)?(?:\s*[A-Z]{2,4})?
-          | .{1,200}[.!?]\s+(?:click\s+here|sign\s+up|subscribe)\b.{0,120}
-          | (?:follow\s+us|like\s+us)\b.{0,80}
-          | (?:we|this\s+(?:web)?site)\s+uses?\s+cookies\b.{0,300}
+          | click\s+here(?-u:\b).{0,80}
+          | (?:like|enjoy(?:ed)?|love)\s+this\s+(?:story|article|post)\?\s*(?:share|tell|send)(?-u:\b).{0,60}
+          | (?:updated|posted|published)(?:\s+at)?\s+\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m(?-u:\b)\.?)?(?:\s*[A-Z]{2,4})?
+          | .{1,200}[.!?]\s+(?:click\s+here|sign\s+up|subscribe)(?-u:\b).{0,120}
+          | (?:follow\s+us|like\s+us)(?-u:\b).{0,80}
+          | (?:we|this\s+(?:web)?site)\s+uses?\s+cookies(?-u:\b).{0,300}
           | (?:accept|reject|manage)(?:\s+all)?(?:\s+cookies)?
           | all\s+rights\s+reserved.{0,80}
           | (?:copyright\s+(?:©|\(c\)|\d{4})|©).{0,120}
           | the\s+post\s+.{1,300}\s+appeared\s+first\s+on\s+.{1,120}
           | to\s+read\s+the\s+(?:full|rest\s+of\s+the|whole)\s+(?:story|article)
           | text\s+size|caption|close|expand|(?:photo|image|picture|video)s?(?:\s+credit)?\s*:.{0,100}
-        )[.!:]?$",
-    )
+        )[.!:]?$";
+
+static STOCK_BLOCK: LazyLock<Regex> =
+    LazyLock::new(|| built_in_regex_with_cache(STOCK_PATTERN, STOCK_CACHE_BYTES));
+
+/// The lazy-DFA cache of the two stock-line patterns, per thread: smaller, and the
+/// automaton keeps giving up on real pages and falls back to a much slower engine.
+const STOCK_CACHE_BYTES: usize = 2 * 1024 * 1024;
+
+/// [`STOCK_PATTERN`] with every bounded `.{m,n}` loosened to `.*`: it matches whatever
+/// the exact pattern matches (and a little more), and its lazy DFA stays small, where the
+/// counted repetitions of the exact one keep rebuilding states. Prose fails it within a
+/// few characters; only what passes is checked exactly.
+static STOCK_BLOCK_QUICK: LazyLock<Regex> = LazyLock::new(|| {
+    let bounded = built_in_regex(r"\.\{\d+,\d+\}");
+    built_in_regex_with_cache(&bounded.replace_all(STOCK_PATTERN, ".*"), STOCK_CACHE_BYTES)
 });
 
 /// A byline ("By Meg James, Staff Writer") or a bare time ("5:50 PM") standing alone.
@@ -352,7 +476,10 @@ pub(crate) fn is_byline_or_time(block: &str) -> bool {
 
 /// Whether a block is stock site text rather than article prose.
 pub(crate) fn is_stock_block(block: &str) -> bool {
-    block.chars().count() <= 400 && STOCK_BLOCK.is_match(block.trim())
+    block.chars().count() <= 400 && {
+        let block = block.trim();
+        STOCK_BLOCK_QUICK.is_match(block) && STOCK_BLOCK.is_match(block)
+    }
 }
 
 #[cfg(test)]
@@ -410,6 +537,13 @@ mod tests {
         );
         assert_eq!(first_div_verdict("<header>"), Verdict::Header);
         assert_eq!(first_div_verdict("<aside>"), Verdict::Chrome);
+    }
+
+    #[test]
+    fn the_quick_stock_pattern_has_no_counted_wildcards_left() {
+        let quick = STOCK_BLOCK_QUICK.as_str();
+        assert!(!quick.contains(".{"), "{quick}");
+        assert!(STOCK_PATTERN.contains(".{0,120}"));
     }
 
     #[test]

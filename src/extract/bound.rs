@@ -32,7 +32,7 @@ pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
     let mut dropped = 0usize;
     let mut i = 0;
 
-    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + offset;
         let Some(tag) = scan_tag(bytes, start) else {
             i = start + 1;
@@ -151,17 +151,19 @@ fn scan_tag(bytes: &[u8], start: usize) -> Option<Tag> {
 /// Index just past the `>` closing a tag whose attributes start at `from`; quoted
 /// attribute values may contain `>`.
 fn tag_end(bytes: &[u8], from: usize) -> usize {
-    let mut quote: Option<u8> = None;
     let mut i = from;
-    while let Some(&b) = bytes.get(i) {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'"' || b == b'\'' => quote = Some(b),
-            None if b == b'>' => return i + 1,
-            None => {}
+    while let Some(offset) = bytes
+        .get(i..)
+        .and_then(|rest| memchr::memchr3(b'>', b'"', b'\'', rest))
+    {
+        let at = i + offset;
+        match bytes[at] {
+            b'>' => return at + 1,
+            quote => match memchr::memchr(quote, &bytes[at + 1..]) {
+                Some(close) => i = at + 1 + close + 1,
+                None => return bytes.len(),
+            },
         }
-        i += 1;
     }
     bytes.len()
 }
@@ -181,34 +183,75 @@ fn skip_raw_text(bytes: &[u8], from: usize, name: &str) -> usize {
 }
 
 fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+    memchr::memmem::find(bytes.get(from..)?, needle).map(|p| from + p)
 }
 
 /// Elements that never hold others (void) or whose end tag is usually left out, so that
 /// counting them would mistake a flat list for deep nesting.
 fn is_void_or_optional(name: &[u8]) -> bool {
-    const NAMES: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-        "source", "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
-        "thead", "tbody", "tfoot", "colgroup", "rb", "rt", "rp", "a",
-    ];
-    NAMES
-        .iter()
-        .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+    matches!(
+        lower_name(name)
+            .as_ref()
+            .map(|(buffer, len)| &buffer[..*len]),
+        Some(
+            b"area"
+                | b"base"
+                | b"br"
+                | b"col"
+                | b"embed"
+                | b"hr"
+                | b"img"
+                | b"input"
+                | b"link"
+                | b"meta"
+                | b"param"
+                | b"source"
+                | b"track"
+                | b"wbr"
+                | b"p"
+                | b"li"
+                | b"dt"
+                | b"dd"
+                | b"option"
+                | b"optgroup"
+                | b"tr"
+                | b"td"
+                | b"th"
+                | b"thead"
+                | b"tbody"
+                | b"tfoot"
+                | b"colgroup"
+                | b"rb"
+                | b"rt"
+                | b"rp"
+                | b"a"
+        )
+    )
 }
 
 fn raw_text_name(name: &[u8]) -> Option<&'static str> {
-    const NAMES: &[&str] = &[
-        "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript",
-    ];
-    NAMES
-        .iter()
-        .copied()
-        .find(|n| n.as_bytes().eq_ignore_ascii_case(name))
+    let (buffer, len) = lower_name(name)?;
+    Some(match &buffer[..len] {
+        b"script" => "script",
+        b"style" => "style",
+        b"textarea" => "textarea",
+        b"title" => "title",
+        b"xmp" => "xmp",
+        b"iframe" => "iframe",
+        b"noembed" => "noembed",
+        b"noframes" => "noframes",
+        b"noscript" => "noscript",
+        _ => return None,
+    })
+}
+
+/// A tag name lower-cased on the stack; `None` when it is longer than any name the scan
+/// looks for.
+fn lower_name(name: &[u8]) -> Option<([u8; 8], usize)> {
+    let mut buffer = [0u8; 8];
+    buffer.get_mut(..name.len())?.copy_from_slice(name);
+    buffer.make_ascii_lowercase();
+    Some((buffer, name.len()))
 }
 
 #[cfg(test)]

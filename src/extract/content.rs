@@ -15,6 +15,7 @@
 //! blocks, a headline repeated at the top, and datelines, which become metadata.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use scraper::node::Element;
 use scraper::{Html, Node};
@@ -23,7 +24,7 @@ use super::boilerplate::{
     is_byline_or_time, is_stock_block, verdict, verdict_ignoring_classes, Verdict,
 };
 use super::dateline::{dateline_block, Dateline};
-use super::walk::{text_weight, walk, NodeRef, Step};
+use super::walk::{attr, text_weight, walk, NodeRef, Step};
 
 /// Paragraphs shorter than this (non-space characters) are too short to vote for a root.
 pub(crate) const MIN_PARAGRAPH_CHARS: usize = 25;
@@ -119,8 +120,7 @@ fn heading_level(name: &str) -> Option<u8> {
 }
 
 fn is_article_body(element: &Element) -> bool {
-    element
-        .attr("itemprop")
+    attr(element, "itemprop")
         .is_some_and(|v| v.split_ascii_whitespace().any(|p| p == "articleBody"))
 }
 
@@ -191,11 +191,11 @@ fn body_or_root(doc: &Html) -> NodeRef<'_> {
 #[derive(Default)]
 struct Scores<'a> {
     /// Container → (node, score from the paragraphs below it).
-    candidates: HashMap<usize, (NodeRef<'a>, f64)>,
+    candidates: NodeMap<(NodeRef<'a>, f64)>,
     /// Paragraph → its own score, for taking lone sibling paragraphs along.
-    paragraphs: HashMap<usize, f64>,
+    paragraphs: NodeMap<f64>,
     /// Element → the scores of the `<p>`s up to [`TOTAL_LEVELS`] levels below it.
-    totals: HashMap<usize, f64>,
+    totals: NodeMap<f64>,
     best_article: Option<(NodeRef<'a>, f64)>,
     best_article_body: Option<(NodeRef<'a>, f64)>,
 }
@@ -235,6 +235,32 @@ impl<'a> Scores<'a> {
 /// A stable key for a node within one document: its address in the tree's node arena.
 fn key(node: NodeRef<'_>) -> usize {
     std::ptr::from_ref(node.value()) as usize
+}
+
+/// Maps keyed by [`key`]: addresses are already unique and well spread, so a multiply
+/// mixes them enough, where the default SipHash costs more than the rest of a look-up.
+type NodeMap<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        // Fibonacci hashing; the high bits, which the table uses, depend on every input bit.
+        self.0 = (n as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(32);
+    }
 }
 
 /// Walks the whole document once and scores containers by the paragraphs below them;
@@ -656,14 +682,24 @@ impl Collector {
     }
 
     fn push_text(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                if c == '\n' {
-                    self.newline_run += 1;
-                }
+        // Word by word: a break or a pending space can only happen before a word's first
+        // character, so the rest of the word is copied in one go.
+        let mut rest = text;
+        loop {
+            let word_start = rest
+                .find(|c: char| !c.is_whitespace())
+                .unwrap_or(rest.len());
+            if word_start > 0 {
+                self.newline_run +=
+                    memchr::memchr_iter(b'\n', &rest.as_bytes()[..word_start]).count();
                 self.pending_space = true;
-                continue;
+                rest = &rest[word_start..];
             }
+            if rest.is_empty() {
+                return;
+            }
+            let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let (word, after) = rest.split_at(word_end);
             if self.br_run >= 2 || (self.blank_lines_break && self.newline_run >= 2) {
                 self.flush();
             }
@@ -673,11 +709,17 @@ impl Collector {
                 self.current.push(' ');
             }
             self.pending_space = false;
-            self.current.push(c);
-            self.chars += 1;
+            self.current.push_str(word);
+            let chars = if word.is_ascii() {
+                word.len()
+            } else {
+                word.chars().count()
+            };
+            self.chars += chars;
             if self.link_depth > 0 {
-                self.link_chars += 1;
+                self.link_chars += chars;
             }
+            rest = after;
         }
     }
 

@@ -27,34 +27,36 @@ const MONTH: &str = r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|m
 /// "November 9, 2023", "Nov. 9th 2023".
 static MONTH_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     built_in_regex(&format!(
-        r"(?i)\b{MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{{2}})\b"
+        r"(?i)(?-u:\b){MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{{2}})(?-u:\b)"
     ))
 });
 
 /// "9 November 2023", "9th of Nov, 2023".
 static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     built_in_regex(&format!(
-        r"(?i)\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH},?\s+(?P<year>(?:19|20)\d{{2}})\b"
+        r"(?i)(?-u:\b)(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH},?\s+(?P<year>(?:19|20)\d{{2}})(?-u:\b)"
     ))
 });
 
 /// "2023-11-09", "2023/11/09". Day-first and month-first numeric dates are ambiguous and
 /// left alone.
 static NUMERIC_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    built_in_regex(r"\b(?P<year>(?:19|20)\d{2})[-/.](?P<mon>\d{1,2})[-/.](?P<day>\d{1,2})\b")
+    built_in_regex(
+        r"(?-u:\b)(?P<year>(?:19|20)\d{2})[-/.](?P<mon>\d{1,2})[-/.](?P<day>\d{1,2})(?-u:\b)",
+    )
 });
 
 /// A time right after a date: ", 7:11 am", " at 07:11 GMT", "T09:30:00+00:00", " 07.11 GMT+8".
 static TIME_AFTER_DATE: LazyLock<Regex> = LazyLock::new(|| {
     built_in_regex(
-        r"(?ix)^\s*(?:,|\bat\b|@|\||-|–|—|·|t)?\s*
+        r"(?ix)^\s*(?:,|(?-u:\b)at(?-u:\b)|@|\||-|–|—|·|t)?\s*
           (?P<h>\d{1,2})[:.](?P<m>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?
-          \s*(?P<ampm>[ap]\.?\s?m\b\.?)?
+          \s*(?P<ampm>[ap]\.?\s?m(?-u:\b)\.?)?
           (?:\s*\(?(?:
-              (?P<zone>utc|gmt|z|est|edt|cdt|mst|mdt|pst|pdt|bst|cet|cest|eet|eest|jst|kst|hkt|sgt)\b
+              (?P<zone>utc|gmt|z|est|edt|cdt|mst|mdt|pst|pdt|bst|cet|cest|eet|eest|jst|kst|hkt|sgt)(?-u:\b)
                   (?:\s*(?P<zoff>[+-]\d{1,2}(?::?\d{2})?))?
-            | (?P<off>[+-]\d{2}:?\d{2})\b
-            | (?-i:[A-Z]{2,4})\b
+            | (?P<off>[+-]\d{2}:?\d{2})(?-u:\b)
+            | (?-i:[A-Z]{2,4})(?-u:\b)
           )\)?)?",
     )
 });
@@ -70,14 +72,15 @@ static DATELINE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
             | by\s+(?P<author>[^|·•–—\n]{1,80}?)\s*[|·•–—-]\s*
                   (?:(?:published|updated|posted)(?:\s+on)?\s*:?\s*)?
           )?
-          (?P<time>\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m\b\.?)?\s*(?:(?-i:[A-Z]{2,4})\b)?\s*,?\s*)?
+          (?P<time>\d{1,2}[:.]\d{2}\s*(?:[ap]\.?\s?m(?-u:\b)\.?)?\s*(?:(?-i:[A-Z]{2,4})(?-u:\b))?\s*,?\s*)?
           (?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)?$",
     )
 });
 
 /// What may follow a dateline's date and time: another stamp or a byline behind a separator.
-static DATELINE_SUFFIX: LazyLock<Regex> =
-    LazyLock::new(|| built_in_regex(r"(?i)^\s*(?:$|[|·•,–—(-]|updated\b|by\b|last\b)"));
+static DATELINE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
+    built_in_regex(r"(?i)^\s*(?:$|[|·•,–—(-]|updated(?-u:\b)|by(?-u:\b)|last(?-u:\b))")
+});
 
 /// A dateline found in a block or line of text.
 #[derive(Debug, Clone, PartialEq)]

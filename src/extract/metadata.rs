@@ -13,7 +13,7 @@ use url::Url;
 
 use super::boilerplate::{verdict, Verdict};
 use super::dateline::{parse_date_value, plausible};
-use super::walk::{walk, NodeRef, Step};
+use super::walk::{attr, walk, NodeRef, Step};
 use crate::model::Published;
 
 /// JSON-LD values visited per document; a page's real graph has a few hundred.
@@ -155,6 +155,9 @@ pub(crate) fn read_metadata(
 /// nothing inside it counts for the headline, dates or author.
 fn collect(doc: &Html, content_root: Option<NodeRef<'_>>) -> Found {
     let mut found = Found::default();
+    // Per open element: whether it opened chrome or a header, so closing it needs no
+    // second verdict. Inside chrome nothing is classified at all: it cannot matter.
+    let mut open: Vec<(bool, bool)> = Vec::new();
     let mut chrome_depth = 0usize;
     let mut header_depth = 0usize;
     walk(doc.tree.root(), |step| {
@@ -166,14 +169,22 @@ fn collect(doc: &Html, content_root: Option<NodeRef<'_>>) -> Found {
             // Enter the document node; text and comments have nothing to enter.
             return node.value().is_document();
         };
-        let v = verdict(element);
-        let is_chrome = matches!(v, Verdict::Chrome) && element.name() != "form";
-        let is_header = matches!(v, Verdict::Header);
         if !opening {
+            let (is_chrome, is_header) = open.pop().unwrap_or_default();
             chrome_depth -= usize::from(is_chrome);
             header_depth -= usize::from(is_header);
             return true;
         }
+        let (is_chrome, is_header) = if chrome_depth > 0 {
+            (false, false)
+        } else {
+            let v = verdict(element);
+            (
+                matches!(v, Verdict::Chrome) && element.name() != "form",
+                matches!(v, Verdict::Header),
+            )
+        };
+        open.push((is_chrome, is_header));
         chrome_depth += usize::from(is_chrome);
         header_depth += usize::from(is_header);
         read_element(
@@ -204,9 +215,9 @@ fn read_element(
     };
     match element.name() {
         "meta" => {
-            if let Some(content) = element.attr("content") {
+            if let Some(content) = attr(element, "content") {
                 for key in ["property", "name", "itemprop", "http-equiv"] {
-                    if let Some(k) = element.attr(key) {
+                    if let Some(k) = attr(element, key) {
                         found
                             .meta
                             .entry(k.trim().to_ascii_lowercase())
@@ -216,19 +227,17 @@ fn read_element(
             }
         }
         "link" => {
-            let rel = element.attr("rel").unwrap_or_default().to_ascii_lowercase();
+            let rel = attr(element, "rel")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             if found.canonical.is_none() && rel.split_ascii_whitespace().any(|r| r == "canonical") {
-                found.canonical = element.attr("href").map(str::to_string);
+                found.canonical = attr(element, "href").map(str::to_string);
             }
         }
         "title" if found.title_tag.is_none() => found.title_tag = Some(text()),
         "script" => {
-            let kind = element
-                .attr("type")
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase();
-            if kind == "application/ld+json" {
+            let kind = attr(element, "type").unwrap_or_default().trim();
+            if kind.eq_ignore_ascii_case("application/ld+json") {
                 if let Some(e) = ElementRef::wrap(node) {
                     found.json_ld.push(e.text().collect());
                 }
@@ -245,25 +254,25 @@ fn read_element(
             found.h1.push((text(), in_root, in_header));
         }
         "time" => {
-            if let Some(datetime) = element.attr("datetime") {
+            if let Some(datetime) = attr(element, "datetime") {
                 found.times.push(datetime.to_string());
             }
         }
         "a" if found.rel_author.is_none() => {
-            let rel = element.attr("rel").unwrap_or_default().to_ascii_lowercase();
+            let rel = attr(element, "rel")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             if rel.split_ascii_whitespace().any(|r| r == "author") {
                 found.rel_author = Some(text()).filter(|t| !t.is_empty());
             }
         }
         _ => {}
     }
-    let item_date = element
-        .attr("itemprop")
+    let item_date = attr(element, "itemprop")
         .is_some_and(|p| p.split_ascii_whitespace().any(|p| p == "datePublished"));
     if item_date {
-        let value = element
-            .attr("content")
-            .or_else(|| element.attr("datetime"))
+        let value = attr(element, "content")
+            .or_else(|| attr(element, "datetime"))
             .map(str::to_string);
         found.item_dates.push(value.unwrap_or_else(text));
     }

@@ -128,11 +128,25 @@ fn floor_char_boundary(text: &str, index: usize) -> usize {
         .unwrap_or(0)
 }
 
+/// The lazy-DFA cache each of this module's patterns may grow per thread that uses it
+/// (the regex crate keeps one per thread for the life of the pattern, 2 MB by default).
+/// The patterns match short blocks and metadata values, which need few states.
+const REGEX_CACHE_BYTES: usize = 256 * 1024;
+
 /// Compiles one of this module's regex literals. The patterns are constants that the unit
 /// tests exercise, so a failure is a bug found before release, never something an input
 /// can cause; that is why this may panic.
 fn built_in_regex(pattern: &str) -> Regex {
-    match Regex::new(pattern) {
+    built_in_regex_with_cache(pattern, REGEX_CACHE_BYTES)
+}
+
+/// [`built_in_regex`] with a lazy-DFA cache of `cache_bytes` per thread: for the large
+/// stock-line alternation, whose automaton needs room to stay fast.
+fn built_in_regex_with_cache(pattern: &str, cache_bytes: usize) -> Regex {
+    match regex::RegexBuilder::new(pattern)
+        .dfa_size_limit(cache_bytes)
+        .build()
+    {
         Ok(regex) => regex,
         Err(e) => panic!("built-in pattern {pattern:?} does not compile: {e}"),
     }

@@ -48,6 +48,17 @@ pub(crate) fn walk<'a>(root: NodeRef<'a>, mut visit: impl FnMut(Step<'a>) -> boo
     }
 }
 
+/// The value of an attribute without namespace. `Element::attr` interns the name it is
+/// asked for on every call; the walks ask for a few names on every element, so they
+/// compare strings instead.
+pub(crate) fn attr<'a>(element: &'a scraper::node::Element, name: &str) -> Option<&'a str> {
+    element
+        .attrs
+        .iter()
+        .find(|(key, _)| key.ns.is_empty() && &*key.local == name)
+        .map(|(_, value)| &**value)
+}
+
 /// Counts the non-space characters of the text below `root` that `keep` lets through,
 /// and how many of them are inside links.
 pub(crate) fn text_weight(

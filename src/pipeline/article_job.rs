@@ -61,6 +61,9 @@ pub(super) async fn article_job(
         );
         return Ok(ArticleOutcome::Unusable { text_outcome: None });
     };
+    // Held until the article is stored: bounds the pages in memory across all feeds.
+    // The semaphore is never closed; if it were, the job would just run.
+    let _slot = ctx.budget.articles.acquire().await;
     let feed_id = feed.id;
     let (lookup_url, lookup_guid) = (url.clone(), item.guid.clone());
     let known = ctx
@@ -98,15 +101,13 @@ pub(super) async fn article_job(
         (_, outcome) => outcome,
     };
 
-    let job = Arc::clone(ctx);
-    let (article, events, language_matched) = tokio::task::spawn_blocking(move || {
-        let (events, matched) = job
-            .stages
-            .time(Stage::Rules, || derive_events(&job.rules, &article));
-        (article, events, matched)
-    })
-    .await
-    .map_err(|e| PassError::Worker(e.to_string()))?;
+    let rules = Arc::clone(&ctx.rules);
+    let (article, events, language_matched) = ctx
+        .cpu(Stage::Rules, move || {
+            let (events, matched) = derive_events(&rules, &article);
+            (article, events, matched)
+        })
+        .await?;
 
     let guid = item.guid.clone();
     let page_given_up = page_status
@@ -203,23 +204,20 @@ async fn build_article(
     page: Option<ExtractedPage>,
     keep_empty: bool,
 ) -> Result<Option<Article>, PassError> {
+    let page_is_enough = page
+        .as_ref()
+        .is_some_and(|p| p.text.chars().count() >= MIN_PAGE_TEXT_CHARS);
+    // The feed's own text is read only when the page may not do.
     let feed_text = match item.content.clone() {
-        Some(content) => {
-            let job = Arc::clone(ctx);
-            tokio::task::spawn_blocking(move || {
-                job.stages
-                    .time(Stage::Extract, || fragment_to_text(&content))
-            })
-            .await
-            .map_err(|e| PassError::Worker(e.to_string()))?
+        Some(content) if !page_is_enough => {
+            ctx.cpu(Stage::Extract, move || fragment_to_text(&content))
+                .await?
         }
-        None => String::new(),
+        _ => String::new(),
     };
     let feed_published = item.published.map(Published::Time);
     let article = match page {
-        Some(page)
-            if page.text.chars().count() >= MIN_PAGE_TEXT_CHARS || feed_text.trim().is_empty() =>
-        {
+        Some(page) if page_is_enough || feed_text.trim().is_empty() => {
             if page.text.trim().is_empty() {
                 return Ok(None);
             }

@@ -88,14 +88,11 @@ pub(super) async fn feed_job(
     let charset = fetched.charset.clone();
     let url = feed.spec.url.clone();
     let max_items = ctx.config.schedule.max_items_per_feed;
-    let job = Arc::clone(ctx);
-    let parsed = tokio::task::spawn_blocking(move || {
-        job.stages.time(Stage::FeedParse, || {
+    let parsed = ctx
+        .cpu(Stage::FeedParse, move || {
             parse_feed_with_charset(&body, charset.as_deref(), &url, max_items)
         })
-    })
-    .await
-    .map_err(|e| PassError::Worker(e.to_string()))?;
+        .await?;
     let parsed = match parsed {
         Ok(p) => p,
         Err(e) => return record_failure(ctx, &feed, &e.to_string(), "parse", None).await,

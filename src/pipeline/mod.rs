@@ -7,12 +7,14 @@
 //! waits on I/O.
 
 mod article_job;
+mod budget;
 mod feed_job;
 mod page_retry;
 mod pass;
 mod stages;
 mod watch;
 
+pub use budget::{runtime, BLOCKING_KEEP_ALIVE};
 pub use pass::{run_pass, PassError, PassOptions, PassOutcome, SHUTDOWN_GRACE};
 pub use stages::{process_cpu_time, thread_cpu_time, StageCpu};
 pub use watch::{watch, WatchOutcome, MAX_IDLE, PAGE_RETRY_IDLE};
@@ -65,12 +67,4 @@ fn log_new_events(events: &[Event]) {
             ),
         }
     }
-}
-
-/// The async runtime passes run on: `run`, `watch` and `demo` build theirs here, and so
-/// does the pipeline benchmark, so that what is measured is what ships.
-pub fn runtime(_http: &crate::config::HttpConfig) -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
 }

@@ -57,13 +57,11 @@ pub(super) async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> PageFetch {
                 return PageFetch::Unusable;
             }
             let final_url = fetched.final_url.clone();
-            let job = Arc::clone(ctx);
-            let page = tokio::task::spawn_blocking(move || {
-                job.stages.time(Stage::Extract, || {
+            let page = ctx
+                .cpu(Stage::Extract, move || {
                     extract_page(&fetched.body, fetched.charset.as_deref(), Some(&final_url))
                 })
-            })
-            .await;
+                .await;
             match page {
                 Ok(page) => PageFetch::Page(page),
                 Err(e) => {
@@ -265,6 +263,8 @@ pub(super) async fn retry_pages(
 
 #[instrument(skip_all, fields(url = %page.url, article_id = page.article_id))]
 async fn retry_page(ctx: &Arc<PassContext>, page: DuePage) -> Result<RetryOutcome, PassError> {
+    // Pages retried share the pass's article slots with new articles (see `budget`).
+    let _slot = ctx.budget.articles.acquire().await;
     let id = page.article_id;
     let attempts = page.attempts.saturating_add(1);
     let status = match fetch_page(ctx, &page.url).await {
@@ -338,15 +338,13 @@ async fn store_recovered(
         debug!("page came back, no better than the feed's text; kept that");
         return Ok(RetryOutcome::Recovered(Vec::new()));
     };
-    let job = Arc::clone(ctx);
-    let (article, events) = tokio::task::spawn_blocking(move || {
-        let (events, _) = job
-            .stages
-            .time(Stage::Rules, || derive_events(&job.rules, &article));
-        (article, events)
-    })
-    .await
-    .map_err(|e| PassError::Worker(e.to_string()))?;
+    let rules = Arc::clone(&ctx.rules);
+    let (article, events) = ctx
+        .cpu(Stage::Rules, move || {
+            let (events, _) = derive_events(&rules, &article);
+            (article, events)
+        })
+        .await?;
     let version = ctx.rules.version().to_string();
     let replaced = ctx
         .with_store(move |s| s.replace_article_page(id, &article, attempts, &version, &events))

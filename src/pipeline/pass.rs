@@ -15,6 +15,7 @@ use chrono::Utc;
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn, Instrument};
 
+use super::budget::{run_on_cpu_pool, Budget};
 use super::feed_job::{feed_job, FeedOutcome};
 use super::page_retry::{retry_pages, RetryCounts};
 use super::stages::{Stage, StageClock, StageCpu};
@@ -74,6 +75,8 @@ pub(super) struct PassContext {
     pub shutdown: Option<tokio::sync::watch::Receiver<bool>>,
     /// CPU time per stage, for the pass outcome.
     pub stages: StageClock,
+    /// How many feeds, articles and CPU jobs may be in flight at once.
+    pub budget: Budget,
 }
 
 impl PassContext {
@@ -99,6 +102,19 @@ impl PassContext {
         .map_err(|e| PassError::Worker(e.to_string()))?
         .map_err(PassError::from)
     }
+
+    /// Runs CPU-heavy work (parsing, extraction, matching) on the CPU pool, one thread
+    /// per core, and counts its CPU time to `stage`.
+    pub async fn cpu<T, F>(self: &Arc<Self>, stage: Stage, work: F) -> Result<T, PassError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let ctx = Arc::clone(self);
+        run_on_cpu_pool(move || ctx.stages.time(stage, work))
+            .await
+            .map_err(PassError::Worker)
+    }
 }
 
 /// Runs one pass over the feeds and returns its counts.
@@ -117,6 +133,7 @@ pub async fn run_pass(
         store,
         shutdown: options.shutdown.clone(),
         stages: StageClock::default(),
+        budget: Budget::new(&config.http),
     });
 
     let specs = config.feeds.clone();
@@ -167,6 +184,8 @@ pub async fn run_pass(
         let ctx = Arc::clone(&ctx);
         jobs.spawn(async move {
             let name = feed.spec.name.clone();
+            // The semaphore is never closed; if it were, the job would just run.
+            let _slot = ctx.budget.feeds.acquire().await;
             (Job::Feed(name), feed_job(&ctx, feed).await.map(Done::Feed))
         });
     }
