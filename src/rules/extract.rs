@@ -373,9 +373,7 @@ impl RuleSet {
                     Role::Buyer,
                 ) => push_unique(&mut buyers, g.name(*e)),
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Supplier) => {
-                    if f.supplier.is_none() {
-                        f.supplier = Some(g.name(*e).to_string());
-                    }
+                    f.supplier.get_or_insert_with(|| g.name(*e).to_string());
                 }
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Party) => {
                     push_unique(&mut parties, g.name(*e))
@@ -396,21 +394,21 @@ impl RuleSet {
                         _ => {}
                     }
                 }
-                (Value::Number(Some(n)), Role::Product) if arg.quantity => {
-                    if f.quantity.is_none() && *n >= 1.0 && n.fract() == 0.0 && *n < 1e12 {
-                        f.quantity = Some(*n as u64);
-                    }
+                (Value::Number(Some(n)), Role::Product)
+                    if arg.quantity
+                        && f.quantity.is_none()
+                        && *n >= 1.0
+                        && n.fract() == 0.0
+                        && *n < 1e12 =>
+                {
+                    f.quantity = Some(*n as u64);
                 }
-                (Value::Money(Some(m)), Role::Value) => {
-                    if f.value.is_none() {
-                        f.value = Some(m.money.clone());
-                        f.value_usd = m.usd;
-                    }
+                (Value::Money(Some(m)), Role::Value) if f.value.is_none() => {
+                    f.value = Some(m.money.clone());
+                    f.value_usd = m.usd;
                 }
                 (Value::Entity(e @ EntityRef::Jurisdiction(_)), Role::Authority) => {
-                    if f.authority.is_none() {
-                        f.authority = Some(g.name(*e).to_string());
-                    }
+                    f.authority.get_or_insert_with(|| g.name(*e).to_string());
                 }
                 (Value::Entity(e @ EntityRef::Agency(i)), Role::Authority) => {
                     // The most specific body named: "the Commerce Department's BIS".

@@ -29,10 +29,6 @@ impl Tok {
         self.word() == Some(w)
     }
 
-    pub fn is_any(&self, words: &[&str]) -> bool {
-        self.word().is_some_and(|w| words.contains(&w))
-    }
-
     pub fn letter(&self) -> Option<char> {
         match self {
             Tok::Ent(_, l) => Some(*l),
