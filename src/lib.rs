@@ -20,6 +20,7 @@ pub mod feed;
 pub mod fetch;
 pub mod logging;
 pub mod model;
+pub mod notify;
 pub mod pipeline;
 pub mod rules;
 pub mod store;

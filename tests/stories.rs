@@ -6,146 +6,12 @@
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::common::{assert_code, read_fixture, test_config, text, Setup, SEED_PATH};
+use crate::common::sites::{World, ASIA_PATH};
+use crate::common::{assert_code, test_config, text, Setup};
 use chipwatch::pipeline::{run_pass, PassOptions};
 use chipwatch::rules::RuleSet;
 use chipwatch::store::{Store, StoryFilter};
-
-const ASIA_PATH: &str = "/2023/11/10/baidu-huawei";
-const LEDGER_PATH: &str = "/trade/baidu-huawei-ascend";
-const LATER_PATH: &str = "/news/2024/11/20/baidu-orders-ascend-910c";
-
-/// One feed item: title, link and RSS date.
-#[derive(Clone)]
-struct Item {
-    title: &'static str,
-    link: String,
-    date: &'static str,
-}
-
-/// The feed, served from whatever items the test puts in at the moment.
-#[derive(Clone, Default)]
-struct Feed(Arc<Mutex<Vec<Item>>>);
-
-impl Respond for Feed {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let items: String = self
-            .0
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|i| {
-                format!(
-                    "<item><title>{}</title><link>{}</link><guid>{}</guid><pubDate>{}</pubDate></item>",
-                    i.title, i.link, i.link, i.date
-                )
-            })
-            .collect();
-        ResponseTemplate::new(200).set_body_raw(
-            format!(
-                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title>\
-                 <link>http://127.0.0.1/</link><description>d</description>{items}</channel></rss>"
-            ),
-            "application/rss+xml",
-        )
-    }
-}
-
-/// A site on its own loopback address: the test counts sites by host.
-async fn site(ip: &str, pages: &[(&str, &str)]) -> MockServer {
-    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
-    let server = MockServer::builder().listener(listener).start().await;
-    for (route, fixture) in pages {
-        Mock::given(method("GET"))
-            .and(path(*route))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_raw(read_fixture(fixture), "text/html; charset=utf-8"),
-            )
-            .mount(&server)
-            .await;
-    }
-    server
-}
-
-struct World {
-    main: MockServer,
-    _asia: MockServer,
-    _ledger: MockServer,
-    feed: Feed,
-    items: Vec<Item>,
-}
-
-impl World {
-    /// Three sites; the feed on the first starts empty. `items` holds, in publication
-    /// order: the seed, the yuan rewrite, the rounded rewrite, the later order.
-    async fn new() -> World {
-        let main = site(
-            "127.0.0.1",
-            &[
-                (SEED_PATH, "seed/baidu-huawei-ascend.html"),
-                (LATER_PATH, "stories/chipwire-baidu-huawei-2024.html"),
-            ],
-        )
-        .await;
-        let asia = site(
-            "127.0.0.2",
-            &[(ASIA_PATH, "stories/asiachips-baidu-huawei.html")],
-        )
-        .await;
-        let ledger = site(
-            "127.0.0.3",
-            &[(LEDGER_PATH, "stories/siliconledger-baidu-huawei.html")],
-        )
-        .await;
-        let feed = Feed::default();
-        Mock::given(method("GET"))
-            .and(path("/feed.xml"))
-            .respond_with(feed.clone())
-            .mount(&main)
-            .await;
-        let items = vec![
-            Item {
-                title: "Baidu turns to Huawei for AI chips after US export ban",
-                link: format!("{}{SEED_PATH}", main.uri()),
-                date: "Thu, 09 Nov 2023 07:11:00 GMT",
-            },
-            Item {
-                title: "Baidu buys Huawei AI chips as U.S. curbs bite",
-                link: format!("{}{ASIA_PATH}", asia.uri()),
-                date: "Fri, 10 Nov 2023 03:20:00 GMT",
-            },
-            Item {
-                title: "Baidu places Huawei order for Ascend chips",
-                link: format!("{}{LEDGER_PATH}", ledger.uri()),
-                date: "Mon, 13 Nov 2023 14:05:00 GMT",
-            },
-            Item {
-                title: "Baidu orders 5,000 Ascend 910C chips from Huawei",
-                link: format!("{}{LATER_PATH}", main.uri()),
-                date: "Wed, 20 Nov 2024 08:45:00 GMT",
-            },
-        ];
-        World {
-            main,
-            _asia: asia,
-            _ledger: ledger,
-            feed,
-            items,
-        }
-    }
-
-    fn serve(&self, indexes: &[usize]) {
-        *self.feed.0.lock().unwrap() = indexes.iter().map(|&i| self.items[i].clone()).collect();
-    }
-
-    fn feed_url(&self) -> String {
-        format!("{}/feed.xml", self.main.uri())
-    }
-}
 
 fn stories_json(setup: &Setup, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["stories", "--format", "json"];
@@ -326,13 +192,16 @@ fn story_set(store: &Store) -> Vec<String> {
 }
 
 /// See: issue 12 — "the same articles in reverse order give the same stories". One pass
-/// per article, the feed growing by one item each time, in three orders.
+/// per article, the feed growing by one item each time, in order, in reverse order and
+/// shuffled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_articles_in_any_order_give_the_same_stories() {
     let world = World::new().await;
     let rules = Arc::new(RuleSet::embedded().unwrap());
     let mut results = Vec::new();
-    for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
+    // The seed, two rewrites, the later order and the cancellation (the latest report,
+    // whose status the story shows).
+    for order in [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 4, 0, 3, 1]] {
         let dir = tempfile::tempdir().unwrap();
         let config = test_config(dir.path(), &[("wire", world.feed_url())]);
         let store = Arc::new(Mutex::new(Store::open(&config.database_path).unwrap()));
@@ -352,10 +221,84 @@ async fn the_same_articles_in_any_order_give_the_same_stories() {
         }
         let set = story_set(&store.lock().unwrap());
         assert_eq!(set.len(), 4, "{set:#?}");
+        assert!(
+            set.iter().any(|s| s.contains(r#""status":"cancelled""#)),
+            "{set:#?}"
+        );
         results.push((order, set));
     }
     let (first_order, first) = &results[0];
     for (order, set) in &results[1..] {
         assert_eq!(set, first, "order {order:?} against {first_order:?}");
     }
+}
+
+/// See: issue 12 — "`reprocess` rebuilds stories and keeps story ids where the story
+/// survives". A rule pack removed and restored: the order stories keep their ids and
+/// records throughout; the control stories go, then come back as new ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reprocess_regroups_stories_and_keeps_the_ids_of_those_that_survive() {
+    let world = World::new().await;
+    world.serve(&[0, 1, 2, 3]);
+    let setup = Setup::new(
+        &[("wire", world.feed_url())],
+        "[rules]\npaths = [\"rules\"]\n",
+    );
+    let rules = setup.dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/rules");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), rules.join(entry.file_name())).unwrap();
+    }
+    assert_code(&setup.run(&["run"]).await, 0);
+    let orders = |setup: &Setup| {
+        let mut orders = stories_json(setup, &["--kind", "chip_order"]);
+        for o in &mut orders {
+            o.as_object_mut().unwrap().remove("updated_at");
+        }
+        orders
+    };
+    let before = orders(&setup);
+    assert_eq!(before.len(), 2);
+    let control_ids: Vec<Value> = stories_json(&setup, &["--kind", "export_control"])
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
+
+    let pack = rules.join("export_controls.toml");
+    let saved = std::fs::read(&pack).unwrap();
+    std::fs::remove_file(&pack).unwrap();
+    let removed = setup.run(&["reprocess"]).await;
+    assert_code(&removed, 0);
+    assert!(
+        text(&removed.stdout).contains("stories:        2 (0 new, 0 changed, 2 gone)"),
+        "{}",
+        text(&removed.stdout)
+    );
+    assert_eq!(
+        orders(&setup),
+        before,
+        "the orders are untouched, ids included"
+    );
+    assert!(stories_json(&setup, &["--kind", "export_control"]).is_empty());
+
+    std::fs::write(&pack, saved).unwrap();
+    let restored = setup.run(&["reprocess"]).await;
+    assert_code(&restored, 0);
+    assert!(
+        text(&restored.stdout).contains("stories:        4 (2 new, 0 changed, 0 gone)"),
+        "{}",
+        text(&restored.stdout)
+    );
+    assert_eq!(orders(&setup), before);
+    let controls = stories_json(&setup, &["--kind", "export_control"]);
+    assert_eq!(controls.len(), 2);
+    assert!(controls.iter().all(|c| c["articles"] == 3));
+    assert!(
+        controls.iter().all(|c| !control_ids.contains(&c["id"])),
+        "ids are never handed out twice"
+    );
+    let again = setup.run(&["reprocess"]).await;
+    assert!(text(&again.stdout).contains("stories:        unchanged"));
 }

@@ -11,12 +11,14 @@
 //! - `robots`: robots.txt read as the reference parser and RFC 9309 read it
 //! - `retries`: Retry-After scoped to its response, and article pages retried by later passes
 //! - `stories`: one deal reported by several sites becomes one story, in any arrival order
+//! - `alerts`: stories delivered to webhook receivers and commands, at least once
 
 // Unwrapping is how a test says "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+mod alerts;
 mod cli;
 mod docs;
 mod extract;

@@ -2,6 +2,7 @@
 //! file per command. This is the only place that uses `anyhow`: stages return their own
 //! error types and commands add the context a user needs.
 
+mod alerts;
 mod articles;
 mod db;
 mod demo;
@@ -85,6 +86,9 @@ pub enum Command {
     Events(events::EventsArgs),
     /// List stories: one real-world order or control as reported across articles
     Stories(stories::StoriesArgs),
+    /// Alert deliveries waiting or failing; send a sample to one alert
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
     /// Feeds and their health; add, remove, import OPML
     #[command(subcommand)]
     Feeds(feeds::FeedsCommand),
@@ -209,6 +213,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Extract(args) => extract::run(&config, &args),
         Command::Events(args) => events::run(&config, &args),
         Command::Stories(args) => stories::run(&config, &args),
+        Command::Alerts(cmd) => alerts::run(&config, &cmd),
         Command::Feeds(cmd) => feeds::run(&config, &cmd),
         Command::Articles(cmd) => articles::run(&config, &cmd),
         Command::Reprocess(args) => reprocess::run(&config, &args),

@@ -9,6 +9,8 @@ use crate::model::{
     Event, EventDetails, EventKind, StoredEvent, CHIP_ORDER_FIELDS, COMMON_FIELDS,
     EXPORT_CONTROL_FIELDS,
 };
+pub use crate::stories::format_amount;
+use crate::stories::headline;
 
 /// Width the table aims to fit.
 pub const TABLE_WIDTH: usize = 100;
@@ -138,67 +140,9 @@ pub fn summary(event: &Event) -> String {
     summary_of(&event.details, &event.inferred, event.hedged)
 }
 
-/// The summary line of an event's or a story's slots.
+/// The summary line of an event's or a story's slots, safe for a terminal.
 pub fn summary_of(details: &EventDetails, inferred: &[String], hedged: bool) -> String {
-    let mut text = match details {
-        EventDetails::ChipOrder(o) => {
-            let inferred = if inferred.iter().any(|f| f == "supplier") {
-                " (inferred)"
-            } else {
-                ""
-            };
-            let mut s = format!(
-                "{} orders from {}{inferred}",
-                o.buyer.as_deref().unwrap_or("?"),
-                o.supplier.as_deref().unwrap_or("?")
-            );
-            match (o.quantity, &o.product) {
-                (Some(q), Some(p)) => s.push_str(&format!(": {q} × {p}")),
-                (None, Some(p)) => s.push_str(&format!(": {p}")),
-                (Some(q), None) => s.push_str(&format!(": {q} units")),
-                (None, None) => {}
-            }
-            if let Some(v) = &o.value {
-                s.push_str(&format!(", {} {}", format_amount(v.amount), v.currency));
-            }
-            if let Some(d) = &o.delivery {
-                s.push_str(&format!(", delivery {d}"));
-            }
-            s
-        }
-        EventDetails::ExportControl(c) => {
-            let action = c.action.map_or("controls", |a| match a {
-                crate::model::ControlAction::Restrict => "restricts",
-                crate::model::ControlAction::Relax => "relaxes",
-            });
-            let mut s = format!("{} {action}", c.authority.as_deref().unwrap_or("?"));
-            if !c.products.is_empty() {
-                s.push_str(&format!(" {}", c.products.join(", ")));
-            }
-            if !c.targets.is_empty() {
-                s.push_str(&format!(" to {}", c.targets.join(", ")));
-            }
-            if !c.companies.is_empty() {
-                s.push_str(&format!(" ({})", c.companies.join(", ")));
-            }
-            if let Some(e) = &c.effective {
-                s.push_str(&format!(", effective {e}"));
-            }
-            s
-        }
-    };
-    if hedged {
-        text.push_str(" [reported]");
-    }
-    strip_controls(&text)
-}
-
-pub fn format_amount(amount: f64) -> String {
-    if amount.fract() == 0.0 {
-        format!("{amount:.0}")
-    } else {
-        format!("{amount}")
-    }
+    strip_controls(&headline(details, inferred, hedged))
 }
 
 pub fn truncate(text: &str, width: usize) -> String {

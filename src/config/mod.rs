@@ -6,6 +6,7 @@
 //! paths inside the file resolve against the file's folder. This module reads only the
 //! config file: no network, no database.
 
+mod alerts;
 mod raw;
 
 use std::collections::HashSet;
@@ -13,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::model::FeedSpec;
+pub use alerts::{
+    AlertConfig, AlertFormat, AlertTarget, DEFAULT_ALERT_TIMEOUT_SECS, MAX_ALERT_TIMEOUT_SECS,
+};
 use raw::{RawConfig, RawPrivate};
 
 pub const DEFAULT_DATABASE_PATH: &str = "data/chipwatch.db";
@@ -199,6 +203,8 @@ pub struct Config {
     /// Rule pack files or folders; empty means the packs embedded in the binary.
     pub rules_paths: Vec<PathBuf>,
     pub feeds: Vec<FeedSpec>,
+    /// Where stories are sent when they break and when they change.
+    pub alerts: Vec<AlertConfig>,
 }
 
 impl Default for Config {
@@ -212,6 +218,7 @@ impl Default for Config {
             log: LogConfig::default(),
             rules_paths: Vec::new(),
             feeds: Vec::new(),
+            alerts: Vec::new(),
         }
     }
 }
@@ -521,6 +528,8 @@ impl Config {
             });
         }
 
+        let alerts = alerts::parse_alerts(raw.alerts.unwrap_or_default(), &base, invalid)?;
+
         Ok(Config {
             source: Some(path.to_path_buf()),
             database_path,
@@ -530,6 +539,7 @@ impl Config {
             log,
             rules_paths,
             feeds,
+            alerts,
         })
     }
 }

@@ -14,6 +14,7 @@ pub(super) struct RawConfig {
     pub log: Option<RawLog>,
     pub rules: Option<RawRules>,
     pub feeds: Option<Vec<RawFeed>>,
+    pub alerts: Option<Vec<RawAlert>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -85,4 +86,27 @@ pub(super) struct RawFeed {
     pub url: Option<String>,
     pub interval_mins: Option<i64>,
     pub fetch_articles: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAlert {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub format: Option<String>,
+    pub kinds: Option<Vec<String>>,
+    pub entities: Option<Vec<String>>,
+    pub min_confidence: Option<RawNumber>,
+    pub min_sources: Option<i64>,
+    pub hedged: Option<bool>,
+    pub timeout_secs: Option<i64>,
+}
+
+/// A number written with or without a fraction (`min_confidence = 1` or `0.8`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawNumber {
+    Int(i64),
+    Float(f64),
 }

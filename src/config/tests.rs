@@ -79,6 +79,165 @@ fn shipped_config_shows_every_key() {
     }
     // And the loader accepts each of them: a key it did not know would fail to parse.
     Config::parse(SHIPPED, &shipped_path()).unwrap();
+
+    // Alerts ship as a commented example (an active one would post to a placeholder).
+    assert!(SHIPPED.contains("\n# [[alerts]]\n"));
+    for key in [
+        "name",
+        "url",
+        "format",
+        "kinds",
+        "entities",
+        "min_confidence",
+        "min_sources",
+        "hedged",
+        "timeout_secs",
+    ] {
+        assert!(
+            SHIPPED.contains(&format!("\n# {key} = ")),
+            "config/chipwatch.toml lacks the alert key {key}"
+        );
+    }
+    assert!(SHIPPED.contains("\n# # command = ["));
+}
+
+/// The commented `[[alerts]]` example of the shipped config, with its `# ` removed.
+fn shipped_alert_example() -> String {
+    let start = SHIPPED.find("\n# [[alerts]]\n").unwrap() + 1;
+    SHIPPED[start..]
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.strip_prefix("# ").unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_shipped_alert_example_is_valid_once_uncommented() {
+    let config = parse(&shipped_alert_example()).unwrap();
+    let alert = &config.alerts[0];
+    assert_eq!(alert.name, "chat");
+    assert!(
+        matches!(&alert.target, AlertTarget::Url(u) if u.host_str() == Some("hooks.slack.com"))
+    );
+    assert_eq!(alert.format, AlertFormat::Slack);
+    assert_eq!(alert.filter.kinds.len(), 2);
+    assert_eq!(alert.filter.entities, ["Huawei", "Nvidia", "United States"]);
+    assert_eq!(
+        (alert.filter.min_sources, alert.filter.hedged),
+        (1, Some(false))
+    );
+    assert_eq!(
+        alert.timeout,
+        Duration::from_secs(DEFAULT_ALERT_TIMEOUT_SECS)
+    );
+    // And with the command instead of the URL.
+    let command = shipped_alert_example()
+        .replace("\nurl = ", "\n# url = ")
+        .replace("# command = ", "command = ");
+    let config = parse(&command).unwrap();
+    assert_eq!(
+        config.alerts[0].target,
+        AlertTarget::Command(vec![
+            "/usr/local/bin/notify-team".into(),
+            "--channel".into(),
+            "chips".into()
+        ])
+    );
+}
+
+#[test]
+fn alerts_default_to_json_every_story_and_ten_seconds() {
+    let config = parse(
+        "[[alerts]]\nname = \"hook\"\nurl = \"http://10.0.0.7:8080/in\"\nmin_confidence = 1\n",
+    )
+    .unwrap();
+    let alert = &config.alerts[0];
+    assert_eq!(alert.format, AlertFormat::Json);
+    assert!(alert.filter.kinds.is_empty() && alert.filter.entities.is_empty());
+    assert_eq!(alert.filter.min_confidence, 1.0);
+    assert_eq!((alert.filter.min_sources, alert.filter.hedged), (1, None));
+    assert_eq!(alert.timeout, Duration::from_secs(10));
+    assert!(parse("").unwrap().alerts.is_empty());
+    // A relative program path is the config folder's; a bare name is PATH's.
+    let config = parse("[[alerts]]\nname = \"a\"\ncommand = [\"bin/notify\", \"x\"]\n[[alerts]]\nname = \"b\"\ncommand = [\"notify\"]\n").unwrap();
+    assert_eq!(
+        config.alerts[0].target,
+        AlertTarget::Command(vec!["/etc/chipwatch/bin/notify".into(), "x".into()])
+    );
+    assert_eq!(
+        config.alerts[1].target,
+        AlertTarget::Command(vec!["notify".into()])
+    );
+}
+
+#[test]
+fn bad_alerts_are_refused_by_entry_and_key() {
+    let alert = |body: &str| format!("[[alerts]]\nname = \"a\"\n{body}\n");
+    let cases = [
+        (
+            "[[alerts]]\nurl = \"http://x.test/\"\n".to_string(),
+            "[[alerts]] #1 name",
+        ),
+        (
+            "[[alerts]]\nname = \"a b\"\nurl = \"http://x.test/\"\n".to_string(),
+            "[[alerts]] #1 name",
+        ),
+        (alert(""), "[[alerts]] #1 url"),
+        (alert("url = \"ftp://x.test/\""), "[[alerts]] #1 url"),
+        (
+            alert("url = \"http://x.test/\"\ncommand = [\"x\"]"),
+            "[[alerts]] #1 url",
+        ),
+        (alert("command = []"), "[[alerts]] #1 command"),
+        (alert("command = [\" \"]"), "[[alerts]] #1 command"),
+        (
+            alert("url = \"http://x.test/\"\nformat = \"xml\""),
+            "[[alerts]] #1 format",
+        ),
+        (
+            alert("url = \"http://x.test/\"\nkinds = [\"merger\"]"),
+            "[[alerts]] #1 kinds",
+        ),
+        (
+            alert("url = \"http://x.test/\"\nentities = [\"\"]"),
+            "[[alerts]] #1 entities",
+        ),
+        (
+            alert("url = \"http://x.test/\"\nmin_confidence = 1.5"),
+            "[[alerts]] #1 min_confidence",
+        ),
+        (
+            alert("url = \"http://x.test/\"\nmin_sources = 0"),
+            "[[alerts]] #1 min_sources",
+        ),
+        (
+            alert("url = \"http://x.test/\"\ntimeout_secs = 0"),
+            "[[alerts]] #1 timeout_secs",
+        ),
+        (
+            alert("url = \"http://x.test/\"\ntimeout_secs = 301"),
+            "[[alerts]] #1 timeout_secs",
+        ),
+        (
+            format!(
+                "{}{}",
+                alert("url = \"http://x.test/\""),
+                alert("url = \"http://y.test/\"")
+            ),
+            "[[alerts]] #2 name",
+        ),
+    ];
+    for (text, key) in cases {
+        match parse(&text) {
+            Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
+            other => panic!("{text}: expected an error for {key}, got {other:?}"),
+        }
+    }
+    let unknown = parse(&alert("url = \"http://x.test/\"\nchannel = \"#chips\""))
+        .unwrap_err()
+        .to_string();
+    assert!(unknown.contains("unknown field `channel`"), "{unknown}");
 }
 
 #[test]

@@ -138,7 +138,8 @@ impl FetchError {
     }
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error and its causes on one line, each cause said once.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -521,6 +522,19 @@ enum Target {
     Article,
     /// A robots.txt: guarded, and read up to its cap instead of failing past it.
     Robots,
+}
+
+/// A client for URLs the operator configured outside `[[feeds]]` (alert webhooks): the
+/// same user agent, timeouts, proxy setting and redirect policy (none followed) as every
+/// other request, without the private-address guard that article links go through.
+/// `notify/` builds its client here, so only this module decides how chipwatch talks
+/// HTTP.
+pub fn operator_client(config: &HttpConfig) -> Result<reqwest::Client, FetchError> {
+    // reqwest is built without a bundled crypto provider; ring needs only a C compiler.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    base_client(config)?.build().map_err(|e| FetchError::Setup {
+        message: format!("cannot build the HTTP client: {}", error_chain(&e)),
+    })
 }
 
 fn base_client(config: &HttpConfig) -> Result<reqwest::ClientBuilder, FetchError> {

@@ -1,13 +1,15 @@
 //! The only module that sees every stage: one pass over the due feeds ([`pass`]), each feed
 //! fetched and parsed ([`feed_job`]), each new item turned into an article with its events
 //! and stored in one transaction ([`article_job`]), the article pages that failed for a
-//! passing reason fetched again when due ([`page_retry`]); [`watch`] runs passes on
+//! passing reason fetched again when due ([`page_retry`]), and the alerts those writes
+//! queued delivered after them ([`deliver`]); [`watch`] runs passes on
 //! schedule until asked to stop. CPU-heavy stages (feed parsing, HTML
 //! extraction, matching) and SQLite calls run on blocking threads so the async reactor only
 //! waits on I/O.
 
 mod article_job;
 mod budget;
+mod deliver;
 mod feed_job;
 mod page_retry;
 mod pass;
@@ -15,6 +17,7 @@ mod stages;
 mod watch;
 
 pub use budget::{runtime, BLOCKING_KEEP_ALIVE};
+pub use deliver::DeliveryCounts;
 pub use pass::{run_pass, PassError, PassOptions, PassOutcome, SHUTDOWN_GRACE};
 pub use stages::{process_cpu_time, thread_cpu_time, StageCpu};
 pub use watch::{watch, WatchOutcome, MAX_IDLE, PAGE_RETRY_IDLE};

@@ -6,7 +6,8 @@
 //! it never stops the pass. A shutdown request (a signal to `run` or `watch`) gives the
 //! jobs in flight [`SHUTDOWN_GRACE`] to finish; what is still running then is dropped
 //! between two transactions, so the database stays consistent and the next pass picks up
-//! the rest. A pass that left work behind is recorded as interrupted.
+//! the rest. A pass that left work behind is recorded as interrupted. After the pass's
+//! writes, the alert deliveries that are due go out (see [`super::deliver`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,6 +17,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, info, warn, Instrument};
 
 use super::budget::{run_on_cpu_pool, Budget};
+use super::deliver::{deliver_alerts, DeliveryCounts};
 use super::feed_job::{feed_job, FeedOutcome};
 use super::page_retry::{retry_pages, RetryCounts};
 use super::stages::{Stage, StageClock, StageCpu};
@@ -25,6 +27,7 @@ use crate::logging::Progress;
 use crate::model::{FeedState, RunSummary};
 use crate::rules::RuleSet;
 use crate::store::{Store, StoreError};
+use crate::stories::AlertFilter;
 
 /// What the pass should cover.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +66,8 @@ pub struct PassOutcome {
     pub interrupted: bool,
     /// CPU time spent in each stage (see [`StageCpu`]).
     pub stage_cpu: StageCpu,
+    /// What the alert deliveries after the pass's writes did.
+    pub alerts: DeliveryCounts,
 }
 
 /// Shared by every job of a pass.
@@ -139,10 +144,12 @@ pub async fn run_pass(
     let specs = config.feeds.clone();
     let now = Utc::now();
     let version = ctx.rules.version().to_string();
+    let alert_filters = alert_filters(config, &ctx.rules);
     let feeds = ctx
         .with_store(move |store| {
             // Articles stored without events still record which rules looked at them.
             store.set_rules_version(&version);
+            store.set_alert_filters(alert_filters);
             // New events are placed into stories as they are stored; that needs every
             // earlier event placed (after an upgrade, or a reprocess cut short).
             if store.stories_need_rebuild()? {
@@ -274,6 +281,19 @@ pub async fn run_pass(
     }
     drop(progress);
     let interrupted = aborted || cut_short;
+    // After the pass's writes; a pass stopped early leaves them to the next one.
+    let alerts = if fatal.is_none() && !interrupted {
+        match deliver_alerts(&ctx).await {
+            Ok(counts) => counts,
+            Err(e) => {
+                warn!(error = %e, "alert delivery aborted");
+                fatal.get_or_insert(e);
+                DeliveryCounts::default()
+            }
+        }
+    } else {
+        DeliveryCounts::default()
+    };
     let status = if fatal.is_some() || interrupted {
         "failed"
     } else if summary.feeds_failed > 0 {
@@ -320,6 +340,8 @@ pub async fn run_pass(
         pages_given_up = summary.pages_given_up,
         events_new_chip_order = summary.events_new_chip_order,
         events_new_export_control = summary.events_new_export_control,
+        alerts_delivered = alerts.delivered,
+        alerts_failed = alerts.failed,
         duration_ms = started.elapsed().as_millis() as u64,
         status,
         "pass finished"
@@ -331,7 +353,26 @@ pub async fn run_pass(
         failed_feeds,
         interrupted,
         stage_cpu: ctx.stages.totals(),
+        alerts,
     })
+}
+
+/// The configured alerts as the store applies them, entity names made canonical through
+/// the gazetteers (an alert on "U.S." wants United States stories).
+fn alert_filters(config: &Config, rules: &RuleSet) -> Vec<(String, AlertFilter)> {
+    config
+        .alerts
+        .iter()
+        .map(|alert| {
+            let mut filter = alert.filter.clone();
+            for entity in &mut filter.entities {
+                if let Some(canonical) = rules.canonical_entity(entity) {
+                    *entity = canonical;
+                }
+            }
+            (alert.name.clone(), filter)
+        })
+        .collect()
 }
 
 /// Resolves once the shutdown flag is (or becomes) true; never without a flag.

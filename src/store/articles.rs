@@ -6,6 +6,7 @@ use chrono::Utc;
 use rusqlite::{params, OptionalExtension};
 
 use super::events::insert_event;
+use super::outbox::queue_alerts;
 use super::stories::restory;
 use super::{format_time, is_unique_violation, Store, StoreError};
 use crate::model::{Article, Event, PageStatus, TextSource};
@@ -90,8 +91,8 @@ impl Store {
     }
 
     /// Stores a new article, its link to `feed_id` and its events in one transaction, so a
-    /// crash leaves either all of them or none; the events join their stories in the same
-    /// transaction. The URL must not be stored yet (callers
+    /// crash leaves either all of them or none; the events join their stories, and the
+    /// alerts those stories are due for are queued, in the same transaction. The URL must not be stored yet (callers
     /// dedup first); a duplicate gives [`StoreError::ArticleExists`] and writes nothing.
     /// Returns the article id and the events as stored (ids and `article_url` set); an
     /// event identical to an earlier one in `events` is stored, and returned, once. Its
@@ -191,7 +192,9 @@ impl Store {
             }
         }
         let ids: Vec<i64> = stored.iter().filter_map(|e| e.id).collect();
-        restory(&tx, Vec::new(), &ids, Utc::now())?;
+        let now = Utc::now();
+        let changes = restory(&tx, Vec::new(), &ids, now)?;
+        queue_alerts(&tx, &changes, &self.alert_filters, now)?;
         tx.commit().map_err(StoreError::sqlite(context()))?;
         Ok((article_id, stored))
     }

@@ -13,6 +13,7 @@ mod feeds;
 mod fetch_state;
 mod lock;
 mod maintenance;
+mod outbox;
 mod pages;
 mod reprocess;
 mod runs;
@@ -36,6 +37,7 @@ pub use articles::{ArticleHit, SearchOrder};
 pub use events::EventFilter;
 pub use lock::RunLock;
 pub use maintenance::{CheckReport, PruneReport};
+pub use outbox::{idempotency_key, Delivery};
 pub use pages::{DuePage, PageRow};
 pub use reprocess::ReplacedEvents;
 pub use runs::RunRecord;
@@ -55,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_events_inferred.sql"),
     include_str!("migrations/005_page_retries.sql"),
     include_str!("migrations/006_stories.sql"),
+    include_str!("migrations/007_alert_outbox.sql"),
 ];
 
 /// The schema version this binary writes (the `PRAGMA user_version` after migrating).
@@ -153,6 +156,8 @@ pub struct Store {
     /// The rules version recorded on articles stored with no event (see
     /// [`Store::set_rules_version`]).
     rules_version: Option<String>,
+    /// The alerts changed stories are queued for (see [`Store::set_alert_filters`]).
+    alert_filters: Vec<(String, crate::stories::AlertFilter)>,
 }
 
 impl Store {
@@ -199,6 +204,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             rules_version: None,
+            alert_filters: Vec::new(),
         };
         store.migrate(found)?;
         Ok(store)

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
+use super::outbox::queue_alerts;
 use super::reprocess::{replace_events, ReplacedEvents};
 use super::stories::{article_members, restory};
 use super::{format_time, time_column, Store, StoreError};
@@ -175,7 +176,9 @@ impl Store {
         let before = article_members(&tx, article_id)?;
         let replaced = replace_events(&tx, article_id, &url, rules_version, events)?;
         let ids: Vec<i64> = replaced.events.iter().filter_map(|e| e.id).collect();
-        restory(&tx, before, &ids, Utc::now())?;
+        let now = Utc::now();
+        let changes = restory(&tx, before, &ids, now)?;
+        queue_alerts(&tx, &changes, &self.alert_filters, now)?;
         tx.commit().map_err(StoreError::sqlite(context()))?;
         Ok(replaced)
     }

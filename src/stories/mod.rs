@@ -15,6 +15,7 @@
 mod alert_filter;
 mod cluster;
 mod families;
+mod headline;
 mod matching;
 mod record;
 #[cfg(test)]
@@ -27,10 +28,11 @@ use crate::model::{Event, EventDetails};
 pub use alert_filter::AlertFilter;
 pub use cluster::{assign_ids, regroup, Regrouped};
 pub use families::{family_of, FAMILIES};
+pub use headline::{format_amount, headline};
 pub use matching::{compatible, CONTROL_WINDOW_DAYS, FIGURE_TOLERANCE, ORDER_WINDOW_DAYS};
 pub use record::{
-    merge, site_of, Disagreement, DisagreementMap, Story, StoryRecord, STORY_HEAD_FIELDS,
-    STORY_TAIL_FIELDS,
+    headline_of_record, merge, site_of, Disagreement, DisagreementMap, Story, StoryRecord,
+    STORY_HEAD_FIELDS, STORY_TAIL_FIELDS,
 };
 
 /// One stored event as the grouping sees it.

@@ -334,3 +334,21 @@ pub(super) fn agreement(event: &EventDetails, story: &EventDetails) -> usize {
         })
         .count()
 }
+
+/// The headline of a story record as serialised (the body of an alert), or `None` when
+/// the JSON is not a story record.
+pub fn headline_of_record(record: &Value) -> Option<String> {
+    let map = record.as_object()?;
+    let kind: EventKind = map.get("kind")?.as_str()?.parse().ok()?;
+    let mut slots = map.clone();
+    if kind == EventKind::ExportControl {
+        slots.remove("status");
+    }
+    let details = details_from_slots(kind, &slots);
+    let inferred: Vec<String> = map
+        .get("inferred")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default();
+    let hedged = map.get("hedged").and_then(Value::as_bool).unwrap_or(false);
+    Some(super::headline(&details, &inferred, hedged))
+}

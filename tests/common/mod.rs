@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod sites;
+
 pub mod fault_server;
 
 use std::path::{Path, PathBuf};
