@@ -303,7 +303,9 @@ async fn serve(
 }
 
 fn gzip(data: &[u8]) -> Vec<u8> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Best compression: a bomb must be small on the wire whichever flate2 backend is built
+    // (zlib-rs's fastest level stores long runs far less tightly than miniz_oxide's).
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(data).unwrap();
     encoder.finish().unwrap()
 }

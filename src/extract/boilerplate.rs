@@ -8,11 +8,13 @@
 //! carries a content word (`entry-content has-share-buttons`) is chrome only if it holds
 //! a small part of the article; the content walker checks that.
 
+use std::cell::RefCell;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use scraper::node::Element;
 
+use super::walk::{key, NodeMap, NodeRef};
 use super::{built_in_regex, built_in_regex_with_cache};
 
 /// How the content walker treats an element and everything inside it.
@@ -180,6 +182,44 @@ const CONTENT_WORDS: &[&str] = &[
     "text",
     "body",
 ];
+
+/// The verdicts of one document's elements, each computed the first time a walk asks:
+/// the walks ask for the same elements several times over, and never for most of what
+/// lies inside chrome.
+#[derive(Default)]
+pub(crate) struct Verdicts {
+    known: RefCell<NodeMap<Verdict>>,
+}
+
+impl Verdicts {
+    /// The verdict of `element`, which is `node`'s value.
+    pub fn of(&self, node: NodeRef<'_>, element: &Element) -> Verdict {
+        let key = key(node);
+        if let Some(&known) = self.known.borrow().get(&key) {
+            return known;
+        }
+        let found = verdict(element);
+        self.known.borrow_mut().insert(key, found);
+        found
+    }
+}
+
+/// How a walk classifies elements: by the document's verdicts, or by tag, role and
+/// visibility alone (see [`verdict_ignoring_classes`]).
+#[derive(Clone, Copy)]
+pub(crate) enum Classifier<'v> {
+    Strict(&'v Verdicts),
+    IgnoringClasses,
+}
+
+impl Classifier<'_> {
+    pub fn of(self, node: NodeRef<'_>, element: &Element) -> Verdict {
+        match self {
+            Classifier::Strict(verdicts) => verdicts.of(node, element),
+            Classifier::IgnoringClasses => verdict_ignoring_classes(element),
+        }
+    }
+}
 
 /// Classifies one element for the content walker.
 pub(crate) fn verdict(element: &Element) -> Verdict {

@@ -14,17 +14,12 @@
 //! blocks and whitespace collapses. The blocks are then filtered: stock lines, mostly-link
 //! blocks, a headline repeated at the top, and datelines, which become metadata.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use scraper::node::Element;
 use scraper::{Html, Node};
 
-use super::boilerplate::{
-    is_byline_or_time, is_stock_block, verdict, verdict_ignoring_classes, Verdict,
-};
+use super::boilerplate::{is_byline_or_time, is_stock_block, Classifier, Verdict, Verdicts};
 use super::dateline::{dateline_block, Dateline};
-use super::walk::{attr, text_weight, walk, NodeRef, Step};
+use super::walk::{attr, key, text_weight, walk, NodeMap, NodeRef, Step};
 
 /// Paragraphs shorter than this (non-space characters) are too short to vote for a root.
 pub(crate) const MIN_PARAGRAPH_CHARS: usize = 25;
@@ -145,22 +140,22 @@ pub(crate) struct MainText {
 }
 
 /// The subtrees holding the article, in document order (one, or a root and its siblings).
-pub(crate) fn content_roots(doc: &Html) -> Vec<NodeRef<'_>> {
-    let strict = score_document(doc, verdict);
+pub(crate) fn content_roots<'a>(doc: &'a Html, verdicts: &Verdicts) -> Vec<NodeRef<'a>> {
+    let strict = score_document(doc, Classifier::Strict(verdicts));
     if strict.best_text() >= RELAX_BELOW {
-        return choose_roots(doc, &strict);
+        return choose_roots(doc, &strict, verdicts);
     }
     // Too little text outside chrome: perhaps a wrapper's class looked like chrome.
-    let relaxed = score_document(doc, verdict_ignoring_classes);
+    let relaxed = score_document(doc, Classifier::IgnoringClasses);
     if relaxed.best_text() > RESCUE_FACTOR as f64 * strict.best_text() {
-        choose_roots(doc, &relaxed)
+        choose_roots(doc, &relaxed, verdicts)
     } else {
-        choose_roots(doc, &strict)
+        choose_roots(doc, &strict, verdicts)
     }
 }
 
-fn choose_roots<'a>(doc: &'a Html, scores: &Scores<'a>) -> Vec<NodeRef<'a>> {
-    let density_best = scores.best_candidate();
+fn choose_roots<'a>(doc: &'a Html, scores: &Scores<'a>, verdicts: &Verdicts) -> Vec<NodeRef<'a>> {
+    let density_best = scores.best_candidate(verdicts);
     let best_score = density_best.map_or(0.0, |(_, s)| s);
     for candidate in [scores.best_article_body, scores.best_article]
         .into_iter()
@@ -173,8 +168,8 @@ fn choose_roots<'a>(doc: &'a Html, scores: &Scores<'a>) -> Vec<NodeRef<'a>> {
     }
     match density_best {
         Some((top, top_score)) => {
-            let top = widen(top, scores);
-            with_good_siblings(top, top_score, scores)
+            let top = widen(top, scores, verdicts);
+            with_good_siblings(top, top_score, scores, verdicts)
         }
         None => vec![body_or_root(doc)],
     }
@@ -212,14 +207,14 @@ impl<'a> Scores<'a> {
     }
 
     /// The container with the best score after its link density is taken into account.
-    fn best_candidate(&self) -> Option<(NodeRef<'a>, f64)> {
+    fn best_candidate(&self, verdicts: &Verdicts) -> Option<(NodeRef<'a>, f64)> {
         let mut ranked: Vec<(NodeRef<'a>, f64)> = self.candidates.values().copied().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         ranked
             .into_iter()
             .take(TOP_CANDIDATES)
             .map(|(node, score)| {
-                let (chars, links) = text_weight(node, |e| verdict(e) != Verdict::Noise);
+                let (chars, links) = text_weight(node, |n, e| verdicts.of(n, e) != Verdict::Noise);
                 let density = if chars == 0 {
                     0.0
                 } else {
@@ -232,40 +227,9 @@ impl<'a> Scores<'a> {
     }
 }
 
-/// A stable key for a node within one document: its address in the tree's node arena.
-fn key(node: NodeRef<'_>) -> usize {
-    std::ptr::from_ref(node.value()) as usize
-}
-
-/// Maps keyed by [`key`]: addresses are already unique and well spread, so a multiply
-/// mixes them enough, where the default SipHash costs more than the rest of a look-up.
-type NodeMap<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
-
-#[derive(Default)]
-struct AddressHasher(u64);
-
-impl Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        // Fibonacci hashing; the high bits, which the table uses, depend on every input bit.
-        self.0 = (n as u64)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(32);
-    }
-}
-
 /// Walks the whole document once and scores containers by the paragraphs below them;
 /// `classify` decides which subtrees are chrome and left out.
-fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
+fn score_document<'a>(doc: &'a Html, classify: Classifier<'_>) -> Scores<'a> {
     struct Open<'a> {
         node: NodeRef<'a>,
         chars: usize,
@@ -282,7 +246,7 @@ fn score_document(doc: &Html, classify: fn(&Element) -> Verdict) -> Scores<'_> {
         Step::Open(node) => match node.value() {
             Node::Element(element) => {
                 let name = element.name();
-                match classify(element) {
+                match classify.of(node, element) {
                     Verdict::Noise | Verdict::Header => return false,
                     Verdict::Chrome if name != "form" => return false,
                     _ => {}
@@ -400,7 +364,7 @@ fn paragraph_score(chars: usize, link_chars: usize) -> f64 {
 /// paragraphs sit in several sections (split by figures, pull quotes or ad slots) at a
 /// depth that siblings of the top candidate do not reach. The ancestor must stay prose:
 /// little of its text may be links.
-fn widen<'a>(top: NodeRef<'a>, scores: &Scores<'a>) -> NodeRef<'a> {
+fn widen<'a>(top: NodeRef<'a>, scores: &Scores<'a>, verdicts: &Verdicts) -> NodeRef<'a> {
     let total = |n: NodeRef<'a>| scores.totals.get(&key(n)).copied().unwrap_or(0.0);
     let mut root = top;
     for _ in 0..WIDEN_STEPS {
@@ -416,7 +380,7 @@ fn widen<'a>(top: NodeRef<'a>, scores: &Scores<'a>) -> NodeRef<'a> {
             })
             .find(|a| total(*a) >= base * WIDEN_GAIN + MIN_ARTICLE_CHARS);
         let Some(ancestor) = found else { break };
-        let (chars, links) = text_weight(ancestor, |e| verdict(e) == Verdict::Keep);
+        let (chars, links) = text_weight(ancestor, |n, e| verdicts.of(n, e) == Verdict::Keep);
         if chars == 0 || links as f64 > WIDEN_MAX_LINK_DENSITY * chars as f64 {
             break;
         }
@@ -431,6 +395,7 @@ fn with_good_siblings<'a>(
     top: NodeRef<'a>,
     top_score: f64,
     scores: &Scores<'a>,
+    verdicts: &Verdicts,
 ) -> Vec<NodeRef<'a>> {
     let Some(parent) = top.parent() else {
         return vec![top];
@@ -445,7 +410,7 @@ fn with_good_siblings<'a>(
             let Some(element) = child.value().as_element() else {
                 return false;
             };
-            if verdict(element) != Verdict::Keep {
+            if verdicts.of(*child, element) != Verdict::Keep {
                 return false;
             }
             let as_container = scores.candidates.get(&key(*child)).map_or(0.0, |c| c.1);
@@ -462,25 +427,36 @@ pub(crate) fn main_text(
     roots: &[NodeRef<'_>],
     title: Option<&str>,
     blank_lines_break: bool,
+    verdicts: &Verdicts,
 ) -> MainText {
-    let collect = |classify: fn(&Element) -> Verdict| {
+    let collect = |classify: Classifier<'_>| {
         let mut collector = Collector {
             blank_lines_break,
-            classify: Some(classify),
-            ..Collector::default()
+            classify,
+            verdicts,
+            blocks: Vec::new(),
+            current: String::new(),
+            chars: 0,
+            link_chars: 0,
+            heading: None,
+            pending_space: false,
+            br_run: 0,
+            newline_run: 0,
+            link_depth: 0,
+            header_depth: 0,
         };
         for root in roots {
             collector.walk_root(*root);
         }
         assemble(collector.blocks, title)
     };
-    let strict = collect(verdict);
+    let strict = collect(Classifier::Strict(verdicts));
     if strict.text.chars().count() >= super::MIN_PAGE_TEXT_CHARS {
         return strict;
     }
     // Too little text: perhaps a wrapper inside the root has a chrome-like class
     // (`content-with-sidebar-wrp`). Walk again trusting tags and roles only.
-    let relaxed = collect(verdict_ignoring_classes);
+    let relaxed = collect(Classifier::IgnoringClasses);
     if relaxed.text.len() > RESCUE_FACTOR * strict.text.len() {
         relaxed
     } else {
@@ -567,8 +543,7 @@ fn same_words(a: &str, b: &str) -> bool {
 }
 
 /// Turns a subtree into blocks of collapsed text.
-#[derive(Default)]
-struct Collector {
+struct Collector<'v> {
     blocks: Vec<Block>,
     current: String,
     chars: usize,
@@ -582,11 +557,13 @@ struct Collector {
     link_depth: usize,
     header_depth: usize,
     blank_lines_break: bool,
-    /// How elements are classified; `verdict` when not set.
-    classify: Option<fn(&Element) -> Verdict>,
+    /// How elements are classified for this walk.
+    classify: Classifier<'v>,
+    /// The document's own verdicts, for measuring mixed-signal elements.
+    verdicts: &'v Verdicts,
 }
 
-impl Collector {
+impl Collector<'_> {
     fn walk_root(&mut self, root: NodeRef<'_>) {
         // Measured only when a mixed-signal element needs comparing with its root.
         let mut root_chars: Option<usize> = None;
@@ -608,7 +585,7 @@ impl Collector {
             },
             Step::Close(node) => {
                 if let Some(element) = node.value().as_element() {
-                    self.close_element(element);
+                    self.close_element(node, element);
                 }
                 true
             }
@@ -633,7 +610,7 @@ impl Collector {
         {
             return false;
         }
-        match self.classify.unwrap_or(verdict)(element) {
+        match self.classify.of(node, element) {
             Verdict::Keep => true,
             Verdict::Noise | Verdict::Chrome => false,
             Verdict::Header => {
@@ -642,7 +619,8 @@ impl Collector {
                 true
             }
             Verdict::MixedChrome => {
-                let keep_text = |e: &Element| verdict(e) != Verdict::Noise;
+                let verdicts = self.verdicts;
+                let keep_text = |n: NodeRef<'_>, e: &Element| verdicts.of(n, e) != Verdict::Noise;
                 let total = *root_chars.get_or_insert_with(|| text_weight(root, keep_text).0);
                 // Chrome by one class and content by another: keep it if it is most of
                 // the article (`entry-content has-share-buttons`).
@@ -668,14 +646,14 @@ impl Collector {
         }
     }
 
-    fn close_element(&mut self, element: &Element) {
+    fn close_element(&mut self, node: NodeRef<'_>, element: &Element) {
         let name = element.name();
         if name == "a" {
             self.link_depth = self.link_depth.saturating_sub(1);
         } else if is_block(name) {
             self.flush();
             self.heading = None;
-            if name == "header" && self.classify.unwrap_or(verdict)(element) == Verdict::Header {
+            if name == "header" && self.classify.of(node, element) == Verdict::Header {
                 self.header_depth = self.header_depth.saturating_sub(1);
             }
         }

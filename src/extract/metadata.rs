@@ -11,7 +11,7 @@ use scraper::{ElementRef, Html};
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::boilerplate::{verdict, Verdict};
+use super::boilerplate::{Verdict, Verdicts};
 use super::dateline::{parse_date_value, plausible};
 use super::walk::{attr, walk, NodeRef, Step};
 use crate::model::Published;
@@ -66,10 +66,11 @@ struct Found {
 /// the `<h1>`; `page_url` resolves relative canonical links.
 pub(crate) fn read_metadata(
     doc: &Html,
+    verdicts: &Verdicts,
     content_root: Option<NodeRef<'_>>,
     page_url: Option<&str>,
 ) -> Metadata {
-    let found = collect(doc, content_root);
+    let found = collect(doc, verdicts, content_root);
     let ld = json_ld_article(&found.json_ld);
     let meta = |key: &str| {
         found
@@ -153,7 +154,7 @@ pub(crate) fn read_metadata(
 
 /// One walk over the whole document; chrome is entered (the `<head>` must be read) but
 /// nothing inside it counts for the headline, dates or author.
-fn collect(doc: &Html, content_root: Option<NodeRef<'_>>) -> Found {
+fn collect(doc: &Html, verdicts: &Verdicts, content_root: Option<NodeRef<'_>>) -> Found {
     let mut found = Found::default();
     // Per open element: whether it opened chrome or a header, so closing it needs no
     // second verdict. Inside chrome nothing is classified at all: it cannot matter.
@@ -178,7 +179,7 @@ fn collect(doc: &Html, content_root: Option<NodeRef<'_>>) -> Found {
         let (is_chrome, is_header) = if chrome_depth > 0 {
             (false, false)
         } else {
-            let v = verdict(element);
+            let v = verdicts.of(node, element);
             (
                 matches!(v, Verdict::Chrome) && element.name() != "form",
                 matches!(v, Verdict::Header),

@@ -84,9 +84,10 @@ pub fn extract_page(bytes: &[u8], charset: Option<&str>, page_url: Option<&str>)
     let html = bound::bound_markup(&html);
     let doc = Html::parse_document(&html);
 
-    let roots = content::content_roots(&doc);
-    let meta = metadata::read_metadata(&doc, roots.first().copied(), page_url);
-    let main = content::main_text(&roots, meta.title.as_deref(), false);
+    let verdicts = boilerplate::Verdicts::default();
+    let roots = content::content_roots(&doc, &verdicts);
+    let meta = metadata::read_metadata(&doc, &verdicts, roots.first().copied(), page_url);
+    let main = content::main_text(&roots, meta.title.as_deref(), false, &verdicts);
     let (dated, byline) = match main.dateline {
         Some(d) => (Some(d.published), d.author),
         None => (None, None),
@@ -114,7 +115,8 @@ pub fn fragment_to_text(html_or_text: &str) -> String {
     let input = &html_or_text[..floor_char_boundary(html_or_text, MAX_PAGE_BYTES)];
     let html = bound::bound_markup(input);
     let doc = Html::parse_fragment(&html);
-    content::main_text(&[doc.tree.root()], None, true).text
+    let verdicts = boilerplate::Verdicts::default();
+    content::main_text(&[doc.tree.root()], None, true, &verdicts).text
 }
 
 /// The largest char boundary at or below `index`.

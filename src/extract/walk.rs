@@ -1,6 +1,8 @@
 //! Depth-first walks over a parsed document without recursion, so that no page, however
 //! deeply nested, can overflow the stack (and skipping a subtree costs nothing).
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
 
 use scraper::ElementRef;
@@ -8,6 +10,37 @@ use scraper::ElementRef;
 /// A node of scraper's tree (ego_tree's `NodeRef<'a, scraper::Node>`), named through
 /// `ElementRef` so this crate need not depend on ego_tree itself.
 pub(crate) type NodeRef<'a> = <ElementRef<'a> as Deref>::Target;
+
+/// A stable key for a node within one document: its address in the tree's node arena.
+pub(crate) fn key(node: NodeRef<'_>) -> usize {
+    std::ptr::from_ref(node.value()) as usize
+}
+
+/// Maps keyed by [`key`]: addresses are already unique and well spread, so a multiply
+/// mixes them enough, where the default SipHash costs more than the rest of a look-up.
+pub(crate) type NodeMap<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        // Fibonacci hashing; the high bits, which the table uses, depend on every input bit.
+        self.0 = (n as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(32);
+    }
+}
 
 /// One step of a walk: entering a node, or leaving one that was entered.
 pub(crate) enum Step<'a> {
@@ -61,9 +94,9 @@ pub(crate) fn attr<'a>(element: &'a scraper::node::Element, name: &str) -> Optio
 
 /// Counts the non-space characters of the text below `root` that `keep` lets through,
 /// and how many of them are inside links.
-pub(crate) fn text_weight(
-    root: NodeRef<'_>,
-    keep: impl Fn(&scraper::node::Element) -> bool,
+pub(crate) fn text_weight<'a>(
+    root: NodeRef<'a>,
+    keep: impl Fn(NodeRef<'a>, &scraper::node::Element) -> bool,
 ) -> (usize, usize) {
     let mut chars = 0;
     let mut link_chars = 0;
@@ -71,7 +104,7 @@ pub(crate) fn text_weight(
     walk(root, |step| match step {
         Step::Open(node) => match node.value() {
             scraper::Node::Element(element) => {
-                if node != root && !keep(element) {
+                if node != root && !keep(node, element) {
                     return false;
                 }
                 if element.name() == "a" {
