@@ -628,7 +628,7 @@ async fn run_refreshes_the_configured_report_when_a_pass_stored_something() {
 
     // A pass that stores nothing leaves the report alone; a missing report is written.
     let written = modified(&report);
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     assert_code(&setup.run(&["run", "--all"]).await, 0);
     assert_eq!(modified(&report), written);
     std::fs::remove_file(&report).unwrap();

@@ -99,6 +99,8 @@ impl Browser {
                 let _ = child.kill();
                 panic!("{} did not open its DevTools port", executable.display());
             }
+            // A plain test thread, no runtime: polling for Chromium's file.
+            #[allow(clippy::disallowed_methods)]
             std::thread::sleep(Duration::from_millis(50));
         };
         let (socket, _) = tungstenite::connect(format!("ws://127.0.0.1:{port}{path}"))

@@ -125,7 +125,7 @@ fn gather(store: &Store, selection: &Selection, now: DateTime<Utc>) -> anyhow::R
         .context("cannot read the articles of the stories")?;
     let period_end = filter
         .until
-        .and_then(|d| end_of(d))
+        .and_then(end_of)
         .map_or(now, |end| end.min(now));
     let feeds = store
         .feed_activity(Some(period_end))

@@ -107,9 +107,9 @@ pub fn render(report: &Report) -> String {
         version = env!("CARGO_PKG_VERSION"),
         period = escape(&period),
     );
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<header>\n<h1>Chip orders and export controls</h1>\n<p class=\"period\">{}</p>\n</header>\n<main>\n",
+        "<header>\n<h1>Chip orders and export controls</h1>\n<p class=\"period\">{}</p>\n</header>\n<main>",
         escape(&period)
     );
     summary::render(&mut page, report, start, end);

@@ -87,7 +87,7 @@ fn span(duration: Duration) -> String {
 }
 
 fn interval(minutes: u32) -> String {
-    if minutes % 60 == 0 {
+    if minutes.is_multiple_of(60) {
         span(Duration::hours(i64::from(minutes / 60)))
     } else {
         span(Duration::minutes(i64::from(minutes)))
@@ -104,11 +104,11 @@ pub(super) fn render(page: &mut String, report: &Report, start: Option<NaiveDate
         Some(s) => format!("{s} to {end}"),
         None => format!("up to {end}"),
     };
-    let _ = write!(page, "<dt>Period</dt><dd>{} <span class=\"hint\">(stories by the day of their first report)</span></dd>\n", escape(&period));
+    let _ = writeln!(page, "<dt>Period</dt><dd>{} <span class=\"hint\">(stories by the day of their first report)</span></dd>", escape(&period));
     if !report.filters.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<dt>Filters</dt><dd>{}</dd>\n",
+            "<dt>Filters</dt><dd>{}</dd>",
             escape(&report.filters.join("; "))
         );
     }
@@ -125,9 +125,9 @@ pub(super) fn render(page: &mut String, report: &Report, start: Option<NaiveDate
             EventKind::ChipOrder => "orders",
             EventKind::ExportControl => "controls",
         };
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<dt>{name}</dt><dd><a href=\"#{anchor}\">{} {}</a> from {articles} {}</dd>\n",
+            "<dt>{name}</dt><dd><a href=\"#{anchor}\">{} {}</a> from {articles} {}</dd>",
             stories.len(),
             if stories.len() == 1 { singular } else { plural },
             if articles == 1 { "article" } else { "articles" },
@@ -185,9 +185,9 @@ pub(super) fn render(page: &mut String, report: &Report, start: Option<NaiveDate
                     .first_day()
                     .map(|d| format!("<strong>{d}</strong> "))
                     .unwrap_or_default();
-                let _ = write!(
+                let _ = writeln!(
                     page,
-                    "<li>{day}{}</li>\n",
+                    "<li>{day}{}</li>",
                     story_link(item, &headline(&record.details, &record.inferred, false))
                 );
             }
@@ -223,9 +223,9 @@ fn feeds(page: &mut String, report: &Report, start: Option<NaiveDate>, end: Naiv
             1 => "The feed".to_string(),
             n => format!("All {n} feeds"),
         };
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<p class=\"ok\">{feeds} answered and brought new articles within {QUIET_INTERVALS} times their interval.</p>\n"
+            "<p class=\"ok\">{feeds} answered and brought new articles within {QUIET_INTERVALS} times their interval.</p>"
         );
         return;
     }
@@ -260,9 +260,9 @@ fn feeds(page: &mut String, report: &Report, start: Option<NaiveDate>, end: Naiv
                 had_articles,
                 silent,
             } => {
-                let _ = write!(
+                let _ = writeln!(
                     page,
-                    "<li class=\"quiet\"><strong>{name}</strong> went quiet: no new article for {} {} {} (it is fetched every {})</li>\n",
+                    "<li class=\"quiet\"><strong>{name}</strong> went quiet: no new article for {} {} {} (it is fetched every {})</li>",
                     span(silent),
                     if had_articles { "after its last one on" } else { "since it was added on" },
                     since.format("%Y-%m-%d"),

@@ -60,15 +60,15 @@ pub(super) fn render(page: &mut String, report: &Report, kind: EventKind) {
     let stories: Vec<&ReportStory> = report.stories_of(kind).collect();
     let mut title = plural.to_string();
     title[..1].make_ascii_uppercase();
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "<section id=\"{id}\">\n<h2>{title} <span class=\"count\">({})</span></h2>\n",
+        "<section id=\"{id}\">\n<h2>{title} <span class=\"count\">({})</span></h2>",
         stories.len()
     );
     if stories.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<p class=\"empty\">No {plural} in this period.</p>\n</section>\n"
+            "<p class=\"empty\">No {plural} in this period.</p>\n</section>"
         );
         return;
     }

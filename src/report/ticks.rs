@@ -224,7 +224,7 @@ mod tests {
         let t = ticks(d(2020, 1, 1), d(2024, 12, 31), 6);
         assert_eq!(labels(&t), ["2020", "2021", "2022", "2023", "2024"]);
         let t = ticks(d(1900, 1, 1), d(2024, 12, 31), 3);
-        assert_eq!(labels(&t), ["1900", "2000"]);
+        assert_eq!(labels(&t), ["1900", "1950", "2000"]);
     }
 
     #[test]

@@ -328,7 +328,7 @@ pub(super) fn render(page: &mut String, report: &Report) {
         }
     }
 
-    let _ = write!(page, "<section id=\"timeline\">\n<h2>Timeline</h2>\n");
+    let _ = writeln!(page, "<section id=\"timeline\">\n<h2>Timeline</h2>");
     if control_marks.is_empty() && order_marks.is_empty() {
         page.push_str(
             "<p class=\"empty\">No story in this period has a date to place.</p>\n</section>\n",
@@ -439,9 +439,9 @@ pub(super) fn render(page: &mut String, report: &Report) {
                     mark.colour
                 );
             }
-            let _ = write!(
+            let _ = writeln!(
                 page,
-                "<path d=\"{}\" fill=\"{}\"/></a>\n",
+                "<path d=\"{}\" fill=\"{}\"/></a>",
                 control_shape(c.action, cx, cy, CONTROL_SIZE),
                 mark.colour
             );
@@ -469,9 +469,9 @@ pub(super) fn render(page: &mut String, report: &Report) {
             } else {
                 "unvalued"
             };
-            let _ = write!(
+            let _ = writeln!(
                 page,
-                "<circle class=\"{class}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{:.1}\" fill=\"{c}\" stroke=\"{c}\"/></a>\n",
+                "<circle class=\"{class}\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"{:.1}\" fill=\"{c}\" stroke=\"{c}\"/></a>",
                 mark.radius,
                 c = mark.colour
             );
@@ -483,12 +483,12 @@ pub(super) fn render(page: &mut String, report: &Report) {
 }
 
 fn lane(page: &mut String, class: &str, name: &str, count: usize, top: f64, half: f64) {
-    let _ = write!(
+    let _ = writeln!(
         page,
         "<g class=\"lane {class}\"><rect class=\"band\" x=\"0\" y=\"{top:.1}\" width=\"{LEFT}\" height=\"{:.1}\"/>\
          <text class=\"lane-name\" x=\"10\" y=\"{:.1}\">{name}</text>\
          <text class=\"lane-count\" x=\"10\" y=\"{:.1}\">{count} {}</text>\
-         <line class=\"lane-rule\" x1=\"{LEFT}\" y1=\"{top:.1}\" x2=\"{:.1}\" y2=\"{top:.1}\"/></g>\n",
+         <line class=\"lane-rule\" x1=\"{LEFT}\" y1=\"{top:.1}\" x2=\"{:.1}\" y2=\"{top:.1}\"/></g>",
         2.0 * half,
         top + half - 2.0,
         top + half + 13.0,
@@ -560,9 +560,9 @@ fn legend(
                 ))
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<li>{}bar: the month or year it takes effect in</li></ul></div>\n",
+            "<li>{}bar: the month or year it takes effect in</li></ul></div>",
             key_icon("<line class=\"ink-line\" x1=\"-8\" y1=\"0\" x2=\"8\" y2=\"0\"/>")
         );
     }
@@ -587,18 +587,18 @@ fn legend(
                 compact_usd(value)
             );
         }
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<li>{}no value in US dollars stated</li></ul></div>\n",
+            "<li>{}no value in US dollars stated</li></ul></div>",
             key_icon(&format!(
                 "<circle class=\"ink-ring unvalued\" r=\"{UNKNOWN_RADIUS}\"/>"
             ))
         );
     }
     if undated > 0 {
-        let _ = write!(
+        let _ = writeln!(
             page,
-            "<p class=\"note\">{undated} {} without a date {} not on the timeline; the tables list {}.</p>\n",
+            "<p class=\"note\">{undated} {} without a date {} not on the timeline; the tables list {}.</p>",
             if undated == 1 { "story" } else { "stories" },
             if undated == 1 { "is" } else { "are" },
             if undated == 1 { "it" } else { "them" },
