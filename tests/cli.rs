@@ -359,3 +359,62 @@ fn verbose_flags_raise_only_chipwatchs_own_lines() {
         }
     }
 }
+
+/// `eval` on a split corpus: one report per part, `--part` picks, `--hide-misses` keeps a
+/// sealed part's misses out of sight, an unknown part is a usage error naming the parts.
+#[test]
+fn eval_scores_parts_apart_and_can_hide_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    for part in ["dev", "sealed"] {
+        let folder = dir.path().join(part);
+        std::fs::create_dir(&folder).unwrap();
+        std::fs::write(
+            folder.join("a.txt"),
+            "Meta bought 5,000 H200 chips from Nvidia.",
+        )
+        .unwrap();
+        // Labelled wrong on purpose, so there is a miss to show or hide.
+        std::fs::write(
+            folder.join("a.json"),
+            r#"{"published": "2024-01-10", "url": null, "events": []}"#,
+        )
+        .unwrap();
+    }
+    let corpus = dir.path().to_str().unwrap();
+    let both = chipwatch(dir.path(), &["eval", corpus]);
+    assert!(
+        both.status.success(),
+        "{}",
+        String::from_utf8_lossy(&both.stderr)
+    );
+    let text = String::from_utf8_lossy(&both.stdout);
+    assert!(
+        text.contains("== dev ==") && text.contains("== sealed =="),
+        "{text}"
+    );
+    assert!(text.contains("a: spurious chip_order"), "{text}");
+
+    let sealed = chipwatch(
+        dir.path(),
+        &["eval", corpus, "--part", "sealed", "--hide-misses"],
+    );
+    let text = String::from_utf8_lossy(&sealed.stdout);
+    assert!(
+        text.contains("== sealed ==") && !text.contains("== dev =="),
+        "{text}"
+    );
+    assert!(!text.contains("spurious"), "{text}");
+
+    let json = chipwatch(dir.path(), &["eval", corpus, "--format", "json"]);
+    let value = stdout_json(&json);
+    assert_eq!(value["dev"]["negatives_with_events"], 1);
+    assert_eq!(value["sealed"]["negatives_with_events"], 1);
+
+    let wrong = chipwatch(dir.path(), &["eval", corpus, "--part", "test"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        err.contains("no part `test`") && err.contains("dev, sealed"),
+        "{err}"
+    );
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use chipwatch::model::{ChipOrder, ControlAction, Event, EventDetails, ExportControl, OrderStatus};
-use chipwatch::rules::eval::{evaluate, read_cases};
+use chipwatch::rules::eval::{evaluate, parts, read_case_set, read_cases};
 use chipwatch::rules::RuleSet;
 use chrono::NaiveDate;
 
@@ -125,6 +125,60 @@ fn eval_errors_name_the_file() {
     .unwrap();
     let err = read_cases(dir.path()).unwrap_err().to_string();
     assert!(err.contains("x.json") && err.contains(".txt"), "{err}");
+}
+
+/// The shape of the real-passage corpus: parts, labels with provenance and a checksum,
+/// texts kept in another folder.
+#[test]
+fn a_split_corpus_is_read_part_by_part_with_texts_elsewhere() {
+    let labels = tempfile::tempdir().unwrap();
+    let texts = tempfile::tempdir().unwrap();
+    for part in ["dev", "sealed"] {
+        std::fs::create_dir(labels.path().join(part)).unwrap();
+        std::fs::create_dir(texts.path().join(part)).unwrap();
+    }
+    let text = "Microsoft has ordered 10,000 H100 GPUs from Nvidia.";
+    let digest = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let label = |sha: &str| {
+        format!(
+            r#"{{"published": "2024-01-10", "url": "https://example.com/a", "outlet": "Example", "query": "q", "start": 0, "end": 51, "licence": "other", "sha256": "{sha}", "events": [{{"kind": "chip_order", "buyer": "Microsoft", "supplier": "Nvidia", "product": "H100", "quantity": 10000, "value": null, "value_usd": null, "delivery": null, "status": "placed", "hedged": false}}]}}"#
+        )
+    };
+    std::fs::write(labels.path().join("dev/a.json"), label(&digest)).unwrap();
+    std::fs::write(texts.path().join("dev/a.txt"), text).unwrap();
+    // A sealed case whose text was never rebuilt: named, not scored.
+    std::fs::write(labels.path().join("sealed/b.json"), label(&digest)).unwrap();
+    assert_eq!(parts(labels.path()).unwrap(), ["dev", "sealed"]);
+
+    let dev = read_case_set(&labels.path().join("dev"), Some(&texts.path().join("dev"))).unwrap();
+    assert_eq!(dev.cases.len(), 1);
+    assert!(dev.missing_text.is_empty());
+    let report = evaluate(&rules(), &dev.cases);
+    assert_eq!(report.events["all"].tp, 1, "{:#?}", report.misses);
+
+    let sealed = read_case_set(
+        &labels.path().join("sealed"),
+        Some(&texts.path().join("sealed")),
+    )
+    .unwrap();
+    assert!(sealed.cases.is_empty());
+    assert_eq!(sealed.missing_text, ["b"]);
+
+    // A text that differs from the labelled one is an error naming both files.
+    std::fs::write(texts.path().join("dev/a.txt"), format!("{text} Edited.")).unwrap();
+    let err = read_case_set(&labels.path().join("dev"), Some(&texts.path().join("dev")))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("a.txt") && err.contains("a.json") && err.contains("SHA-256"),
+        "{err}"
+    );
 }
 
 #[test]

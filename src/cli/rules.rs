@@ -1,4 +1,5 @@
-//! `chipwatch rules check`: load every rule pack and run the examples embedded in them.
+//! `chipwatch rules check`: load every rule pack and run the examples embedded in them;
+//! `chipwatch rules explain TEXT`: how the frames read a text.
 
 use clap::Subcommand;
 
@@ -9,6 +10,15 @@ use crate::config::Config;
 pub enum RulesCommand {
     /// Validate the rule packs and run every example embedded in them
     Check,
+    /// Show how the frames read a text: each sentence's typed tokens, the frame heads
+    /// found and the role each argument fills (for people editing the packs)
+    Explain {
+        /// The text (one or more sentences)
+        text: String,
+        /// Publication day that relative dates resolve against (YYYY-MM-DD)
+        #[arg(long)]
+        published: Option<chrono::NaiveDate>,
+    },
 }
 
 pub fn run(config: &Config, command: &RulesCommand) -> anyhow::Result<ExitCode> {
@@ -26,6 +36,13 @@ pub fn run(config: &Config, command: &RulesCommand) -> anyhow::Result<ExitCode> 
                 println!("{} example(s) failed", failures.len());
                 Ok(ExitCode::Usage)
             }
+        }
+        RulesCommand::Explain { text, published } => {
+            let rules = load_rules(config)?;
+            for line in rules.explain(text, *published) {
+                println!("{}", super::output::strip_controls(&line));
+            }
+            Ok(ExitCode::Success)
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::model::PartialDate;
 
 use super::dates::find_dates;
 use super::gazetteer::{EntityRef, Gazetteer};
+use super::names::find_names;
 use super::numbers::{find_amounts, find_numbers, Amount};
 
 pub const OPEN: char = '\u{E000}';
@@ -28,13 +29,15 @@ pub enum Value {
     Money(Option<Amount>),
     /// `None` when the date cannot be resolved (e.g. no publication date).
     Date(Option<PartialDate>),
+    /// An organisation the gazetteer does not know, by the name the text gives it.
+    Name(String),
 }
 
 impl Value {
     /// The type letter used in placeholders and slot patterns.
     pub fn letter(&self) -> char {
         match self {
-            Value::Entity(EntityRef::Org(_)) => 'O',
+            Value::Entity(EntityRef::Org(_)) | Value::Name(_) => 'O',
             Value::Entity(EntityRef::Product(_)) => 'P',
             Value::Entity(EntityRef::Jurisdiction(_)) => 'J',
             Value::Entity(EntityRef::Agency(_)) => 'A',
@@ -48,6 +51,9 @@ impl Value {
 #[derive(Debug, Clone)]
 pub struct Annotation {
     pub value: Value,
+    /// A jurisdiction named as its government ("the UK government", "US officials"),
+    /// which can buy chips, unlike the country as a destination.
+    pub government: bool,
 }
 
 /// A sentence with its annotations and typed copy.
@@ -78,7 +84,8 @@ pub fn placeholder_regex() -> &'static Regex {
 }
 
 /// Annotates `sentence`. Candidates from every recogniser compete: the longest span wins,
-/// ties go to money, then dates, then the gazetteer, then plain numbers (so "$61.83
+/// ties go to money, then dates, then the gazetteer, then plain numbers, then names the
+/// gazetteer does not know (so "$61.83
 /// million" is money, not a number, and "910B Ascend" a product, not 910).
 pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDate>) -> Annotated {
     let mut candidates: Vec<(usize, usize, u8, Value)> = Vec::new();
@@ -93,6 +100,16 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
     }
     for f in find_numbers(sentence) {
         candidates.push((f.start, f.end, 3, Value::Number(f.value)));
+    }
+    // Names the gazetteer does not know, unless they hold one it does ("Huawei
+    // Technologies Co" is Huawei).
+    for f in find_names(sentence) {
+        let holds_known = candidates
+            .iter()
+            .any(|c| c.2 == 2 && c.0 < f.end && c.1 > f.start);
+        if !holds_known {
+            candidates.push((f.start, f.end, 4, Value::Name(f.name)));
+        }
     }
     candidates.retain(|c| c.1 > c.0);
     // Longest first, then by priority, then leftmost; then keep what does not overlap.
@@ -121,7 +138,20 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
         typed.push(value.letter());
         typed.push_str(&annotations.len().to_string());
         typed.push(CLOSE);
-        annotations.push(Annotation { value });
+        let government = matches!(value, Value::Entity(EntityRef::Jurisdiction(_)))
+            && sentence.get(start..end).is_some_and(|t| {
+                [
+                    "government",
+                    "administration",
+                    "authorities",
+                    "officials",
+                    "ministry",
+                ]
+                .iter()
+                .any(|w| t.contains(w))
+                    || sentence[end..].trim_start().starts_with("government")
+            });
+        annotations.push(Annotation { value, government });
         pos = end;
     }
     if let Some(rest) = sentence.get(pos..) {

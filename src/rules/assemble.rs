@@ -23,6 +23,13 @@ pub struct Mention {
     pub hedged: bool,
     /// Qualified as "previous/earlier/prior" rules: a different, older action.
     pub older: bool,
+    /// A control named by words of its own ("the AI diffusion rule"): stands alone.
+    pub named: bool,
+    /// A verb states it ("restricted", "added ... to"), not only a noun ("US curbs on").
+    pub verb: bool,
+    /// Chips are among its arguments (a product, or a word such as "GPUs"): an order
+    /// needs them, or "SoftBank bought $3 billion of shares" would be one.
+    pub goods: bool,
     pub status: Option<OrderStatus>,
     pub action: Option<ControlAction>,
     pub fields: Fields,
@@ -57,14 +64,23 @@ fn is_bare(m: &Mention) -> bool {
     match m.kind {
         // A trigger plus buyer or supplier is not enough: it needs a product, quantity or
         // value ("Baidu may no longer be able to purchase from Nvidia" is no order).
-        EventKind::ChipOrder => f.product.is_none() && f.quantity.is_none() && f.value.is_none(),
-        // "the US export ban": authority and action only.
+        EventKind::ChipOrder => {
+            (f.product.is_none() && f.quantity.is_none() && f.value.is_none())
+                || (f.product.is_none() && !m.goods)
+                // A seller with no buyer is a company's own shipments, not an order.
+                || f.buyer.is_none()
+        }
+        // "the US export ban", "BIS issued rules on Monday": who, but not what. A control
+        // named only by a noun ("amid US curbs on chip exports to China") is background: it
+        // completes a control a verb states, and stands alone only when named ("the AI
+        // diffusion rule") or dated ("the US curbs that took effect in October").
         EventKind::ExportControl => {
-            f.targets.is_empty()
-                && f.products.is_empty()
-                && f.companies.is_empty()
-                && f.effective.is_none()
-                && f.agency.is_none()
+            !m.verb && !m.named && f.effective.is_none()
+                || !m.named
+                    && f.targets.is_empty()
+                    && f.products.is_empty()
+                    && f.companies.is_empty()
+                    && f.effective.is_none()
         }
     }
 }
@@ -182,13 +198,19 @@ pub fn assemble(
 ) -> Vec<Event> {
     // An export control whose own sentence names no authority takes the authority of the
     // nearest earlier export control of the article.
+    // Before any control names one, the first authority named later in the article
+    // ("Nvidia will resume sales to China after Washington pledged to remove the curbs").
+    let first_named = mentions
+        .iter()
+        .filter(|m| m.kind == EventKind::ExportControl && m.refers_to.is_none())
+        .find_map(|m| m.fields.authority.clone());
     let mut last_authority: Option<String> = None;
     for m in mentions
         .iter_mut()
         .filter(|m| m.kind == EventKind::ExportControl && m.refers_to.is_none())
     {
         if m.fields.authority.is_none() {
-            m.fields.authority.clone_from(&last_authority);
+            m.fields.authority = last_authority.clone().or_else(|| first_named.clone());
         }
         if m.fields.authority.is_some() {
             last_authority.clone_from(&m.fields.authority);
@@ -238,6 +260,13 @@ pub fn assemble(
         }
     }
 
+    // A control with no authority, even inherited, is talk of controls in general unless
+    // it says what and for whom ("regulations banning A100 sales in China").
+    drafts.retain(|d| {
+        d.kind != EventKind::ExportControl
+            || d.fields.authority.is_some()
+            || !d.fields.products.is_empty() && !d.fields.targets.is_empty()
+    });
     // Ordered by first span; events starting in the same sentence by where their first
     // mention starts in it.
     let mut events: Vec<((usize, usize), Event)> = drafts
@@ -302,6 +331,12 @@ fn finish(
                 d.action.is_some(),
                 f.effective.is_some(),
             ];
+            // A country does not control exports to itself, even when the authority came
+            // from an earlier control of the article.
+            let mut f = f;
+            if let Some(a) = &f.authority {
+                f.targets.retain(|t| t != a);
+            }
             let control = ExportControl {
                 authority: f.authority,
                 agency: f.agency,

@@ -10,6 +10,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use crate::model::{EventKind, CHIP_ORDER_FIELDS, EXPORT_CONTROL_FIELDS};
 
@@ -30,15 +31,18 @@ pub enum EvalError {
     MissingText { path: String },
     #[error("no *.json cases in {path}")]
     Empty { path: String },
+    #[error("{path}: the text differs from the one labelled in {labels} (its SHA-256 does not match); rebuild it as tests/fixtures/real/README.md says")]
+    Checksum { path: String, labels: String },
 }
 
-/// The fields compared per kind: DESIGN.md's event tables, plus `hedged`.
+/// The fields compared per kind: DESIGN.md's event tables, plus `hedged` (and, for
+/// orders, `inferred`).
 fn slots_of(kind: EventKind) -> impl Iterator<Item = &'static str> {
-    let fields = match kind {
-        EventKind::ChipOrder => CHIP_ORDER_FIELDS,
-        EventKind::ExportControl => EXPORT_CONTROL_FIELDS,
+    let (fields, extra): (&[&str], &[&str]) = match kind {
+        EventKind::ChipOrder => (CHIP_ORDER_FIELDS, &["hedged", "inferred"]),
+        EventKind::ExportControl => (EXPORT_CONTROL_FIELDS, &["hedged"]),
     };
-    fields.iter().copied().chain(["hedged"])
+    fields.iter().chain(extra).copied()
 }
 
 fn key_of(kind: EventKind) -> &'static [&'static str] {
@@ -69,10 +73,52 @@ struct RawCase {
     #[serde(default)]
     lang: Option<String>,
     events: Vec<Value>,
+    /// SHA-256 of the text: a case whose text differs is an error, not a silent change.
+    #[serde(default)]
+    sha256: Option<String>,
+    /// Where a real published passage came from (kept for rebuilding the text; not
+    /// scored): its outlet, the search query that returned it, its character range in
+    /// the search result, and its licence.
+    #[serde(default)]
+    #[allow(dead_code)]
+    outlet: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    query: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    start: Option<u64>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    end: Option<u64>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    licence: Option<String>,
+}
+
+/// The cases of a directory, and the names of those whose text is not there.
+#[derive(Debug, Clone, Default)]
+pub struct CaseSet {
+    pub cases: Vec<Case>,
+    /// Cases whose `.txt` is neither beside the labels nor in the texts directory (text
+    /// that may not be committed, not rebuilt yet): named, not scored.
+    pub missing_text: Vec<String>,
 }
 
 /// Reads every `<name>.json` + `<name>.txt` pair in `dir`, sorted by name.
 pub fn read_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
+    let set = read_case_set(dir, None)?;
+    match set.missing_text.first() {
+        Some(name) => Err(EvalError::MissingText {
+            path: dir.join(format!("{name}.json")).display().to_string(),
+        }),
+        None => Ok(set.cases),
+    }
+}
+
+/// Reads every `<name>.json` in `dir` with its text: `<name>.txt` beside it, else in
+/// `texts`. A text whose SHA-256 differs from the case's `sha256` is an error.
+pub fn read_case_set(dir: &Path, texts: Option<&Path>) -> Result<CaseSet, EvalError> {
     let read_err = |path: &Path| {
         let path = path.display().to_string();
         move |source| EvalError::Read { path, source }
@@ -83,7 +129,7 @@ pub fn read_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
             path: dir.display().to_string(),
         });
     }
-    let mut cases = Vec::with_capacity(files.len());
+    let mut set = CaseSet::default();
     for json_path in files {
         let shown = json_path.display().to_string();
         let parse = |message: String| EvalError::Parse {
@@ -107,15 +153,32 @@ pub fn read_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
                 )));
             }
         }
-        let txt_path = json_path.with_extension("txt");
-        if !txt_path.is_file() {
-            return Err(EvalError::MissingText { path: shown });
-        }
-        let text = std::fs::read_to_string(&txt_path).map_err(read_err(&txt_path))?;
         let name = json_path
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        cases.push(Case {
+        let beside = json_path.with_extension("txt");
+        let elsewhere = texts.map(|t| t.join(format!("{name}.txt")));
+        let Some(txt_path) = std::iter::once(beside)
+            .chain(elsewhere)
+            .find(|p| p.is_file())
+        else {
+            set.missing_text.push(name);
+            continue;
+        };
+        let text = std::fs::read_to_string(&txt_path).map_err(read_err(&txt_path))?;
+        if let Some(want) = &raw.sha256 {
+            let got: String = Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            if !got.eq_ignore_ascii_case(want) {
+                return Err(EvalError::Checksum {
+                    path: txt_path.display().to_string(),
+                    labels: shown,
+                });
+            }
+        }
+        set.cases.push(Case {
             name,
             published,
             lang: raw.lang,
@@ -123,7 +186,35 @@ pub fn read_cases(dir: &Path) -> Result<Vec<Case>, EvalError> {
             events: raw.events,
         });
     }
-    Ok(cases)
+    Ok(set)
+}
+
+/// The parts of a labelled corpus: the subdirectories of `dir` that hold cases, by
+/// name (e.g. `dev` and `sealed`); empty when `dir` holds cases itself.
+pub fn parts(dir: &Path) -> Result<Vec<String>, EvalError> {
+    let read_err = |source| EvalError::Read {
+        path: dir.display().to_string(),
+        source,
+    };
+    if !super::pack::files_with_extension(dir, "json")
+        .map_err(read_err)?
+        .is_empty()
+    {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        let has_cases = path.is_dir()
+            && super::pack::files_with_extension(&path, "json").is_ok_and(|f| !f.is_empty());
+        if has_cases {
+            if let Some(name) = path.file_name() {
+                out.push(name.to_string_lossy().into_owned());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 fn kind_of(event: &Value) -> Option<EventKind> {

@@ -2,32 +2,32 @@
 //! a rule's `examples` and `near_misses`: an example must make the rule fire and yield an
 //! event of the rule's kind whose fields equal every key set in `expect` (dates compared
 //! as text, "2023-10") and are null/empty for every field named in `absent`; a near miss
-//! must yield no event of the rule's kind.
+//! must yield no event that the frame started.
 
 use chrono::NaiveDate;
 
 use crate::model::{Event, EventDetails};
 use crate::text::split_sentences;
 
-use super::annotate::annotate;
 use super::pack::RawExample;
-use super::{Rule, RuleSet};
+use super::RuleSet;
 
-/// Runs every rule's examples and near misses; one message per failure.
+/// Runs every frame's examples and near misses; one message per failure.
 pub fn check(rules: &RuleSet) -> Vec<String> {
     let mut failures = Vec::new();
-    for rule in &rules.rules {
-        let at = |what: String| format!("{} rule `{}` {what}", rule.pack, rule.id);
-        for (n, ex) in rule.examples.iter().enumerate() {
+    for frame in &rules.lexicon.frames {
+        let at = |what: String| format!("{} frame `{}` {what}", frame.pack, frame.id);
+        for (n, ex) in frame.examples.iter().enumerate() {
             let published = ex
                 .published
                 .as_deref()
                 .and_then(|p| NaiveDate::parse_from_str(p, "%Y-%m-%d").ok());
             let events = rules.extract_events(&ex.text, published);
-            if !events.iter().any(|e| e.rule == rule.id) && !fires(rules, rule, &ex.text, published)
+            if !events.iter().any(|e| e.rule == frame.id)
+                && !fires(rules, &frame.id, &ex.text, published)
             {
                 failures.push(format!(
-                    "{}: rule did not fire on `{}`",
+                    "{}: frame did not fire on `{}`",
                     at(format!("example {}", n + 1)),
                     ex.text
                 ));
@@ -35,7 +35,7 @@ pub fn check(rules: &RuleSet) -> Vec<String> {
             }
             let problems: Vec<Vec<String>> = events
                 .iter()
-                .filter(|e| e.kind() == rule.kind)
+                .filter(|e| e.kind() == frame.kind)
                 .map(|e| mismatches(e, ex))
                 .collect();
             if !problems.iter().any(Vec::is_empty) {
@@ -50,13 +50,13 @@ pub fn check(rules: &RuleSet) -> Vec<String> {
                 ));
             }
         }
-        for (n, text) in rule.near_misses.iter().enumerate() {
+        for (n, text) in frame.near_misses.iter().enumerate() {
             let events = rules.extract_events(text, NaiveDate::from_ymd_opt(2024, 1, 1));
-            if events.iter().any(|e| e.kind() == rule.kind) {
+            if let Some(e) = events.iter().find(|e| e.rule == frame.id) {
                 failures.push(format!(
                     "{}: `{text}` produced a {} event",
                     at(format!("near miss {}", n + 1)),
-                    rule.kind
+                    e.kind()
                 ));
             }
         }
@@ -64,12 +64,14 @@ pub fn check(rules: &RuleSet) -> Vec<String> {
     failures
 }
 
-/// Whether `rule` matches some sentence of `text` (an example may fire a rule whose
-/// mention then joins an event another rule started).
-fn fires(rules: &RuleSet, rule: &Rule, text: &str, published: Option<NaiveDate>) -> bool {
+/// Whether the frame `id` fires in some sentence of `text` (an example may fire a frame
+/// whose mention then joins an event another frame started).
+fn fires(rules: &RuleSet, id: &str, text: &str, published: Option<NaiveDate>) -> bool {
     split_sentences(text).iter().any(|s| {
-        let ann = annotate(&rules.gazetteer, s.text, published);
-        rule.pattern.regex.is_match(&ann.typed)
+        rules
+            .frames_fired(s.text, published)
+            .iter()
+            .any(|f| f == id)
     })
 }
 
@@ -87,7 +89,12 @@ pub fn mismatches(event: &Event, ex: &RawExample) -> Vec<String> {
             }
         }
     };
-    let list = |v: &Vec<String>| Some(format!("{v:?}"));
+    // Lists compare as sets, as `chipwatch eval` compares them.
+    let list = |v: &Vec<String>| {
+        let mut sorted = v.clone();
+        sorted.sort();
+        Some(format!("{sorted:?}"))
+    };
     let text = |v: &Option<String>| v.clone();
     check(
         "hedged",

@@ -1,106 +1,291 @@
 //! The per-sentence pass of extraction. This module owns walking an article's sentences:
-//! the trigger prefilter (sentences with no trigger word are never annotated), annotating
-//! lazily (the previous sentence only when "these alternatives" needs its products),
-//! running the rules that can fire, completing their mentions with the kind's fillers,
-//! and turning anaphoric sentences ("The order is worth ...") into fill-ins of the
-//! latest mention. The result is the article's mentions in text order, for `assemble`.
+//! the head-word prefilter (sentences with no frame word are never annotated), annotating
+//! lazily, running the frames, resolving the references they leave ("the company", "it")
+//! to an organisation named earlier in the article, turning hits into mentions (one per
+//! named buyer), completing them with the kind's fillers, and turning anaphoric sentences
+//! ("The order is worth ...") into fill-ins of the latest mention. The result is the
+//! article's mentions in text order, for `assemble`.
 
 use chrono::NaiveDate;
 
 use crate::model::EventKind;
 use crate::text::Sentence;
 
-use super::annotate::{annotate, Annotated};
+use super::annotate::{annotate, Annotated, Value};
 use super::assemble::Mention;
-use super::gazetteer::Gazetteer;
+use super::frames::{Hit, Reference};
+use super::gazetteer::{EntityRef, Gazetteer};
+use super::lexicon::Role;
 use super::matcher::{last_product_list, push_unique, Fields};
+use super::tokens::{tokenize, Tok};
 use super::{kind_index, KindSettings, RuleSet};
 
+/// A sentence annotated, with its tokens and their plain words (placeholders as `<O>`).
+struct Typed {
+    ann: Annotated,
+    toks: Vec<Tok>,
+    plain: Vec<String>,
+}
+
+fn typed(g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> Typed {
+    let ann = annotate(g, text, published);
+    let toks = tokenize(&ann);
+    let plain = toks
+        .iter()
+        .map(|t| match t {
+            Tok::Word(w) => w.clone(),
+            Tok::Ent(a, 'J') if ann.annotations.get(*a).is_some_and(|a| a.government) => {
+                "<Jg>".to_string()
+            }
+            Tok::Ent(a, 'O')
+                if ann
+                    .annotations
+                    .get(*a)
+                    .is_some_and(|a| matches!(a.value, Value::Name(_))) =>
+            {
+                "<On>".to_string()
+            }
+            Tok::Ent(_, l) => format!("<{l}>"),
+            Tok::Punct(c) => c.to_string(),
+        })
+        .collect();
+    Typed { ann, toks, plain }
+}
+
 impl RuleSet {
+    /// The ids of the frames whose heads occur in `sentence` (for `rules check`).
+    pub(super) fn frames_fired(&self, sentence: &str, published: Option<NaiveDate>) -> Vec<String> {
+        let t = typed(&self.gazetteer, sentence, published);
+        self.lexicon
+            .find(&t.toks, &self.kind_words, &t.plain)
+            .iter()
+            .filter_map(|h| self.lexicon.frames.get(h.frame).map(|f| f.id.clone()))
+            .collect()
+    }
+
+    /// How the frames read `text`: per sentence its tokens and every hit with its roles,
+    /// then the events (for `chipwatch rules explain`).
+    pub fn explain(&self, text: &str, published: Option<NaiveDate>) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in crate::text::split_sentences(text) {
+            let t = typed(&self.gazetteer, s.text, published);
+            let shown: Vec<String> = t
+                .toks
+                .iter()
+                .map(|tok| match tok {
+                    Tok::Ent(a, l) => {
+                        let name = match t.ann.annotations.get(*a).map(|a| &a.value) {
+                            Some(Value::Entity(e)) => self.gazetteer.name(*e).to_string(),
+                            Some(Value::Number(n)) => n.map_or("?".into(), |n| n.to_string()),
+                            Some(Value::Money(m)) => m.as_ref().map_or("?".into(), |m| {
+                                format!("{} {}", m.money.amount, m.money.currency)
+                            }),
+                            Some(Value::Date(d)) => d.map_or("?".into(), |d| d.to_string()),
+                            Some(Value::Name(n)) => format!("{n}?"),
+                            None => "?".into(),
+                        };
+                        format!("[{l}:{name}]")
+                    }
+                    Tok::Word(w) => w.clone(),
+                    Tok::Punct(c) => c.to_string(),
+                })
+                .collect();
+            out.push(format!("sentence: {}", shown.join(" ")));
+            for hit in self.lexicon.find(&t.toks, &self.kind_words, &t.plain) {
+                let id = self
+                    .lexicon
+                    .frames
+                    .get(hit.frame)
+                    .map_or("?", |f| f.id.as_str());
+                let head = t.plain.get(hit.at).map_or("?", String::as_str);
+                let mut roles: Vec<String> = hit
+                    .args
+                    .iter()
+                    .map(|a| {
+                        let v = match t.ann.annotations.get(a.ann).map(|x| &x.value) {
+                            Some(Value::Entity(e)) => self.gazetteer.name(*e).to_string(),
+                            Some(Value::Name(n)) => n.clone(),
+                            Some(Value::Number(n)) => n.map_or("?".into(), |n| n.to_string()),
+                            Some(Value::Money(m)) => m.as_ref().map_or("?".into(), |m| {
+                                format!("{} {}", m.money.amount, m.money.currency)
+                            }),
+                            _ => "?".into(),
+                        };
+                        format!("{:?}={v}", a.role)
+                    })
+                    .collect();
+                if let Some(r) = hit.reference {
+                    roles.push(format!(
+                        "{:?}=<reference at {}>",
+                        r.role,
+                        t.plain.get(r.at).map_or("?", String::as_str)
+                    ));
+                }
+                let what = hit
+                    .status
+                    .map(|s| s.as_str())
+                    .or(hit.action.map(|a| a.as_str()))
+                    .unwrap_or("-");
+                out.push(format!(
+                    "  {id} at `{head}` ({what}{}): {}",
+                    if hit.goods { ", goods" } else { "" },
+                    roles.join(", ")
+                ));
+            }
+        }
+        for e in self.extract_events(text, published) {
+            out.push(format!(
+                "event: {}",
+                serde_json::to_string(&e).unwrap_or_default()
+            ));
+        }
+        out
+    }
+
     /// The mentions of one article's sentences, in text order.
     pub(super) fn mentions(
         &self,
         sentences: &[Sentence<'_>],
         published: Option<NaiveDate>,
     ) -> Vec<Mention> {
-        let mut cache: Vec<Option<Annotated>> = vec![None; sentences.len()];
+        let mut cache: Vec<Option<Typed>> = Vec::new();
+        cache.resize_with(sentences.len(), || None);
         let mut mentions: Vec<Mention> = Vec::new();
         // Whether a mention of each kind was seen (anaphora need one to refer to).
         let mut seen = [false, false];
         for (i, s) in sentences.iter().enumerate() {
-            let fired: Vec<usize> = self.prefilter.matches(s.text).into_iter().collect();
-            // Anaphora are plain words, so the raw text decides whether annotating is needed.
+            let has_head = self.prefilter.is_match(s.text);
             let can_refer = [EventKind::ChipOrder, EventKind::ExportControl]
                 .iter()
                 .any(|&k| {
                     seen[kind_index(k)]
                         && self.settings(k).anaphora.iter().any(|a| a.is_match(s.text))
                 });
-            if fired.is_empty() && !can_refer {
+            if !has_head && !can_refer {
                 continue;
             }
-            // Taken out of the cache while in use (the previous sentence may be annotated
-            // meanwhile) and put back for the next sentence's "these alternatives".
-            let ann = cache
-                .get_mut(i)
-                .and_then(Option::take)
-                .unwrap_or_else(|| annotate(&self.gazetteer, s.text, published));
-            let hedged = self.hedges.as_ref().is_some_and(|h| h.is_match(&ann.typed));
+            let t = match cache.get_mut(i).and_then(Option::take) {
+                Some(t) => t,
+                None => typed(&self.gazetteer, s.text, published),
+            };
+            let hedged = self
+                .hedges
+                .as_ref()
+                .is_some_and(|h| h.is_match(&t.ann.typed));
+            let hits = if has_head {
+                self.lexicon.find(&t.toks, &self.kind_words, &t.plain)
+            } else {
+                Vec::new()
+            };
             for kind in [EventKind::ChipOrder, EventKind::ExportControl] {
                 let first_new = mentions.len();
-                for &r in &fired {
-                    let Some(rule) = self.rules.get(r).filter(|r| r.kind == kind) else {
-                        continue;
-                    };
-                    for caps in rule.pattern.regex.captures_iter(&ann.typed) {
-                        let Some(all) = caps.get(0) else { continue };
-                        let negations = &self.settings(kind).negations;
-                        if negations.iter().any(|n| n.is_match(all.as_str())) {
+                let settings = self.settings(kind);
+                for hit in hits.iter().filter(|h| h.kind == kind) {
+                    let context = t
+                        .plain
+                        .get(..=hit.at)
+                        .map(|p| p.join(" "))
+                        .unwrap_or_default();
+                    let older = settings.older.iter().any(|o| o.is_match(&context));
+                    let resolved = hit
+                        .reference
+                        .and_then(|r| self.resolve(r, &t, &mut cache, sentences, i, published));
+                    let requires = self
+                        .lexicon
+                        .frames
+                        .get(hit.frame)
+                        .map_or(&[][..], |f| &f.requires[..]);
+                    for fields in self.fields_of(hit, &t.ann, resolved) {
+                        if requires.iter().any(|r| !fields.has(r)) {
                             continue;
                         }
-                        let mut fields = Fields::default();
-                        rule.pattern.bind(&caps, &ann, &self.gazetteer, &mut fields);
+                        let mut fields = fields;
                         let mut extra = Vec::new();
-                        if fields.products_ref && i > 0 {
-                            let prev = sentences.get(i - 1).map_or("", |p| p.text);
-                            let prev_ann =
-                                annotated(&mut cache, i - 1, &self.gazetteer, prev, published);
-                            fields.products = last_product_list(prev_ann, &self.gazetteer);
-                            if !fields.products.is_empty() {
-                                extra.push(i - 1);
+                        // "even these alternatives cannot be sold": the products named in
+                        // the sentence before, when the reference stands before the verb.
+                        if kind == EventKind::ExportControl
+                            && fields.products.is_empty()
+                            && i > 0
+                            && hit.verb
+                        {
+                            let before_verb = t
+                                .plain
+                                .get(..hit.at)
+                                .map(|p| p.join(" "))
+                                .unwrap_or_default();
+                            if self.product_refs.iter().any(|r| r.is_match(&before_verb)) {
+                                let prev = sentences.get(i - 1).map_or("", |p| p.text);
+                                let prev_t =
+                                    cached(&mut cache, i - 1, &self.gazetteer, prev, published);
+                                fields.products = last_product_list(&prev_t.ann, &self.gazetteer);
+                                if !fields.products.is_empty() {
+                                    extra.push(i - 1);
+                                }
                             }
                         }
-                        let older = self
-                            .settings(kind)
-                            .older
-                            .iter()
-                            .any(|o| o.is_match(all.as_str()));
                         mentions.push(Mention {
                             kind,
-                            rule: rule.id.clone(),
-                            confidence: rule.confidence,
+                            rule: self
+                                .lexicon
+                                .frames
+                                .get(hit.frame)
+                                .map(|f| f.id.clone())
+                                .unwrap_or_default(),
+                            confidence: hit.confidence,
                             sentence: i,
-                            offset: all.start(),
+                            offset: hit.start,
                             hedged,
                             older,
-                            status: rule.status,
-                            action: rule.action,
+                            goods: hit.goods,
+                            named: hit.named,
+                            verb: hit.verb,
+                            status: hit.status,
+                            action: hit.action,
                             fields,
                             extra_evidence: extra,
                             refers_to: None,
                         });
                     }
                 }
-                let settings = self.settings(kind);
+                // An order mention naming neither party ("The order is worth $62
+                // million") is about an order named before: it becomes a fill-in.
+                // Likewise a control named as known with nothing of its own ("The
+                // measures cover the NXT:2000i") when an earlier one exists.
+                let mut carried = Fields::default();
+                let refers_back = match kind {
+                    EventKind::ChipOrder => mentions[first_new..]
+                        .iter()
+                        .all(|m| m.fields.buyer.is_none() && m.fields.supplier.is_none()),
+                    EventKind::ExportControl => {
+                        seen[1]
+                            && hits.iter().filter(|h| h.kind == kind).all(|h| h.definite)
+                            && mentions[first_new..].iter().all(|m| {
+                                m.fields.authority.is_none() && m.fields.targets.is_empty()
+                            })
+                    }
+                };
+                if mentions.len() > first_new && refers_back {
+                    for m in mentions.drain(first_new..) {
+                        carried.complete_from(&m.fields);
+                    }
+                }
                 seen[kind_index(kind)] |= mentions.len() > first_new;
                 if mentions.len() > first_new {
-                    // Fillers complete what fired in this sentence (run once per sentence,
-                    // not once per mention: a long sentence may hold many mentions).
+                    // Fillers complete what fired in this sentence (run once per sentence).
                     let mut filled = Fields::default();
-                    self.apply_fillers(settings, &ann, &mut filled);
+                    self.apply_fillers(settings, &t.ann, &mut filled);
                     for m in &mut mentions[first_new..] {
+                        // A family ("Instinct GPUs") gives way to a model of it the
+                        // fillers found ("starting with MI450 chips").
+                        if let (Some(have), Some(model)) = (&m.fields.product, &filled.product) {
+                            let g = &self.gazetteer;
+                            if g.category_of(have) == Some("family")
+                                && g.vendor_of(have) == g.vendor_of(model)
+                            {
+                                m.fields.product = Some(model.clone());
+                            }
+                        }
                         m.fields.complete_from(&filled);
-                        // "..., including EUV systems": lists grow rather than stay as bound.
                         for p in &filled.products {
                             push_unique(&mut m.fields.products, p);
                         }
@@ -108,14 +293,16 @@ impl RuleSet {
                             push_unique(&mut m.fields.companies, c);
                         }
                     }
-                } else if settings.anaphora.iter().any(|a| a.is_match(&ann.typed)) {
-                    // "The order is worth ...": fills the latest event of the kind, when
-                    // the sentence adds something.
+                } else if settings.anaphora.iter().any(|a| a.is_match(&t.ann.typed)) {
+                    // "The order is worth ...": fills the latest event of the kind, when the
+                    // sentence adds something.
                     let target = latest(&mentions, kind);
                     let mut fields = Fields::default();
-                    if let (Some(target), true) =
-                        (target, self.apply_fillers(settings, &ann, &mut fields))
-                    {
+                    let filled = self.apply_fillers(settings, &t.ann, &mut fields);
+                    let had = fields.clone();
+                    fields.complete_from(&carried);
+                    let added = filled || fields != had;
+                    if let (Some(target), true) = (target, added) {
                         mentions.push(Mention {
                             kind,
                             rule: String::new(),
@@ -124,6 +311,9 @@ impl RuleSet {
                             offset: 0,
                             hedged,
                             older: false,
+                            goods: false,
+                            named: false,
+                            verb: false,
                             status: None,
                             action: None,
                             fields,
@@ -134,7 +324,7 @@ impl RuleSet {
                 }
             }
             if let Some(slot) = cache.get_mut(i) {
-                *slot = Some(ann);
+                *slot = Some(t);
             }
         }
         // Companies of an export control include the vendors of its products.
@@ -155,6 +345,207 @@ impl RuleSet {
         mentions
     }
 
+    /// The fields of a hit: one set per named buyer (a sentence naming several buyers
+    /// reports one order each; their shared quantity and value are the total, not theirs).
+    fn fields_of(&self, hit: &Hit, ann: &Annotated, reference: Option<String>) -> Vec<Fields> {
+        let g = &self.gazetteer;
+        let mut f = Fields::default();
+        let mut buyers: Vec<String> = Vec::new();
+        let mut parties: Vec<String> = Vec::new();
+        if let (Some(r), Some(name)) = (hit.reference, reference) {
+            match r.role {
+                Role::Buyer => buyers.push(name),
+                Role::Supplier => f.supplier = Some(name),
+                Role::Party => parties.push(name),
+                Role::Companies => push_unique(&mut f.companies, &name),
+                _ => {}
+            }
+        }
+        for arg in &hit.args {
+            let Some(a) = ann.annotations.get(arg.ann) else {
+                continue;
+            };
+            match (&a.value, arg.role) {
+                (Value::Name(n), Role::Targets) => push_unique(&mut f.targets, n),
+                (Value::Name(n), Role::Companies) => push_unique(&mut f.companies, n),
+                (
+                    Value::Entity(e @ (EntityRef::Org(_) | EntityRef::Jurisdiction(_))),
+                    Role::Buyer,
+                ) => push_unique(&mut buyers, g.name(*e)),
+                (Value::Entity(e @ EntityRef::Org(_)), Role::Supplier) => {
+                    f.supplier.get_or_insert_with(|| g.name(*e).to_string());
+                }
+                (Value::Entity(e @ EntityRef::Org(_)), Role::Party) => {
+                    push_unique(&mut parties, g.name(*e))
+                }
+                (Value::Entity(e @ EntityRef::Product(_)), Role::Product) => {
+                    let name = g.name(*e);
+                    match (f.product.as_deref(), g.category_of(name)) {
+                        // "AI chips" say chips are ordered, not which.
+                        (_, Some("class")) => {}
+                        (None, _) => f.product = Some(name.to_string()),
+                        // "Instinct GPUs, starting with MI450 chips": the model wins.
+                        (Some(family), _)
+                            if g.category_of(family) == Some("family")
+                                && g.vendor_of(family) == g.vendor_of(name) =>
+                        {
+                            f.product = Some(name.to_string());
+                        }
+                        _ => {}
+                    }
+                }
+                (Value::Number(Some(n)), Role::Product)
+                    if arg.quantity
+                        && f.quantity.is_none()
+                        && *n >= 1.0
+                        && n.fract() == 0.0
+                        && *n < 1e12 =>
+                {
+                    f.quantity = Some(*n as u64);
+                }
+                (Value::Money(Some(m)), Role::Value) if f.value.is_none() => {
+                    f.value = Some(m.money.clone());
+                    f.value_usd = m.usd;
+                }
+                (Value::Entity(e @ EntityRef::Jurisdiction(_)), Role::Authority) => {
+                    f.authority.get_or_insert_with(|| g.name(*e).to_string());
+                }
+                (Value::Entity(e @ EntityRef::Agency(i)), Role::Authority) => {
+                    // The most specific body named: "the Commerce Department's BIS".
+                    f.agency = Some(g.name(*e).to_string());
+                    if let Some(j) = g.agency_jurisdiction(*i) {
+                        f.authority = Some(j.to_string());
+                    }
+                }
+                (
+                    Value::Entity(e @ (EntityRef::Jurisdiction(_) | EntityRef::Org(_))),
+                    Role::Targets,
+                ) => {
+                    push_unique(&mut f.targets, g.name(*e));
+                }
+                (Value::Entity(e @ EntityRef::Org(_)), Role::Companies) => {
+                    push_unique(&mut f.companies, g.name(*e))
+                }
+                (Value::Date(Some(d)), Role::Delivery) => {
+                    f.delivery.get_or_insert(*d);
+                }
+                (Value::Date(Some(d)), Role::Effective) => {
+                    f.effective.get_or_insert(*d);
+                }
+                (Value::Entity(e @ EntityRef::Product(_)), Role::Products) => {
+                    push_unique(&mut f.products, g.name(*e))
+                }
+                _ => {}
+            }
+        }
+        // A counterpart takes the side left open; counterparts alone split by who sells
+        // further upstream (TSMC makes Nvidia's chips, ASML sells TSMC its tools).
+        parties.retain(|p| !buyers.contains(p) && f.supplier.as_deref() != Some(p.as_str()));
+        if !parties.is_empty() {
+            if !buyers.is_empty() && f.supplier.is_none() {
+                f.supplier = parties.first().cloned();
+            } else if buyers.is_empty() && f.supplier.is_some() {
+                buyers.extend(parties);
+            } else if buyers.is_empty() && f.supplier.is_none() {
+                // The most upstream seller supplies; on a tie the one named first buys.
+                let best = parties
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(i, p)| (g.tier(p), std::cmp::Reverse(*i)))
+                    .map(|(i, _)| i);
+                if let Some(i) = best {
+                    if parties.len() > 1 || g.tier(&parties[i]) < 5 {
+                        f.supplier = Some(parties.remove(i));
+                    }
+                }
+                buyers.extend(parties);
+            }
+        }
+        if let Some(s) = &f.supplier {
+            buyers.retain(|b| b != s);
+        }
+        if hit.kind == EventKind::ExportControl {
+            if hit.action.is_none() {
+                return Vec::new();
+            }
+            // A country does not control exports to itself: "US companies", "U.S. chips".
+            if let Some(a) = &f.authority {
+                f.targets.retain(|t| t != a);
+            }
+        }
+        match buyers.len() {
+            0 => vec![f],
+            1 => {
+                f.buyer = buyers.pop();
+                vec![f]
+            }
+            _ => buyers
+                .into_iter()
+                .map(|b| {
+                    let mut each = f.clone();
+                    each.buyer = Some(b);
+                    each.quantity = None;
+                    each.value = None;
+                    each.value_usd = None;
+                    each
+                })
+                .collect(),
+        }
+    }
+
+    /// The organisation a reference stands for: the nearest one named before it in its
+    /// sentence, else the first one named as a subject in the closest earlier sentence
+    /// that names one (a maker for "the chipmaker").
+    fn resolve(
+        &self,
+        r: Reference,
+        t: &Typed,
+        cache: &mut [Option<Typed>],
+        sentences: &[Sentence<'_>],
+        i: usize,
+        published: Option<NaiveDate>,
+    ) -> Option<String> {
+        let g = &self.gazetteer;
+        let org_at = |typed: &Typed, k: usize| -> Option<String> {
+            match typed.toks.get(k) {
+                Some(Tok::Ent(a, 'O')) => match typed.ann.annotations.get(*a).map(|a| &a.value) {
+                    Some(Value::Entity(e)) => Some(g.name(*e).to_string()),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        let fits = |name: &str| !r.maker || g.is_maker(name);
+        for k in (0..r.at).rev() {
+            if let Some(name) = org_at(t, k).filter(|n| fits(n)) {
+                return Some(name);
+            }
+        }
+        // Earlier sentences, nearest first; a headline-like opening ("The Chinese search
+        // giant has bought ...") may name the company only in the next sentence.
+        let order = (1..=4)
+            .filter_map(|b| i.checked_sub(b))
+            .chain(std::iter::once(i + 1).filter(|&n| n < sentences.len()));
+        for j in order {
+            let text = sentences.get(j).map_or("", |s| s.text);
+            let prev = cached(cache, j, g, text, published);
+            let first = (0..prev.toks.len()).find_map(|k| {
+                let preceded_by_preposition = k > 0
+                    && prev.toks.get(k - 1).and_then(Tok::word).is_some_and(|w| {
+                        matches!(
+                            w,
+                            "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against"
+                        )
+                    });
+                org_at(prev, k).filter(|n| fits(n) && !preceded_by_preposition)
+            });
+            if first.is_some() {
+                return first;
+            }
+        }
+        None
+    }
+
     fn apply_fillers(&self, settings: &KindSettings, ann: &Annotated, fields: &mut Fields) -> bool {
         let mut changed = false;
         for f in &settings.fillers {
@@ -166,15 +557,15 @@ impl RuleSet {
     }
 }
 
-fn annotated<'c>(
-    cache: &'c mut [Option<Annotated>],
+fn cached<'c>(
+    cache: &'c mut [Option<Typed>],
     i: usize,
     g: &Gazetteer,
     text: &str,
     published: Option<NaiveDate>,
-) -> &'c Annotated {
+) -> &'c Typed {
     let slot = &mut cache[i];
-    slot.get_or_insert_with(|| annotate(g, text, published))
+    slot.get_or_insert_with(|| typed(g, text, published))
 }
 
 /// The mention an anaphoric sentence refers to: the latest one that can stand alone,

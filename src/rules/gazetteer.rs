@@ -24,6 +24,9 @@ pub enum EntityRef {
 pub struct Product {
     pub name: String,
     pub vendor: Option<String>,
+    /// `family` (a product line, when no model is named), `class` (a generic class of
+    /// goods such as "advanced computing chips"), or a kind of chip.
+    pub category: Option<String>,
     /// The pack that set the vendor, for error messages.
     declared_in: String,
 }
@@ -46,6 +49,11 @@ pub struct Hit {
 #[derive(Debug, Default)]
 pub struct Gazetteer {
     pub orgs: Vec<String>,
+    /// How far upstream each organisation sells (0 equipment .. 4 systems); absent for
+    /// buyers. Parallel to `orgs`.
+    supplies: HashMap<String, u8>,
+    /// The home jurisdiction of organisations that declare one.
+    countries: HashMap<String, String>,
     pub products: Vec<Product>,
     pub jurisdictions: Vec<String>,
     pub agencies: Vec<Agency>,
@@ -139,6 +147,26 @@ impl Gazetteer {
     pub fn add_pack(&mut self, path: &str, pack: &RawPack) -> Result<(), RuleError> {
         for org in &pack.organisations {
             let id = index_of(&mut self.orgs, &org.name);
+            if let Some(country) = &org.country {
+                self.countries.insert(org.name.clone(), country.clone());
+            }
+            if let Some(what) = &org.supplies {
+                let tier = match what.as_str() {
+                    "equipment" => 0,
+                    "foundry" => 1,
+                    "memory" => 2,
+                    "chips" => 3,
+                    "systems" => 4,
+                    other => {
+                        return Err(RuleError::Entry {
+                            path: path.to_string(),
+                            entry: org.name.clone(),
+                            message: format!("`supplies` = `{other}`; use equipment, foundry, memory, chips or systems"),
+                        })
+                    }
+                };
+                self.supplies.insert(org.name.clone(), tier);
+            }
             self.add_aliases(path, &org.name, &org.aliases, EntityRef::Org(id), false)?;
         }
         for product in &pack.products {
@@ -148,12 +176,16 @@ impl Gazetteer {
                         self.products[id].vendor.clone_from(&product.vendor);
                         self.products[id].declared_in = path.to_string();
                     }
+                    if product.category.is_some() {
+                        self.products[id].category.clone_from(&product.category);
+                    }
                     id
                 }
                 None => {
                     self.products.push(Product {
                         name: product.name.clone(),
                         vendor: product.vendor.clone(),
+                        category: product.category.clone(),
                         declared_in: path.to_string(),
                     });
                     self.products.len() - 1
@@ -364,6 +396,45 @@ impl Gazetteer {
             .find(|p| p.name == product)?
             .vendor
             .as_deref()
+    }
+
+    /// The jurisdiction an organisation is based in, when the packs say.
+    pub fn country_of(&self, org: &str) -> Option<&str> {
+        self.countries.get(org).map(String::as_str)
+    }
+
+    /// The category of the product with canonical name `product`.
+    pub fn category_of(&self, product: &str) -> Option<&str> {
+        self.products
+            .iter()
+            .find(|p| p.name == product)?
+            .category
+            .as_deref()
+    }
+
+    /// Whether the organisation makes some product of the gazetteer (it sells chips), which
+    /// decides the side of a counterpart in a deal "between" two companies.
+    pub fn is_maker(&self, org: &str) -> bool {
+        self.supplies.contains_key(org)
+            || self
+                .products
+                .iter()
+                .any(|p| p.vendor.as_deref() == Some(org))
+    }
+
+    /// How far upstream an organisation sells: lower is further upstream (equipment 0,
+    /// foundry 1, memory 2, chips 3, systems 4); buyers 5.
+    pub fn tier(&self, org: &str) -> u8 {
+        self.supplies
+            .get(org)
+            .copied()
+            .unwrap_or(if self.is_maker_by_products(org) { 3 } else { 5 })
+    }
+
+    fn is_maker_by_products(&self, org: &str) -> bool {
+        self.products
+            .iter()
+            .any(|p| p.vendor.as_deref() == Some(org))
     }
 
     pub fn agency_jurisdiction(&self, agency: usize) -> Option<&str> {

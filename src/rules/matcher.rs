@@ -314,6 +314,26 @@ pub fn push_unique(list: &mut Vec<String>, value: &str) {
 }
 
 impl Fields {
+    /// Whether the field named `name` (an event field name) holds a value.
+    pub fn has(&self, name: &str) -> bool {
+        match name {
+            "buyer" => self.buyer.is_some(),
+            "supplier" => self.supplier.is_some(),
+            "product" => self.product.is_some(),
+            "quantity" => self.quantity.is_some(),
+            "value" => self.value.is_some(),
+            "value_usd" => self.value_usd.is_some(),
+            "delivery" => self.delivery.is_some(),
+            "authority" => self.authority.is_some(),
+            "agency" => self.agency.is_some(),
+            "targets" => !self.targets.is_empty(),
+            "products" => !self.products.is_empty(),
+            "companies" => !self.companies.is_empty(),
+            "effective" => self.effective.is_some(),
+            _ => false,
+        }
+    }
+
     /// Sets every field still unset here from `other` (lists only when empty).
     pub fn complete_from(&mut self, other: &Fields) {
         fn opt<T: Clone>(a: &mut Option<T>, b: &Option<T>) {
@@ -380,13 +400,21 @@ fn set_slot(slot: SlotName, values: &[&Value], g: &Gazetteer, f: &mut Fields) ->
     let names = || -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for v in values {
-            if let Value::Entity(e) = v {
-                push_unique(&mut out, g.name(*e));
+            match v {
+                Value::Entity(e) => push_unique(&mut out, g.name(*e)),
+                Value::Name(n) => push_unique(&mut out, n),
+                _ => {}
             }
         }
         out
     };
-    let first_name = || names().into_iter().next();
+    // A single party (buyer, supplier, authority) must be a name the packs know.
+    let first_name = || {
+        values.iter().find_map(|v| match v {
+            Value::Entity(e) => Some(g.name(*e).to_string()),
+            _ => None,
+        })
+    };
     fn put<T>(target: &mut Option<T>, value: Option<T>) -> bool {
         if target.is_none() && value.is_some() {
             *target = value;

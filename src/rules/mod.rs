@@ -16,26 +16,33 @@ mod dates;
 pub mod eval;
 mod examples;
 mod extract;
+mod frames;
 mod gazetteer;
+mod lexicon;
 mod matcher;
+mod names;
 mod numbers;
 mod pack;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 use std::path::PathBuf;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use chrono::NaiveDate;
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
 use sha2::{Digest, Sha256};
 
-use crate::model::{ControlAction, Event, EventKind, OrderStatus};
+use crate::model::{Event, EventDetails, EventKind};
 use crate::text::split_sentences;
 
 use assemble::{assemble, SentenceRef};
+use frames::KindWords;
 use gazetteer::Gazetteer;
+use lexicon::Lexicon;
 use matcher::{compile, Pattern};
-use pack::{RawExample, RawPack};
+use pack::RawPack;
 
 /// What went wrong loading rule packs. Every variant names the pack file and, where it
 /// applies, the rule or entry, and says what to fix.
@@ -72,35 +79,26 @@ pub enum RuleError {
     },
 }
 
-struct Rule {
-    id: String,
-    pack: String,
-    kind: EventKind,
-    pattern: Pattern,
-    status: Option<OrderStatus>,
-    action: Option<ControlAction>,
-    confidence: f64,
-    triggers: Vec<String>,
-    examples: Vec<RawExample>,
-    near_misses: Vec<String>,
-}
-
 #[derive(Default)]
 struct KindSettings {
     fillers: Vec<Pattern>,
     anaphora: Vec<Regex>,
     older: Vec<Regex>,
-    negations: Vec<Regex>,
 }
 
 /// Compiled rule packs. Build once per process; matching borrows it immutably.
 pub struct RuleSet {
     version: String,
     gazetteer: Gazetteer,
-    rules: Vec<Rule>,
-    prefilter: RegexSet,
+    lexicon: Lexicon,
+    /// Every head word of every frame: a sentence with none is never annotated.
+    prefilter: AhoCorasick,
     /// Fillers, anaphora and older cues, indexed by `kind_index`.
     kinds: [KindSettings; 2],
+    /// Negation, intention and speculation cues and word lists, by `kind_index`.
+    kind_words: [KindWords; 2],
+    /// Phrases standing for the previous sentence's products ("these alternatives").
+    product_refs: Vec<Regex>,
     hedges: Option<Regex>,
     /// Primary language subtags the rules cover; empty when no pack says.
     languages: Vec<String>,
@@ -110,7 +108,7 @@ impl std::fmt::Debug for RuleSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RuleSet")
             .field("version", &self.version)
-            .field("rules", &self.rules.len())
+            .field("frames", &self.lexicon.frames.len())
             .finish_non_exhaustive()
     }
 }
@@ -180,21 +178,12 @@ impl RuleSet {
                 .collect::<Result<Vec<_>, _>>()
         };
 
-        // Product references are needed before any pattern compiles.
-        let mut refs: [Vec<String>; 2] = [Vec::new(), Vec::new()];
-        for (path, p) in &parsed {
-            for (k, s) in [(0, &p.chip_order), (1, &p.export_control)] {
-                if let Some(s) = s {
-                    compile_regexes(path, kind_name(k), "product_refs", &s.product_refs)?;
-                    refs[k].extend(s.product_refs.iter().cloned());
-                }
-            }
-        }
-
         let mut kinds = [KindSettings::default(), KindSettings::default()];
+        let mut kind_words = [KindWords::default(), KindWords::default()];
+        let mut product_refs: Vec<Regex> = Vec::new();
         let mut hedges: Vec<String> = Vec::new();
         let mut languages: Vec<String> = Vec::new();
-        let mut rules: Vec<Rule> = Vec::new();
+        let mut lexicon = Lexicon::default();
         for (path, p) in &parsed {
             for lang in &p.languages {
                 let lang = lang.trim().to_ascii_lowercase();
@@ -220,13 +209,12 @@ impl RuleSet {
                     EventKind::ExportControl
                 };
                 for f in &s.fillers {
-                    let pattern =
-                        compile(f, kind, &refs[k]).map_err(|message| RuleError::Setting {
-                            path: path.clone(),
-                            section: kind_name(k).into(),
-                            key: "fillers".into(),
-                            message: format!("`{f}`: {message}"),
-                        })?;
+                    let pattern = compile(f, kind, &[]).map_err(|message| RuleError::Setting {
+                        path: path.clone(),
+                        section: kind_name(k).into(),
+                        key: "fillers".into(),
+                        message: format!("`{f}`: {message}"),
+                    })?;
                     kinds[k].fillers.push(pattern);
                 }
                 kinds[k].anaphora.extend(compile_regexes(
@@ -238,38 +226,61 @@ impl RuleSet {
                 kinds[k]
                     .older
                     .extend(compile_regexes(path, kind_name(k), "older", &s.older)?);
-                kinds[k].negations.extend(compile_regexes(
+                product_refs.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "product_refs",
+                    &s.product_refs,
+                )?);
+                let words = &mut kind_words[k];
+                words.negations.extend(compile_regexes(
                     path,
                     kind_name(k),
                     "negations",
                     &s.negations,
                 )?);
+                words.speculative.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "speculative",
+                    &s.speculative,
+                )?);
+                words
+                    .planned
+                    .extend(compile_regexes(path, kind_name(k), "planned", &s.planned)?);
+                words
+                    .topic
+                    .extend(compile_regexes(path, kind_name(k), "topic", &s.topic)?);
+                words.exclusions.extend(compile_regexes(
+                    path,
+                    kind_name(k),
+                    "exclusions",
+                    &s.exclusions,
+                )?);
+                words.goods.extend(s.goods.iter().map(|g| g.to_lowercase()));
+                words
+                    .entity_nouns
+                    .extend(s.entity_nouns.iter().map(|g| g.to_lowercase()));
             }
-            for r in &p.rules {
-                rules.push(compile_rule(path, r, &refs, &rules)?);
+            lexicon.add(path, &p.frames)?;
+            for f in &p.frames {
+                for (n, ex) in f.examples.iter().enumerate() {
+                    check_example(path, &f.id, n, ex)?;
+                }
             }
         }
-        let triggers: Vec<String> = rules
-            .iter()
-            .map(|rule| {
-                let alts: Vec<String> = rule
-                    .triggers
-                    .iter()
-                    .filter(|t| !t.trim().is_empty())
-                    .map(|t| regex::escape(t.trim()))
-                    .collect();
-                format!("(?i)(?:{})", alts.join("|"))
-            })
-            .collect();
-        let prefilter =
-            RegexSetBuilder::new(&triggers)
-                .build()
-                .map_err(|e| RuleError::Setting {
-                    path: "(all packs)".into(),
-                    section: "rules".into(),
-                    key: "triggers".into(),
-                    message: format!("triggers do not compile: {e}"),
-                })?;
+        let mut first_words: Vec<&str> = lexicon.first_words().collect();
+        first_words.sort_unstable();
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&first_words)
+            .map_err(|e| RuleError::Setting {
+                path: "(all packs)".into(),
+                section: "frames".into(),
+                key: "verbs".into(),
+                message: format!("head words do not compile: {e}"),
+            })?;
         let hedges = if hedges.is_empty() {
             None
         } else {
@@ -288,9 +299,11 @@ impl RuleSet {
         Ok(RuleSet {
             version,
             gazetteer,
-            rules,
+            lexicon,
             prefilter,
             kinds,
+            kind_words,
+            product_refs,
             hedges,
             languages,
         })
@@ -311,7 +324,68 @@ impl RuleSet {
                 span: s.span,
             })
             .collect();
-        assemble(mentions, &refs, published, &self.version)
+        let mut events = assemble(mentions, &refs, published, &self.version);
+        for event in &mut events {
+            self.upstream_sells(event);
+            self.infer_supplier(event);
+            self.home_vendors(event);
+        }
+        events
+    }
+
+    /// A control does not target a company of its own jurisdiction: "the US restricted
+    /// AMD's sales to China" affects AMD as a vendor, so it moves to `companies`.
+    fn home_vendors(&self, event: &mut Event) {
+        let EventDetails::ExportControl(control) = &mut event.details else {
+            return;
+        };
+        let Some(authority) = control.authority.clone() else {
+            return;
+        };
+        let (home, targets): (Vec<String>, Vec<String>) = control
+            .targets
+            .drain(..)
+            .partition(|t| self.gazetteer.country_of(t) == Some(authority.as_str()));
+        control.targets = targets;
+        for vendor in home {
+            if !control.companies.contains(&vendor) {
+                control.companies.push(vendor);
+            }
+        }
+    }
+
+    /// Chips flow downstream: a memory maker or a foundry does not buy from the chip
+    /// designer it makes parts for ("Samsung ... Nvidia's HBM4"), nor a chip designer from
+    /// its cloud customer. When the sides read that way round, they are swapped.
+    fn upstream_sells(&self, event: &mut Event) {
+        let EventDetails::ChipOrder(order) = &mut event.details else {
+            return;
+        };
+        if let (Some(buyer), Some(supplier)) = (&order.buyer, &order.supplier) {
+            if self.gazetteer.tier(buyer) < self.gazetteer.tier(supplier) {
+                std::mem::swap(&mut order.buyer, &mut order.supplier);
+            }
+        }
+    }
+
+    /// An order that names no seller takes its product's maker as supplier (DESIGN.md:
+    /// the one inference allowed), and says so in `inferred`.
+    fn infer_supplier(&self, event: &mut Event) {
+        let EventDetails::ChipOrder(order) = &mut event.details else {
+            return;
+        };
+        if order.supplier.is_some() {
+            return;
+        }
+        let maker = order
+            .product
+            .as_deref()
+            .and_then(|p| self.gazetteer.vendor_of(p))
+            .filter(|v| order.buyer.as_deref() != Some(*v));
+        if let Some(maker) = maker {
+            order.supplier = Some(maker.to_string());
+            event.inferred = vec!["supplier".to_string()];
+        }
     }
 
     /// Runs every rule's examples and near misses; one message per failure naming the
@@ -355,81 +429,35 @@ fn kind_name(k: usize) -> &'static str {
     }
 }
 
-fn compile_rule(
+/// An example's own settings must be valid whatever the frame does with it.
+fn check_example(
     path: &str,
-    r: &pack::RawRule,
-    refs: &[Vec<String>; 2],
-    earlier: &[Rule],
-) -> Result<Rule, RuleError> {
+    frame: &str,
+    n: usize,
+    ex: &pack::RawExample,
+) -> Result<(), RuleError> {
     let err = |message: String| RuleError::Rule {
         path: path.to_string(),
-        rule: r.id.clone(),
+        rule: frame.to_string(),
         message,
     };
-    if r.id.trim().is_empty() {
-        return Err(err("empty `id`; give every rule a unique id".into()));
-    }
-    if let Some(other) = earlier.iter().find(|o| o.id == r.id) {
-        return Err(err(format!(
-            "duplicate id (also in {}); rule ids must be unique",
-            other.pack
-        )));
-    }
-    if r.triggers.iter().all(|t| t.trim().is_empty()) {
-        return Err(err(
-            "`triggers` is empty; list the literal words the rule needs (e.g. [\"order\"])".into(),
-        ));
-    }
-    if !(r.confidence > 0.0 && r.confidence <= 1.0) {
-        return Err(err(format!(
-            "`confidence` = {} must be in (0, 1]",
-            r.confidence
-        )));
-    }
-    match r.kind {
-        EventKind::ChipOrder if r.action.is_some() => {
-            return Err(err(
-                "`action` is for export_control rules; use `status`".into()
-            ))
-        }
-        EventKind::ExportControl if r.status.is_some() => {
-            return Err(err("`status` is for chip_order rules; use `action`".into()))
-        }
-        _ => {}
-    }
-    for (n, ex) in r.examples.iter().enumerate() {
-        if let Some(p) = &ex.published {
-            if NaiveDate::parse_from_str(p, "%Y-%m-%d").is_err() {
-                return Err(err(format!(
-                    "example {}: `published` = `{p}` is not YYYY-MM-DD",
-                    n + 1
-                )));
-            }
-        }
-        if let Some(bad) = ex
-            .absent
-            .iter()
-            .find(|f| !pack::FIELD_NAMES.contains(&f.as_str()))
-        {
+    if let Some(p) = &ex.published {
+        if NaiveDate::parse_from_str(p, "%Y-%m-%d").is_err() {
             return Err(err(format!(
-                "example {}: `absent` names unknown field `{bad}`",
+                "example {}: `published` = `{p}` is not YYYY-MM-DD",
                 n + 1
             )));
         }
     }
-    let k = kind_index(r.kind);
-    let pattern =
-        compile(&r.pattern, r.kind, &refs[k]).map_err(|m| err(format!("`pattern`: {m}")))?;
-    Ok(Rule {
-        id: r.id.clone(),
-        pack: path.to_string(),
-        kind: r.kind,
-        pattern,
-        status: r.status,
-        action: r.action,
-        confidence: r.confidence,
-        triggers: r.triggers.clone(),
-        examples: r.examples.clone(),
-        near_misses: r.near_misses.clone(),
-    })
+    if let Some(bad) = ex
+        .absent
+        .iter()
+        .find(|f| !pack::FIELD_NAMES.contains(&f.as_str()))
+    {
+        return Err(err(format!(
+            "example {}: `absent` names unknown field `{bad}`",
+            n + 1
+        )));
+    }
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! silently ignored setting), the embedded shipped packs, and turning a list of files or
 //! directories into `(path, text)` pairs in a stable order. It compiles nothing.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -54,7 +55,7 @@ pub struct RawPack {
     #[serde(default)]
     pub export_control: Option<RawKindSettings>,
     #[serde(default)]
-    pub rules: Vec<RawRule>,
+    pub frames: Vec<RawFrame>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,10 +64,15 @@ pub struct RawOrganisation {
     pub name: String,
     #[serde(default)]
     pub aliases: Vec<String>,
-    /// Part of the schema for later stages; matching does not use it yet.
+    /// The jurisdiction the organisation is based in: a control by that jurisdiction
+    /// affects it as a vendor rather than targets it (the US barring Nvidia's sales).
     #[serde(default)]
-    #[allow(dead_code)]
     pub country: Option<String>,
+    /// What the organisation sells, upstream first: `equipment`, `foundry`, `memory`,
+    /// `chips`, `systems`. In a deal between two named companies the more upstream one is
+    /// the supplier (TSMC makes Nvidia's chips; ASML sells TSMC its tools).
+    #[serde(default)]
+    pub supplies: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,9 +84,10 @@ pub struct RawProduct {
     /// Canonical name of an organisation in some loaded pack.
     #[serde(default)]
     pub vendor: Option<String>,
-    /// Part of the schema for later stages; matching does not use it yet.
+    /// `family` (a product line: a model named with it wins), `class` (generic goods such
+    /// as "advanced computing chips": a control's product, never an order's), or any
+    /// other word for the kind of chip.
     #[serde(default)]
-    #[allow(dead_code)]
     pub category: Option<String>,
 }
 
@@ -103,8 +110,8 @@ pub struct RawAgency {
     pub jurisdiction: Option<String>,
 }
 
-/// Per-kind patterns that are not rules of their own: they add to a mention found by a
-/// rule in the same sentence, or (anaphora) to the latest event of the kind.
+/// Per-kind settings that are not frames of their own: slot fillers, references back to
+/// the latest event, and the word lists the frames consult.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawKindSettings {
@@ -115,36 +122,126 @@ pub struct RawKindSettings {
     #[serde(default)]
     pub anaphora: Vec<String>,
     /// Phrases standing for the last product list of the previous sentence
-    /// ("these alternatives"); usable in rules as `{products:products_ref}`.
+    /// ("these alternatives").
     #[serde(default)]
     pub product_refs: Vec<String>,
-    /// Cues inside a match marking an older, different action ("previous regulations").
+    /// Cues marking an older, different action ("previous regulations").
     #[serde(default)]
     pub older: Vec<String>,
-    /// Cues inside a match that deny or negate it ("denied that it had ordered", "has
-    /// not placed"): such a match is no mention at all.
+    /// Regexes over the clause up to the head word that deny or negate it ("denied that
+    /// it had ordered", "has not placed"): such a mention is dropped.
     #[serde(default)]
     pub negations: Vec<String>,
+    /// Regexes over the clause up to the head word that make a mention talk rather than
+    /// fact ("is considering", "could"): dropped for export controls, `planned` for orders.
+    #[serde(default)]
+    pub speculative: Vec<String>,
+    /// Regexes over the clause up to the head word that mark an intention ("plans to",
+    /// "in talks to"): an order becomes `planned`.
+    #[serde(default)]
+    pub planned: Vec<String>,
+    /// Nouns that name the goods generically ("chips", "GPUs"): a number before one is a
+    /// quantity, and an organisation before one is the goods' maker.
+    #[serde(default)]
+    pub goods: Vec<String>,
+    /// Regexes over the whole sentence (plain words): when given, a mention counts only in
+    /// a sentence matching one, so "travel restrictions" are no export control.
+    #[serde(default)]
+    pub topic: Vec<String>,
+    /// Regexes over the whole sentence (plain words): a sentence matching one yields no
+    /// mention of this kind ("a cloud capacity deal" is not an order of chips).
+    #[serde(default)]
+    pub exclusions: Vec<String>,
+    /// Nouns that name listed parties ("entities", "companies"): a jurisdiction's demonym
+    /// before one ("Chinese entities") is a target.
+    #[serde(default)]
+    pub entity_nouns: Vec<String>,
 }
 
+/// A frame: the words that evoke one kind of event and the role of each argument.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRule {
+pub struct RawFrame {
     pub id: String,
     pub kind: EventKind,
-    pub pattern: String,
-    /// Case-insensitive literals; the rule only runs on sentences containing one.
-    pub triggers: Vec<String>,
     #[serde(default)]
     pub status: Option<OrderStatus>,
     #[serde(default)]
     pub action: Option<ControlAction>,
     #[serde(default = "default_confidence")]
     pub confidence: f64,
+    /// Verbs, inflected by the engine: `buy|bought`, `supply`, `snap up|snapped up`.
+    #[serde(default)]
+    pub verbs: Vec<String>,
+    /// Nouns (singular; the plural is derived): `order`, `export control`.
+    #[serde(default)]
+    pub nouns: Vec<String>,
+    /// Role of the subject of an active verb (or of a governor without its own).
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Role of a bare noun phrase after the head.
+    #[serde(default)]
+    pub object: Option<String>,
+    /// Role of the subject of a passive verb ("chips were bought by X").
+    #[serde(default)]
+    pub passive: Option<String>,
+    /// Role of a possessor before a noun head ("Baidu's order").
+    #[serde(default)]
+    pub possessor: Option<String>,
+    /// Role of a date among the arguments: `delivery` ("shipped ... in March") or
+    /// `effective`.
+    #[serde(default)]
+    pub dates: Option<String>,
+    /// Role of a name in front of the goods ("Tesla's AI4 chips"); by default their maker,
+    /// the supplier. A foundry frame sets `buyer`.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Role of a noun phrase after each cue word: `{ from = "supplier", to = "buyer" }`.
+    #[serde(default)]
+    pub cues: BTreeMap<String, String>,
+    /// Verbs that take the frame's nouns as object ("place an order").
+    #[serde(default)]
+    pub governors: Vec<RawGovernor>,
+    /// The frame fires only under a negation ("cannot be sold to China", "will not
+    /// allow"), which then does not drop it.
+    #[serde(default)]
+    pub when_negated: bool,
+    /// The frame's verbs count only as finite verbs ("will use"), not as gerunds or
+    /// infinitives ("using Amazon's Trainium alongside ...").
+    #[serde(default)]
+    pub finite: bool,
+    /// Fields a mention of this frame must state to count (e.g. `["targets"]`).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Capitalised names the gazetteer does not know may fill the roles ("added Sunway
+    /// Microelectronics to the Entity List"). Off by default: elsewhere such names are
+    /// too often places, outlets or sentence openers.
+    #[serde(default)]
+    pub unknown_names: bool,
     #[serde(default)]
     pub examples: Vec<RawExample>,
     #[serde(default)]
     pub near_misses: Vec<String>,
+}
+
+/// Verbs governing a frame's nouns, the role of their subject and what they change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGovernor {
+    pub verbs: Vec<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Role of a name between the verb and the noun ("awarded TSMC the contract").
+    #[serde(default)]
+    pub object: Option<String>,
+    #[serde(default)]
+    pub cues: BTreeMap<String, String>,
+    #[serde(default)]
+    pub status: Option<OrderStatus>,
+    #[serde(default)]
+    pub action: Option<ControlAction>,
+    #[serde(default)]
+    pub confidence: Option<f64>,
 }
 
 fn default_confidence() -> f64 {

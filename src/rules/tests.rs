@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use super::*;
-use crate::model::{ChipOrder, EventDetails, ExportControl, Money, PartialDate};
+use crate::model::{
+    ChipOrder, ControlAction, EventDetails, ExportControl, Money, OrderStatus, PartialDate,
+};
 
 /// A copy of `shared/fixtures/seed/` inside the crate, so the crate tests on its own.
 const SEED: &str = include_str!("../../tests/fixtures/seed/baidu-huawei-ascend-2023-11-09.txt");
@@ -303,26 +305,46 @@ fn load_err(file: &str, extra: &str) -> String {
 }
 
 #[test]
-fn pack_errors_name_the_file_and_the_rule() {
-    let e = load_err("unknown_key.toml", "[[rules]]\nid = \"r1\"\nkind = \"chip_order\"\npattern = \"x\"\ntriggers = [\"x\"]\ncolour = \"red\"\n");
+fn pack_errors_name_the_file_and_the_frame() {
+    let e = load_err("unknown_key.toml", "[[frames]]\nid = \"f1\"\nkind = \"chip_order\"\nverbs = [\"buy|bought\"]\ncolour = \"red\"\n");
     assert!(
         e.contains("unknown_key.toml") && e.contains("colour"),
         "{e}"
     );
 
-    let e = load_err("bad_regex.toml", "[[rules]]\nid = \"r2\"\nkind = \"chip_order\"\npattern = \"{buyer:org} (\"\ntriggers = [\"x\"]\n");
+    let e = load_err("bad_role.toml", "[[frames]]\nid = \"f2\"\nkind = \"chip_order\"\nverbs = [\"buy|bought\"]\nsubject = \"authority\"\n");
     assert!(
-        e.contains("bad_regex.toml") && e.contains("`r2`") && e.contains("does not compile"),
+        e.contains("bad_role.toml")
+            && e.contains("`f2`")
+            && e.contains("not a role of a chip_order"),
         "{e}"
     );
 
-    let e = load_err("bad_slot.toml", "[[rules]]\nid = \"r3\"\nkind = \"chip_order\"\npattern = \"{buyer:gadget}\"\ntriggers = [\"x\"]\n");
+    let e = load_err("bad_cue.toml", "[[frames]]\nid = \"f3\"\nkind = \"export_control\"\nnouns = [\"ban\"]\ncues = { to = \"buyer\" }\n");
     assert!(
-        e.contains("bad_slot.toml") && e.contains("`r3`") && e.contains("gadget"),
+        e.contains("bad_cue.toml") && e.contains("`f3`") && e.contains("cue `to`"),
         "{e}"
     );
 
-    let e = load_err("bad_toml.toml", "[[rules]\n");
+    let e = load_err(
+        "no_head.toml",
+        "[[frames]]\nid = \"f4\"\nkind = \"chip_order\"\n",
+    );
+    assert!(e.contains("`f4`") && e.contains("head word"), "{e}");
+
+    let e = load_err(
+        "bad_verb.toml",
+        "[[frames]]\nid = \"f5\"\nkind = \"chip_order\"\nverbs = [\"a|b|c|d\"]\n",
+    );
+    assert!(e.contains("`f5`") && e.contains("lemma|past"), "{e}");
+
+    let e = load_err(
+        "bad_filler.toml",
+        "[chip_order]\nfillers = [\"{buyer:gadget}\"]\n",
+    );
+    assert!(e.contains("bad_filler.toml") && e.contains("gadget"), "{e}");
+
+    let e = load_err("bad_toml.toml", "[[frames]\n");
     assert!(e.contains("bad_toml.toml"), "{e}");
 
     let e = load_err(
@@ -337,55 +359,64 @@ fn pack_errors_name_the_file_and_the_rule() {
     assert!(missing.contains("/nonexistent/rules.toml"), "{missing}");
 }
 
+/// A pack of one buying frame, as an analyst would add it.
+const ACME_FRAME: &str = r#"
+[[organisations]]
+name = "Zeta"
+[[products]]
+name = "Z9"
+vendor = "Zeta"
+
+[chip_order]
+goods = ["chips"]
+
+[[frames]]
+id = "acme.buy"
+kind = "chip_order"
+status = "placed"
+verbs = ["buy|bought"]
+subject = "buyer"
+object = "product"
+cues = { from = "supplier" }
+examples = [{ text = "Acme bought 5 X1 chips.", expect = { buyer = "Acme", quantity = 5, product = "X1" } }]
+"#;
+
 #[test]
 fn a_directory_of_packs_loads_in_name_order() {
     let dir = temp_dir("dir");
     std::fs::write(dir.join("a.toml"), MINI).unwrap();
-    std::fs::write(
-        dir.join("b.toml"),
-        r#"
-[[rules]]
-id = "acme.bought"
-kind = "chip_order"
-triggers = ["bought"]
-status = "placed"
-pattern = '{buyer:org} bought {quantity:number} {product:product}'
-examples = [{ text = "Acme bought 5 X1 chips.", expect = { buyer = "Acme", quantity = 5, product = "X1" } }]
-"#,
-    )
-    .unwrap();
+    std::fs::write(dir.join("b.toml"), ACME_FRAME).unwrap();
     std::fs::write(dir.join("notes.txt"), "ignored").unwrap();
     let r = RuleSet::load(std::slice::from_ref(&dir)).unwrap();
     assert!(r.check_examples().is_empty(), "{:?}", r.check_examples());
     let e = r.extract_events("Acme bought 5 X1 chips.", None);
     assert_eq!(order(&e[0]).quantity, Some(5));
+    // A buyer that makes the product names no other supplier; another maker's product
+    // makes its maker the supplier, marked as inferred.
+    assert!(e[0].inferred.is_empty());
+    let e = r.extract_events("Acme bought 5 Z9 chips.", None);
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Zeta"));
+    assert_eq!(e[0].inferred, vec!["supplier".to_string()]);
     // The same packs named one by one give the same version.
     let r2 = RuleSet::load(&[dir.join("a.toml"), dir.join("b.toml")]).unwrap();
     assert_eq!(r.version(), r2.version());
 }
 
 #[test]
-fn failing_examples_are_reported_by_pack_and_rule() {
+fn failing_examples_are_reported_by_pack_and_frame() {
     let dir = temp_dir("failing");
     std::fs::write(dir.join("a.toml"), MINI).unwrap();
-    std::fs::write(
-        dir.join("b.toml"),
-        r#"
-[[rules]]
-id = "acme.bought"
-kind = "chip_order"
-triggers = ["bought"]
-pattern = '{buyer:org} bought {quantity:number} {product:product}'
-examples = [{ text = "Acme bought 5 X1 chips.", expect = { quantity = 6 } }, { text = "nothing here" }]
-near_misses = ["Acme bought 7 X1 chips."]
-"#,
-    )
-    .unwrap();
+    let failing = ACME_FRAME.replace(
+        r#"examples = [{ text = "Acme bought 5 X1 chips.", expect = { buyer = "Acme", quantity = 5, product = "X1" } }]"#,
+        r#"examples = [{ text = "Acme bought 5 X1 chips.", expect = { quantity = 6 } }, { text = "nothing here" }]
+near_misses = ["Acme bought 7 X1 chips."]"#,
+    );
+    std::fs::write(dir.join("b.toml"), failing).unwrap();
     let failures = RuleSet::load(&[dir]).unwrap().check_examples();
     assert_eq!(failures.len(), 3, "{failures:#?}");
     assert!(failures
         .iter()
-        .all(|f| f.contains("b.toml") && f.contains("acme.bought")));
+        .all(|f| f.contains("b.toml") && f.contains("acme.buy")));
 }
 
 #[test]

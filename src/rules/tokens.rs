@@ -1,0 +1,305 @@
+//! Typed tokens. This module owns cutting one annotated sentence (see `annotate`) into the
+//! units frames reason over: lower-cased words, entity placeholders (organisations,
+//! products, jurisdictions, agencies, numbers, money, dates) and punctuation, plus the
+//! closed-class word lists (prepositions, auxiliaries, clause openers) that tell a word's
+//! job without a part-of-speech tagger.
+
+use super::annotate::{Annotated, CLOSE, OPEN};
+
+/// One token of a typed sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tok {
+    /// A word, lower-cased; `'s` after a name is its own word.
+    Word(String),
+    /// An annotation: its index in `Annotated::annotations` and its type letter.
+    Ent(usize, char),
+    /// Any other character that is not whitespace.
+    Punct(char),
+}
+
+impl Tok {
+    pub fn word(&self) -> Option<&str> {
+        match self {
+            Tok::Word(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    pub fn is_word(&self, w: &str) -> bool {
+        self.word() == Some(w)
+    }
+
+    pub fn letter(&self) -> Option<char> {
+        match self {
+            Tok::Ent(_, l) => Some(*l),
+            _ => None,
+        }
+    }
+
+    pub fn is_punct(&self, c: char) -> bool {
+        matches!(self, Tok::Punct(p) if *p == c)
+    }
+}
+
+/// The tokens of an annotated sentence, in order.
+pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
+    let mut out = Vec::new();
+    let mut chars = ann.typed.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == OPEN {
+            let mut letter = ' ';
+            let mut digits = String::new();
+            for (_, d) in chars.by_ref() {
+                if d == CLOSE {
+                    break;
+                }
+                if letter == ' ' {
+                    letter = d;
+                } else {
+                    digits.push(d);
+                }
+            }
+            if let Ok(i) = digits.parse::<usize>() {
+                out.push(Tok::Ent(i, letter));
+            }
+        } else if c.is_alphanumeric() {
+            let mut word = String::new();
+            word.extend(c.to_lowercase());
+            while let Some(&(_, d)) = chars.peek() {
+                if d.is_alphanumeric() {
+                    word.extend(d.to_lowercase());
+                    chars.next();
+                } else if d == '\'' || d == '.' {
+                    // "don't" and "Inc." stay one word; "Nvidia's" becomes two.
+                    let mut ahead = chars.clone();
+                    ahead.next();
+                    let next = ahead.peek().map(|&(_, n)| n);
+                    if d == '\'' && next.is_some_and(|n| n == 's' || n == 'S') {
+                        let after = {
+                            let mut a = ahead.clone();
+                            a.next();
+                            a.peek().map(|&(_, n)| n)
+                        };
+                        if !after.is_some_and(char::is_alphanumeric) {
+                            break;
+                        }
+                    }
+                    if next.is_some_and(char::is_alphanumeric) {
+                        word.push(d);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                } else {
+                    break;
+                }
+            }
+            out.push(Tok::Word(word));
+        } else if c == '\'' {
+            // A possessive after a name or placeholder: "Nvidia's", "Nvidia'".
+            let next = chars.peek().map(|&(_, n)| n);
+            if next.is_some_and(|n| n == 's' || n == 'S') {
+                let mut ahead = chars.clone();
+                ahead.next();
+                if !ahead.peek().is_some_and(|&(_, n)| n.is_alphanumeric()) {
+                    chars.next();
+                    out.push(Tok::Word("'s".into()));
+                    continue;
+                }
+            }
+            if matches!(out.last(), Some(Tok::Ent(..))) {
+                out.push(Tok::Word("'s".into()));
+                continue;
+            }
+            out.push(Tok::Punct('\''));
+        } else if !c.is_whitespace() {
+            out.push(Tok::Punct(c));
+        }
+    }
+    out
+}
+
+/// Prepositions and the pseudo-prepositions that introduce a role ("worth", "valued at").
+pub const PREPOSITIONS: &[&str] = &[
+    "from",
+    "to",
+    "with",
+    "by",
+    "for",
+    "of",
+    "on",
+    "in",
+    "into",
+    "at",
+    "against",
+    "under",
+    "over",
+    "via",
+    "through",
+    "toward",
+    "towards",
+    "about",
+    "after",
+    "before",
+    "since",
+    "until",
+    "within",
+    "without",
+    "including",
+    "between",
+    "among",
+    "amid",
+    "despite",
+    "like",
+    "worth",
+    "than",
+    "per",
+    "upon",
+    "across",
+    "behind",
+    "beyond",
+    "besides",
+    "except",
+    "excluding",
+    "involving",
+    "regarding",
+    "concerning",
+    "targeting",
+    "affecting",
+    "covering",
+    "following",
+];
+
+/// Auxiliaries and modals: skipped between a subject and its verb.
+pub const AUXILIARIES: &[&str] = &[
+    "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "having", "will",
+    "would", "shall", "should", "can", "could", "may", "might", "must", "do", "does", "did", "'s",
+];
+
+/// Forms of "be" (and "get") that make a following participle passive.
+pub const PASSIVE_AUX: &[&str] = &[
+    "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "gotten",
+];
+
+/// Words that open a new clause: arguments are not looked for across them.
+pub const CLAUSE_OPENERS: &[&str] = &[
+    "which",
+    "as",
+    "who",
+    "whom",
+    "whose",
+    "while",
+    "whereas",
+    "although",
+    "though",
+    "but",
+    "because",
+    "unless",
+    "if",
+    "whether",
+    "where",
+    "when",
+    "yet",
+    "so",
+    "meanwhile",
+    "however",
+];
+
+/// Determiners and quantifier words that may sit inside a noun phrase.
+pub const DETERMINERS: &[&str] = &[
+    "a", "an", "the", "this", "that", "these", "those", "its", "their", "his", "her", "our", "my",
+    "your", "some", "any", "all", "each", "every", "another", "other", "more", "most", "several",
+    "many", "few", "both", "such", "no",
+];
+
+/// Pronouns and descriptions that refer back to an organisation named earlier.
+pub const ORG_PRONOUNS: &[&str] = &["it", "they"];
+
+/// Head nouns of descriptions that refer back to an organisation ("the company", "the
+/// Chinese search giant", "the chipmaker").
+pub const ORG_NOUNS: &[&str] = &[
+    "company",
+    "firm",
+    "group",
+    "giant",
+    "chipmaker",
+    "maker",
+    "startup",
+    "start-up",
+    "designer",
+    "provider",
+    "operator",
+    "developer",
+    "manufacturer",
+    "supplier",
+    "vendor",
+    "conglomerate",
+    "carrier",
+    "lab",
+    "laboratory",
+    "hyperscaler",
+    "corporation",
+    "unit",
+    "subsidiary",
+    "business",
+    "player",
+    "titan",
+    "behemoth",
+    "powerhouse",
+    "foundry",
+    "venture",
+    "outfit",
+];
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::rules::annotate::Annotation;
+
+    fn toks(typed: &str) -> Vec<Tok> {
+        tokenize(&Annotated {
+            typed: typed.to_string(),
+            annotations: Vec::<Annotation>::new(),
+        })
+    }
+
+    #[test]
+    fn words_placeholders_and_possessives() {
+        let t = toks("\u{E000}O0\u{E001}'s order for \u{E000}N12\u{E001} chips, it's said.");
+        assert_eq!(
+            t,
+            vec![
+                Tok::Ent(0, 'O'),
+                Tok::Word("'s".into()),
+                Tok::Word("order".into()),
+                Tok::Word("for".into()),
+                Tok::Ent(12, 'N'),
+                Tok::Word("chips".into()),
+                Tok::Punct(','),
+                // "it's" is "it is": the contraction reads like a possessive "'s".
+                Tok::Word("it".into()),
+                Tok::Word("'s".into()),
+                Tok::Word("said".into()),
+                Tok::Punct('.'),
+            ]
+        );
+    }
+
+    #[test]
+    fn hyphens_and_dots() {
+        let t = toks("U.S.-based high-end chips Inc. don't");
+        let words: Vec<String> = t
+            .iter()
+            .map(|t| match t {
+                Tok::Word(w) => w.clone(),
+                Tok::Punct(c) => c.to_string(),
+                Tok::Ent(..) => "E".into(),
+            })
+            .collect();
+        assert_eq!(
+            words,
+            ["u.s", ".", "-", "based", "high", "-", "end", "chips", "inc", ".", "don't"]
+        );
+    }
+}
