@@ -10,6 +10,8 @@
 //! `stories` decides, for `store`, which stored events report the same real-world order
 //! or control, and merges them into one story record.
 //!
+//! `report` renders stored stories and feed health as one self-contained HTML page.
+//!
 //! `model` holds the plain data the stages pass along; only `fetch` touches the network
 //! and only `store` speaks SQL. `cli` is the command line on top.
 
@@ -22,6 +24,7 @@ pub mod logging;
 pub mod model;
 pub mod notify;
 pub mod pipeline;
+pub mod report;
 pub mod rules;
 pub mod store;
 pub mod stories;

@@ -532,6 +532,33 @@ pub struct FeedState {
     pub consecutive_failures: u32,
 }
 
+/// A feed's health with what the report needs to tell a failing or quiet feed: the kind
+/// of its last failure, when it was added, and when it last brought a new article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedActivity {
+    pub feed: FeedState,
+    /// `timeout`, `http_5xx`, `parse`, …; `None` after a success.
+    pub last_error_class: Option<String>,
+    pub created_at: Option<DateTime<chrono::Utc>>,
+    /// When the newest article it carried was stored (within the period asked for).
+    pub last_new_article_at: Option<DateTime<chrono::Utc>>,
+}
+
+/// One article reporting a story: what a reader needs to follow it to its source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorySource {
+    pub story_id: i64,
+    /// The article's normalised link.
+    pub url: String,
+    pub title: Option<String>,
+    /// The site name the page states, when it states one.
+    pub site_name: Option<String>,
+    /// The article's publication day.
+    pub published: Option<NaiveDate>,
+    /// The article reports the story second-hand.
+    pub hedged: bool,
+}
+
 /// The counts of one pass; logged as the summary line and stored as a `runs` row.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RunSummary {

@@ -12,6 +12,8 @@
 //! - `retries`: Retry-After scoped to its response, and article pages retried by later passes
 //! - `stories`: one deal reported by several sites becomes one story, in any arrival order
 //! - `alerts`: stories delivered to webhook receivers and commands, at least once
+//! - `report`: the HTML report's structure, escaping, filters, and its refresh by `run`
+//! - `report_browser`: the report in headless Chromium at desktop and phone widths, in print
 //! - `datasette`: the database as Datasette sees it: search index, config/datasette.yml
 
 // Unwrapping is how a test says "this must hold".
@@ -29,6 +31,8 @@ mod fetch;
 mod ops;
 mod pipeline;
 mod queries;
+mod report;
+mod report_browser;
 mod retries;
 mod robots;
 mod rules_eval;

@@ -31,6 +31,9 @@ const MAX_REQUEST_BYTES: usize = 16 * 1024;
 pub struct DemoArgs {
     #[arg(long, value_enum, default_value = "json")]
     pub format: EventFormat,
+    /// Also write the HTML report of the demo's stories to this file
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<std::path::PathBuf>,
 }
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
@@ -62,6 +65,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
                 interval_mins: 30,
                 fetch_articles: true,
             }],
+            report_path: args.report.clone(),
             ..Config::default()
         };
         let store = Arc::new(Mutex::new(Store::open(&db_path)?));
@@ -73,6 +77,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             db_path.display()
         );
         let store = store.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(path) = &config.report_path {
+            super::report::refresh(&config, &store, &outcome.summary)?;
+            eprintln!("demo: wrote the report {}", path.display());
+        }
         anyhow::Ok(store.stored_events(&EventFilter::default())?)
     })?;
     let stdout = std::io::stdout();

@@ -12,6 +12,7 @@ mod extract;
 mod feeds;
 mod opml;
 pub mod output;
+mod report;
 mod reprocess;
 mod rules;
 mod run;
@@ -86,6 +87,8 @@ pub enum Command {
     Events(events::EventsArgs),
     /// List stories: one real-world order or control as reported across articles
     Stories(stories::StoriesArgs),
+    /// Write the stories as one HTML file: a timeline, a table per kind, a summary
+    Report(report::ReportArgs),
     /// Alert deliveries waiting or failing; send a sample to one alert
     #[command(subcommand)]
     Alerts(alerts::AlertsCommand),
@@ -213,6 +216,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Extract(args) => extract::run(&config, &args),
         Command::Events(args) => events::run(&config, &args),
         Command::Stories(args) => stories::run(&config, &args),
+        Command::Report(args) => report::run(&config, &args),
         Command::Alerts(cmd) => alerts::run(&config, &cmd),
         Command::Feeds(cmd) => feeds::run(&config, &cmd),
         Command::Articles(cmd) => articles::run(&config, &cmd),

@@ -1,6 +1,7 @@
 //! `chipwatch run`: one pass over the due feeds, for cron and systemd timers, under the
 //! run lock of the database (a second `run` exits at once with code 3). Prints nothing on
-//! stdout; the pass summary goes to the log. SIGTERM or SIGINT lets the work in flight
+//! stdout; the pass summary goes to the log, and the `[report]` file is written again
+//! when the pass stored something. SIGTERM or SIGINT lets the work in flight
 //! finish (see `watch`).
 
 use std::sync::{Arc, Mutex};
@@ -42,14 +43,21 @@ pub fn run(config: Config, args: &RunArgs) -> anyhow::Result<ExitCode> {
             "earlier passes were interrupted; the work they left is picked up now"
         );
     }
+    let store = Arc::new(Mutex::new(store));
     let outcome = runtime.block_on(async {
         let options = PassOptions {
             all: args.all,
             feeds: args.feeds.clone(),
             shutdown: Some(shutdown),
         };
-        anyhow::Ok(run_pass(&config, rules, Arc::new(Mutex::new(store)), &options).await?)
+        anyhow::Ok(run_pass(&config, rules, Arc::clone(&store), &options).await?)
     })?;
+    // Under the run lock still, so two runs never write the report at once.
+    super::report::refresh_after_pass(
+        &config,
+        &store.lock().unwrap_or_else(|e| e.into_inner()),
+        &outcome.summary,
+    );
     if outcome.interrupted {
         tracing::warn!("the pass was stopped before every feed was done; the next one goes on");
         return Ok(ExitCode::Fatal);

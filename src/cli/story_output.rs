@@ -4,14 +4,11 @@
 
 use std::io::Write;
 
-use serde_json::Value;
-
 use super::output::{
-    format_amount, slot_columns, strip_controls, summary_of, truncate, write_csv_records,
-    EventFormat, TABLE_WIDTH,
+    slot_columns, strip_controls, summary_of, truncate, write_csv_records, EventFormat, TABLE_WIDTH,
 };
 use crate::model::{EventKind, StoredEvent};
-use crate::stories::{Disagreement, Story, STORY_HEAD_FIELDS, STORY_TAIL_FIELDS};
+use crate::stories::{disagreement_text, Story, STORY_HEAD_FIELDS, STORY_TAIL_FIELDS};
 
 pub fn write_stories(
     out: &mut dyn Write,
@@ -43,37 +40,6 @@ pub fn story_csv_columns(kind: Option<EventKind>) -> Vec<&'static str> {
     columns.extend(slot_columns(kind, false));
     columns.extend(STORY_TAIL_FIELDS);
     columns
-}
-
-/// A disagreeing value for people: money as "450000000 CNY", lists joined.
-fn show_value(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(show_value).collect::<Vec<_>>().join(", "),
-        Value::Object(map) => match (
-            map.get("amount").and_then(Value::as_f64),
-            map.get("currency").and_then(Value::as_str),
-        ) {
-            (Some(amount), Some(currency)) => format!("{} {currency}", format_amount(amount)),
-            _ => value.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
-
-/// "quantity 1500 (1); value 450000000 CNY (1)": the other values and their articles.
-pub fn disagreement_text(disagreements: &[(String, Vec<Disagreement>)]) -> String {
-    disagreements
-        .iter()
-        .map(|(slot, values)| {
-            let values: Vec<String> = values
-                .iter()
-                .map(|d| format!("{} ({})", show_value(&d.value), d.articles))
-                .collect();
-            format!("{slot} {}", values.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 fn plural(n: u32, word: &str) -> String {
@@ -190,6 +156,7 @@ pub fn write_story_text(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::stories::Disagreement;
 
     #[test]
     fn disagreements_read_as_values_with_article_counts() {

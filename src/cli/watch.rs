@@ -26,8 +26,16 @@ pub fn run(config: Config, _args: &WatchArgs) -> anyhow::Result<ExitCode> {
     let mut store = open_store(&config)?;
     store.close_interrupted_runs(chrono::Utc::now())?;
     let store = Arc::new(Mutex::new(store));
+    // After each pass, the `[report]` file (when configured) is written again from the
+    // same store, as `run` does.
+    let report_config = config.clone();
+    let report_store = Arc::clone(&store);
+    let after_pass: crate::pipeline::AfterPass = Arc::new(move |outcome| {
+        let store = report_store.lock().unwrap_or_else(|e| e.into_inner());
+        super::report::refresh_after_pass(&report_config, &store, &outcome.summary);
+    });
     runtime.block_on(async move {
-        crate::pipeline::watch(&config, rules, store, stop).await?;
+        crate::pipeline::watch_with(&config, rules, store, stop, Some(after_pass)).await?;
         anyhow::Ok(ExitCode::Success)
     })
 }

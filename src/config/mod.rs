@@ -205,6 +205,9 @@ pub struct Config {
     pub feeds: Vec<FeedSpec>,
     /// Where stories are sent when they break and when they change.
     pub alerts: Vec<AlertConfig>,
+    /// The HTML report `run` and `watch` write again after a pass that stored
+    /// something; `None`: no report.
+    pub report_path: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -219,6 +222,7 @@ impl Default for Config {
             rules_paths: Vec::new(),
             feeds: Vec::new(),
             alerts: Vec::new(),
+            report_path: None,
         }
     }
 }
@@ -528,6 +532,24 @@ impl Config {
             });
         }
 
+        let report_path = match raw.report.and_then(|r| r.path) {
+            None => None,
+            Some(p) if p.trim().is_empty() => None,
+            Some(p) => {
+                let full = base.join(&p);
+                if full.is_dir() {
+                    return Err(invalid(
+                        "[report] path",
+                        format!(
+                            "{} is a folder; name the HTML file to write",
+                            full.display()
+                        ),
+                    ));
+                }
+                Some(full)
+            }
+        };
+
         let alerts = alerts::parse_alerts(raw.alerts.unwrap_or_default(), &base, invalid)?;
 
         Ok(Config {
@@ -540,6 +562,7 @@ impl Config {
             rules_paths,
             feeds,
             alerts,
+            report_path,
         })
     }
 }

@@ -13,6 +13,7 @@ pub(super) struct RawConfig {
     pub run: Option<RawRun>,
     pub log: Option<RawLog>,
     pub rules: Option<RawRules>,
+    pub report: Option<RawReport>,
     pub feeds: Option<Vec<RawFeed>>,
     pub alerts: Option<Vec<RawAlert>>,
 }
@@ -77,6 +78,12 @@ pub(super) struct RawLog {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawRules {
     pub paths: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReport {
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -60,6 +60,7 @@ fn shipped_config_shows_every_key() {
         "level",
         "[rules]",
         "paths",
+        "[report]",
         "[[feeds]]",
         "name",
         "url",
@@ -385,4 +386,32 @@ fn log_levels_and_directives_are_accepted() {
             level
         );
     }
+}
+
+#[test]
+fn the_report_path_resolves_against_the_config_folder() {
+    let path = Path::new("/etc/chipwatch/chipwatch.toml");
+    let config = Config::parse("[report]\npath = \"../www/chips.html\"\n", path).unwrap();
+    assert_eq!(
+        config.report_path,
+        Some(PathBuf::from("/etc/chipwatch/../www/chips.html"))
+    );
+    for off in ["", "[report]\n", "[report]\npath = \"\"\n"] {
+        assert_eq!(
+            Config::parse(off, path).unwrap().report_path,
+            None,
+            "{off:?}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let err = Config::parse(
+        "[report]\npath = \".\"\n",
+        &dir.path().join("chipwatch.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("[report] path") && err.contains("folder"),
+        "{err}"
+    );
 }

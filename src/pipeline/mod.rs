@@ -20,7 +20,7 @@ pub use budget::{runtime, BLOCKING_KEEP_ALIVE};
 pub use deliver::DeliveryCounts;
 pub use pass::{run_pass, PassError, PassOptions, PassOutcome, SHUTDOWN_GRACE};
 pub use stages::{process_cpu_time, thread_cpu_time, StageCpu};
-pub use watch::{watch, WatchOutcome, MAX_IDLE, PAGE_RETRY_IDLE};
+pub use watch::{watch, watch_with, AfterPass, WatchOutcome, MAX_IDLE, PAGE_RETRY_IDLE};
 
 use crate::model::{Article, Event, EventDetails};
 use crate::rules::RuleSet;

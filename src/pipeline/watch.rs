@@ -11,7 +11,7 @@ use chrono::Utc;
 use tokio::sync::watch;
 use tracing::{debug, info};
 
-use super::pass::{run_pass, PassError, PassOptions};
+use super::pass::{run_pass, PassError, PassOptions, PassOutcome};
 use crate::config::Config;
 use crate::rules::RuleSet;
 use crate::store::Store;
@@ -31,13 +31,28 @@ pub struct WatchOutcome {
     pub passes: u64,
 }
 
+/// Work done after each pass, on a blocking thread, before the next pass can start
+/// (`chipwatch watch` writes the configured report there).
+pub type AfterPass = Arc<dyn Fn(&PassOutcome) + Send + Sync>;
+
 /// Runs passes until `shutdown` becomes true. A pass that fails on the database ends the
 /// watch with its error (the service manager restarts it); failing feeds do not.
 pub async fn watch(
     config: &Config,
     rules: Arc<RuleSet>,
     store: Arc<Mutex<Store>>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<WatchOutcome, PassError> {
+    watch_with(config, rules, store, shutdown, None).await
+}
+
+/// [`watch`], calling `after_pass` with the outcome of each pass.
+pub async fn watch_with(
+    config: &Config,
+    rules: Arc<RuleSet>,
+    store: Arc<Mutex<Store>>,
     mut shutdown: watch::Receiver<bool>,
+    after_pass: Option<AfterPass>,
 ) -> Result<WatchOutcome, PassError> {
     let mut outcome = WatchOutcome::default();
     // The first pass runs at once: it also syncs the config feeds into the database.
@@ -62,8 +77,15 @@ pub async fn watch(
             ..PassOptions::default()
         };
         let pass = run_pass(config, Arc::clone(&rules), Arc::clone(&store), &options).await?;
-        last_pass_end = tokio::time::Instant::now();
         outcome.passes += 1;
+        if let Some(after_pass) = &after_pass {
+            let after_pass = Arc::clone(after_pass);
+            let pass = pass.clone();
+            tokio::task::spawn_blocking(move || after_pass(&pass))
+                .await
+                .map_err(|e| PassError::Worker(e.to_string()))?;
+        }
+        last_pass_end = tokio::time::Instant::now();
         if pass.interrupted || *shutdown.borrow() {
             break;
         }

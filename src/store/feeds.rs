@@ -11,7 +11,8 @@ use super::{format_time, is_unique_violation, time_column, Store, StoreError};
 use crate::model::{FeedSource, FeedSpec, FeedState};
 
 /// Columns read into a [`FeedState`], in the order `feed_from_row` expects by name.
-const FEED_COLUMNS: &str = "id, name, url, source, interval_mins, fetch_articles, etag, \
+pub(super) const FEED_COLUMNS: &str =
+    "id, name, url, source, interval_mins, fetch_articles, etag, \
      last_modified, next_fetch_at, last_fetch_at, last_success_at, last_status, last_error, \
      consecutive_failures";
 
@@ -282,7 +283,7 @@ impl Store {
     }
 }
 
-fn feed_from_row(row: &Row<'_>) -> rusqlite::Result<FeedState> {
+pub(super) fn feed_from_row(row: &Row<'_>) -> rusqlite::Result<FeedState> {
     let source: String = row.get("source")?;
     Ok(FeedState {
         id: row.get("id")?,

@@ -4,7 +4,8 @@
 //! `migrations/`, and every query. Callers see model types and [`StoreError`] only; the
 //! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs`, `stories.rs` and
 //! `runs.rs`, with the article page states and their retry queue in `pages.rs`;
-//! `reprocess.rs` serves `chipwatch reprocess`, `maintenance.rs` serves `chipwatch db`,
+//! `reprocess.rs` serves `chipwatch reprocess`, `report_rows.rs` what `chipwatch report`
+//! reads besides the stories, `maintenance.rs` serves `chipwatch db`,
 //! and `lock.rs` holds the run lock tied to the database file.
 
 mod articles;
@@ -15,6 +16,7 @@ mod lock;
 mod maintenance;
 mod outbox;
 mod pages;
+mod report_rows;
 mod reprocess;
 mod runs;
 mod stories;

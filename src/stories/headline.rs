@@ -1,6 +1,9 @@
 //! The one-line summary of an event or a story, for people: the table of `events` and
 //! `stories`, and the text of chat alerts.
 
+use serde_json::Value;
+
+use super::Disagreement;
 use crate::model::{ControlAction, EventDetails};
 
 /// One line saying what an event or a story is about: "Baidu orders from Huawei: 1600 ×
@@ -66,4 +69,35 @@ pub fn format_amount(amount: f64) -> String {
     } else {
         format!("{amount}")
     }
+}
+
+/// A disagreeing value for people: money as "450000000 CNY", lists joined.
+fn show_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(show_value).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => match (
+            map.get("amount").and_then(Value::as_f64),
+            map.get("currency").and_then(Value::as_str),
+        ) {
+            (Some(amount), Some(currency)) => format!("{} {currency}", format_amount(amount)),
+            _ => value.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// "quantity 1500 (1); value 450000000 CNY (1)": the other values and their articles.
+pub fn disagreement_text(disagreements: &[(String, Vec<Disagreement>)]) -> String {
+    disagreements
+        .iter()
+        .map(|(slot, values)| {
+            let values: Vec<String> = values
+                .iter()
+                .map(|d| format!("{} ({})", show_value(&d.value), d.articles))
+                .collect();
+            format!("{slot} {}", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

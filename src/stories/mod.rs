@@ -28,7 +28,7 @@ use crate::model::{Event, EventDetails};
 pub use alert_filter::AlertFilter;
 pub use cluster::{assign_ids, regroup, Regrouped};
 pub use families::{family_of, FAMILIES};
-pub use headline::{format_amount, headline};
+pub use headline::{disagreement_text, format_amount, headline};
 pub use matching::{compatible, CONTROL_WINDOW_DAYS, FIGURE_TOLERANCE, ORDER_WINDOW_DAYS};
 pub use record::{
     headline_of_record, merge, site_of, Disagreement, DisagreementMap, Story, StoryRecord,
