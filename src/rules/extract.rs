@@ -200,6 +200,9 @@ impl RuleSet {
                             continue;
                         }
                         let mut fields = fields;
+                        if kind == EventKind::ChipOrder {
+                            self.seller_in_sentence(&t, &mut fields);
+                        }
                         let mut extra = Vec::new();
                         // "even these alternatives cannot be sold": the products named in
                         // the sentence before, when the reference stands before the verb.
@@ -490,6 +493,37 @@ impl RuleSet {
                     each
                 })
                 .collect(),
+        }
+    }
+
+    /// An order with a buyer and no seller, in a sentence that names exactly one other
+    /// company that sells chips ("Apple will purchase all the 3nm chips TSMC has to
+    /// offer"): that company supplies, unless the product's maker says who does.
+    fn seller_in_sentence(&self, t: &Typed, fields: &mut Fields) {
+        let g = &self.gazetteer;
+        let Some(buyer) = fields.buyer.clone() else {
+            return;
+        };
+        if fields.supplier.is_some()
+            || fields.product.as_deref().and_then(|p| g.vendor_of(p)).is_some()
+        {
+            return;
+        }
+        let mut sellers: Vec<String> = Vec::new();
+        for tok in &t.toks {
+            if let Tok::Ent(a, 'O') = tok {
+                if let Some(Value::Entity(e @ EntityRef::Org(_))) =
+                    t.ann.annotations.get(*a).map(|a| &a.value)
+                {
+                    let name = g.name(*e);
+                    if name != buyer && g.tier(name) < 5 {
+                        push_unique(&mut sellers, name);
+                    }
+                }
+            }
+        }
+        if let [only] = sellers.as_slice() {
+            fields.supplier = Some(only.clone());
         }
     }
 
