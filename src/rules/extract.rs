@@ -485,12 +485,15 @@ impl RuleSet {
             _ => buyers
                 .into_iter()
                 .map(|b| {
-                    let mut each = f.clone();
-                    each.buyer = Some(b);
-                    each.quantity = None;
-                    each.value = None;
-                    each.value_usd = None;
-                    each
+                    let mut one = f.clone();
+                    one.buyer = Some(b);
+                    // "will each install 50,000 GPUs": the figures are per buyer.
+                    if !hit.each {
+                        one.quantity = None;
+                        one.value = None;
+                        one.value_usd = None;
+                    }
+                    one
                 })
                 .collect(),
         }

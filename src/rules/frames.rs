@@ -68,6 +68,8 @@ pub struct Hit {
     pub goods: bool,
     /// The head is a verb, or a verb governs the noun head.
     pub verb: bool,
+    /// "each" qualifies the figures: several buyers each get them ("will each install").
+    pub each: bool,
     /// A noun head with no verb, introduced as known ("the measures", "these rules"):
     /// it may refer back to a control named before.
     pub definite: bool,
@@ -811,6 +813,7 @@ impl Lexicon {
             reference,
             goods,
             verb: verb_form.is_some(),
+            each: (start..end.min(s.toks.len())).any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
             named,
         })
