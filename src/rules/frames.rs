@@ -415,7 +415,7 @@ impl Lexicon {
                 // "added Huawei to the Entity List", "placed 27 Chinese entities on".
                 Some("to" | "on" | "onto" | "in" | "into" | "from" | "and" | "or") => {}
                 Some(w)
-                    if unknown_words < 2
+                    if unknown_words < 3
                         && !is_verbish(s, w)
                         && !CLAUSE_OPENERS.contains(&w)
                         && !AUXILIARIES.contains(&w) =>
@@ -1038,6 +1038,13 @@ impl Lexicon {
                 Tok::Punct(';') | Tok::Punct(':') => return None,
                 Tok::Punct(',') => {
                     if let Some(open) = parenthetical_start(s, k) {
+                        k = open;
+                    }
+                }
+                // "Taiwan Semiconductor Manufacturing Company (TSMC)": a bracketed gloss
+                // repeats what stands before it.
+                Tok::Punct(')') => {
+                    if let Some(open) = (k.saturating_sub(12)..k).rev().find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('('))) {
                         k = open;
                     }
                 }
@@ -1671,6 +1678,7 @@ const QUALIFIED_NOUNS: &[&str] = &[
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 const CAUSATIVES: &[&str] = &[
+    "mandated", "mandating", "mandate", "mandates", "directs", "instructs", "compel", "compels",
     "ordered",
     "told",
     "required",
