@@ -386,7 +386,7 @@ impl Lexicon {
         let mut k = h.start;
         let mut steps = 0;
         let mut unknown_words = 0;
-        while k > 0 && steps < 9 {
+        while k > 0 && steps < 14 {
             k -= 1;
             steps += 1;
             for (gi, forms) in frame.governor_forms.iter().enumerate() {
