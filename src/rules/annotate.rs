@@ -141,7 +141,10 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
         if matches!(kept[i].2, Value::Entity(EntityRef::Org(_)) | Value::Name(_)) {
             let limit = kept.get(i + 1).map_or(sentence.len(), |next| next.0);
             let end = kept[i].1;
-            if let Some(m) = sentence.get(end..limit).and_then(|rest| corporate_suffix().find(rest)) {
+            if let Some(m) = sentence
+                .get(end..limit)
+                .and_then(|rest| corporate_suffix().find(rest))
+            {
                 kept[i].1 = end + m.end();
             }
         }

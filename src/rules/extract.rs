@@ -508,7 +508,11 @@ impl RuleSet {
             return;
         };
         if fields.supplier.is_some()
-            || fields.product.as_deref().and_then(|p| g.vendor_of(p)).is_some()
+            || fields
+                .product
+                .as_deref()
+                .and_then(|p| g.vendor_of(p))
+                .is_some()
         {
             return;
         }

@@ -813,7 +813,8 @@ impl Lexicon {
             reference,
             goods,
             verb: verb_form.is_some(),
-            each: (start..end.min(s.toks.len())).any(|k| s.words.get(k).copied().flatten() == Some("each")),
+            each: (start..end.min(s.toks.len()))
+                .any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
             named,
         })
@@ -1044,7 +1045,10 @@ impl Lexicon {
                 // "Taiwan Semiconductor Manufacturing Company (TSMC)": a bracketed gloss
                 // repeats what stands before it.
                 Tok::Punct(')') => {
-                    if let Some(open) = (k.saturating_sub(12)..k).rev().find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('('))) {
+                    if let Some(open) = (k.saturating_sub(12)..k)
+                        .rev()
+                        .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
+                    {
                         k = open;
                     }
                 }
@@ -1678,7 +1682,14 @@ const QUALIFIED_NOUNS: &[&str] = &[
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 const CAUSATIVES: &[&str] = &[
-    "mandated", "mandating", "mandate", "mandates", "directs", "instructs", "compel", "compels",
+    "mandated",
+    "mandating",
+    "mandate",
+    "mandates",
+    "directs",
+    "instructs",
+    "compel",
+    "compels",
     "ordered",
     "told",
     "required",
