@@ -154,7 +154,11 @@ impl RuleSet {
         // Whether a mention of each kind was seen (anaphora need one to refer to).
         let mut seen = [false, false];
         for (i, s) in sentences.iter().enumerate() {
-            let has_head = self.prefilter.is_match(s.text);
+            // A sentence is read only when it holds a frame's head word (as a whole word)
+            // and names something the gazetteer knows: every event needs a party, an
+            // authority or a product.
+            let has_head = self.has_head_word(s.text)
+                && (self.gazetteer.names_something(s.text) || refers_to_company(s.text));
             let can_refer = [EventKind::ChipOrder, EventKind::ExportControl]
                 .iter()
                 .any(|&k| {
@@ -346,6 +350,15 @@ impl RuleSet {
             }
         }
         mentions
+    }
+
+    /// Whether `text` holds some frame's head word standing as a whole word.
+    fn has_head_word(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let is_word = |i: usize| bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric());
+        self.prefilter
+            .find_overlapping_iter(text)
+            .any(|m| !is_word(m.end()) && (m.start() == 0 || !is_word(m.start() - 1)))
     }
 
     /// The fields of a hit: one set per named buyer (a sentence naming several buyers
@@ -596,6 +609,21 @@ impl RuleSet {
         }
         changed
     }
+}
+
+/// Whether a sentence may name its company only by a reference ("It will supply",
+/// "the chipmaker has bought").
+fn refers_to_company(text: &str) -> bool {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        let nouns = super::tokens::ORG_NOUNS.join("|");
+        regex::RegexBuilder::new(&format!(
+            r"(?i)\b(?:it|they|the (?:[a-z-]+ ){{0,3}}(?:{nouns}))\b"
+        ))
+        .build()
+        .ok()
+    });
+    re.as_ref().is_some_and(|r| r.is_match(text))
 }
 
 fn cached<'c>(

@@ -271,9 +271,11 @@ impl RuleSet {
         }
         let mut first_words: Vec<&str> = lexicon.first_words().collect();
         first_words.sort_unstable();
+        // Overlapping matches, so a head word inside a longer word ("use" in "because")
+        // does not hide the real one after it.
         let prefilter = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
+            .match_kind(MatchKind::Standard)
             .build(&first_words)
             .map_err(|e| RuleError::Setting {
                 path: "(all packs)".into(),
