@@ -1540,7 +1540,7 @@ fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Option<String
 fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
     let mut j = k + 1;
     let mut steps = 0;
-    while steps < 5 {
+    while steps < 7 {
         steps += 1;
         match s.toks.get(j) {
             Some(Tok::Ent(_, 'P')) => return s.toks.get(k).and_then(Tok::letter) != Some('P'),
@@ -1555,7 +1555,7 @@ fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
                 if !PREPOSITIONS.contains(&w.as_str())
                     && !AUXILIARIES.contains(&w.as_str())
                     && w != "and"
-                    && steps <= 3 => {}
+                    && steps <= 5 => {}
             Some(Tok::Punct('-')) => {}
             _ => return false,
         }

@@ -379,11 +379,19 @@ impl RuleSet {
         if order.supplier.is_some() {
             return;
         }
+        // A maker further downstream than the buyer is the buyer's customer ("Samsung ...
+        // Tesla's AI6"), not its supplier: nothing is inferred then.
         let maker = order
             .product
             .as_deref()
             .and_then(|p| self.gazetteer.vendor_of(p))
-            .filter(|v| order.buyer.as_deref() != Some(*v));
+            .filter(|v| order.buyer.as_deref() != Some(*v))
+            .filter(|v| {
+                order
+                    .buyer
+                    .as_deref()
+                    .is_none_or(|b| self.gazetteer.tier(b) >= self.gazetteer.tier(v))
+            });
         if let Some(maker) = maker {
             order.supplier = Some(maker.to_string());
             event.inferred = vec!["supplier".to_string()];
