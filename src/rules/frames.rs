@@ -537,7 +537,17 @@ impl Lexicon {
         } else {
             context
         };
-        let negated = kw.negations.iter().any(|r| r.is_match(&context));
+        // A frame that needs a negation needs it on its own verb ("will not allow",
+        // "cannot be sold"), not anywhere before it in the clause.
+        let negated = if frame.when_negated {
+            let near = plain
+                .get(verb_at.saturating_sub(4)..verb_at)
+                .map(|p| p.join(" "))
+                .unwrap_or_default();
+            kw.negations.iter().any(|r| r.is_match(&near))
+        } else {
+            kw.negations.iter().any(|r| r.is_match(&context))
+        };
         if negated != frame.when_negated {
             return None;
         }
