@@ -12,6 +12,7 @@
 //! - `retries`: Retry-After scoped to its response, and article pages retried by later passes
 //! - `stories`: one deal reported by several sites becomes one story, in any arrival order
 //! - `alerts`: stories delivered to webhook receivers and commands, at least once
+//! - `datasette`: the database as Datasette sees it: search index, config/datasette.yml
 
 // Unwrapping is how a test says "this must hold".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,6 +21,7 @@ mod common;
 
 mod alerts;
 mod cli;
+mod datasette;
 mod docs;
 mod extract;
 mod feed_corpus;

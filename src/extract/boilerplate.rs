@@ -314,45 +314,42 @@ const TOKEN_WORDS: usize = 24;
 
 /// Calls `f` with the words of a class token, lower-cased: split at every character that
 /// is not an ASCII letter or digit and at camel-case word starts (`newsCaption` → news,
-/// caption), so they match like dashed ones.
+/// caption), so they match like dashed ones. Lower-cased on the stack unless the token is
+/// unusually long.
 fn with_words(token: &str, f: impl FnOnce(&[&str])) {
     let bytes = token.as_bytes();
-    if bytes.len() > TOKEN_BYTES {
-        let lowered: Vec<String> = split_words(bytes).map(|w| w.to_ascii_lowercase()).collect();
+    let mut spans = [(0usize, 0usize); TOKEN_WORDS];
+    let mut count = 0;
+    let fits = bytes.len() <= TOKEN_BYTES
+        && word_spans(bytes).all(|span| {
+            let room = count < TOKEN_WORDS;
+            if room {
+                spans[count] = span;
+                count += 1;
+            }
+            room
+        });
+    if !fits {
+        let lowered: Vec<String> = word_spans(bytes)
+            .map(|(start, end)| token[start..end].to_ascii_lowercase())
+            .collect();
         let words: Vec<&str> = lowered.iter().map(String::as_str).collect();
         return f(&words);
     }
     let mut buffer = [0u8; TOKEN_BYTES];
-    for (to, from) in buffer.iter_mut().zip(bytes) {
-        *to = from.to_ascii_lowercase();
-    }
-    let mut spans = [(0usize, 0usize); TOKEN_WORDS];
-    let mut count = 0;
-    let mut overflow = false;
-    for word in split_words(bytes) {
-        if count == TOKEN_WORDS {
-            overflow = true;
-            break;
-        }
-        let start = word.as_ptr() as usize - bytes.as_ptr() as usize;
-        spans[count] = (start, start + word.len());
-        count += 1;
-    }
-    if overflow {
-        let lowered: Vec<String> = split_words(bytes).map(|w| w.to_ascii_lowercase()).collect();
-        let words: Vec<&str> = lowered.iter().map(String::as_str).collect();
-        return f(&words);
-    }
+    let lowered = &mut buffer[..bytes.len()];
+    lowered.copy_from_slice(bytes);
+    lowered.make_ascii_lowercase();
     let mut words = [""; TOKEN_WORDS];
     for (word, &(start, end)) in words.iter_mut().zip(&spans[..count]) {
         // The words are ASCII letters and digits, so always UTF-8.
-        *word = std::str::from_utf8(&buffer[start..end]).unwrap_or_default();
+        *word = std::str::from_utf8(&lowered[start..end]).unwrap_or_default();
     }
     f(&words[..count])
 }
 
-/// The words of a class token in its own case (see [`with_words`]).
-fn split_words(token: &[u8]) -> impl Iterator<Item = &str> {
+/// The byte ranges of the words of a class token (see [`with_words`]).
+fn word_spans(token: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         while at < token.len() && !token[at].is_ascii_alphanumeric() {
@@ -369,7 +366,7 @@ fn split_words(token: &[u8]) -> impl Iterator<Item = &str> {
         {
             at += 1;
         }
-        std::str::from_utf8(&token[start..at]).ok()
+        Some((start, at))
     })
 }
 
@@ -562,6 +559,25 @@ mod tests {
         assert_eq!(
             first_div_verdict(r#"<div class="entry-content has-share">"#),
             Verdict::MixedChrome
+        );
+    }
+
+    #[test]
+    fn long_class_tokens_are_read_like_short_ones() {
+        // Past the stack buffer: more words than it holds, and more bytes.
+        let many_words = format!("{}share", "w-".repeat(40));
+        let many_bytes = format!("{}-mostRead", "x".repeat(200));
+        for class in [many_words, many_bytes] {
+            assert_eq!(
+                first_div_verdict(&format!(r#"<div class="{class}">"#)),
+                Verdict::Chrome,
+                "{class}"
+            );
+        }
+        let plain = format!("{}-shareholders", "y".repeat(200));
+        assert_eq!(
+            first_div_verdict(&format!(r#"<div class="{plain}">"#)),
+            Verdict::Keep
         );
     }
 

@@ -58,6 +58,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_page_retries.sql"),
     include_str!("migrations/006_stories.sql"),
     include_str!("migrations/007_alert_outbox.sql"),
+    include_str!("migrations/008_datasette.sql"),
 ];
 
 /// The schema version this binary writes (the `PRAGMA user_version` after migrating).
@@ -308,6 +309,7 @@ fn to_i64(what: &'static str, value: u64) -> Result<i64, StoreError> {
 mod tests {
     use super::testing::temp_store;
     use super::*;
+    use rusqlite::OptionalExtension;
 
     #[test]
     fn a_new_database_is_migrated_to_the_current_version() {
@@ -430,6 +432,134 @@ mod tests {
         assert_eq!(reader.recent_runs(10).unwrap().len(), 1);
         tx.commit().unwrap();
         assert_eq!(reader.recent_runs(10).unwrap().len(), 2);
+    }
+
+    /// Datasette's own test for a table's full-text index (datasette/utils, 0.65):
+    /// an FTS virtual table whose statement names the table as content="…" or
+    /// content=[…], with LIKE's `_` and `%` escaped in the name.
+    fn datasette_fts_table(conn: &Connection, table: &str) -> Option<String> {
+        let escaped = table
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        conn.query_row(
+            "SELECT name FROM sqlite_master WHERE rootpage = 0
+               AND (sql LIKE ?1 ESCAPE char(92) OR sql LIKE ?2 ESCAPE char(92))",
+            [
+                format!("%VIRTUAL TABLE%USING FTS%content=\"{escaped}\"%"),
+                format!("%VIRTUAL TABLE%USING FTS%content=[{escaped}]%"),
+            ],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap()
+    }
+
+    fn search(conn: &Connection, query: &str) -> Vec<i64> {
+        let mut stmt = conn
+            .prepare("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?1 ORDER BY rowid")
+            .unwrap();
+        let ids = stmt.query_map([query], |r| r.get(0)).unwrap();
+        ids.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// See: issue 13 — "/chipwatch/articles?_search=Huawei silently returns every
+    /// article": Datasette did not recognise `content = 'articles'`.
+    #[test]
+    fn an_older_database_gets_the_index_datasette_finds_and_keeps_it_in_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v7.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..7] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 7).unwrap();
+            assert_eq!(datasette_fts_table(&conn, "articles"), None);
+            conn.execute(
+                "INSERT INTO articles (url, title, text, text_source, fetched_at)
+                 VALUES ('https://a.example/1', 'Baidu turns to Huawei', 'Ascend chips.', 'page',
+                         '2023-11-09T00:00:00Z')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let conn = &store.conn;
+        assert_eq!(
+            datasette_fts_table(conn, "articles").as_deref(),
+            Some("articles_fts")
+        );
+        // What was indexed before the migration is still found.
+        assert_eq!(search(conn, "Huawei"), [1]);
+        // The triggers keep the new index in step with inserts, updates and deletes.
+        conn.execute(
+            "INSERT INTO articles (url, title, text, text_source, fetched_at)
+             VALUES ('https://b.example/2', 'Nvidia H20', 'Huawei again.', 'feed',
+                     '2023-11-10T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(search(conn, "Huawei"), [1, 2]);
+        conn.execute(
+            "UPDATE articles SET title = 'Baidu', text = '' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+        assert_eq!(search(conn, "Huawei"), [2]);
+        conn.execute("DELETE FROM articles WHERE id = 2", [])
+            .unwrap();
+        assert!(search(conn, "Huawei").is_empty());
+        assert_eq!(search(conn, "Baidu"), [1]);
+        assert!(store.check().unwrap().is_clean());
+    }
+
+    #[test]
+    fn every_story_has_a_label_naming_it() {
+        use super::testing::{article, chip_order, export_control};
+        let (_dir, mut store) = temp_store();
+        let url = "https://news.example/a";
+        store
+            .insert_article(
+                None,
+                None,
+                &article(url, 9),
+                &[chip_order(url, 9), export_control(url, 9)],
+            )
+            .unwrap();
+        let mut stmt = store
+            .conn
+            .prepare("SELECT label FROM stories ORDER BY kind")
+            .unwrap();
+        let labels: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            labels,
+            [
+                "Baidu orders Ascend 910B from Huawei",
+                "United States restricts A800, H800 to China"
+            ]
+        );
+        store
+            .conn
+            .execute(
+                "UPDATE stories SET products = '[]', action = NULL, authority = NULL
+                 WHERE kind = 'export_control'",
+                [],
+            )
+            .unwrap();
+        let label: String = store
+            .conn
+            .query_row(
+                "SELECT label FROM stories WHERE kind = 'export_control'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(label, "? controls to China");
     }
 
     #[test]
