@@ -447,7 +447,7 @@ impl Lexicon {
         let gov = governor.and_then(|(_, gi)| frame.governors.get(gi));
         let verb_at = governor.map_or(h.start, |g| g.0);
         let mut status = gov.and_then(|g| g.status).or(frame.status);
-        let action = gov.and_then(|g| g.action).or(frame.action);
+        let mut action = gov.and_then(|g| g.action).or(frame.action);
         let confidence = gov.and_then(|g| g.confidence).unwrap_or(frame.confidence);
         let cue_role = |cue: &str| -> Option<Role> {
             gov.and_then(|g| g.cues.get(cue).copied())
@@ -473,8 +473,9 @@ impl Lexicon {
         let active_subject = gov.and_then(|g| g.subject).or(frame.roles.subject);
         let subject_role = if passive {
             match (gov, h.kind) {
-                // "X was awarded a contract": X takes the role the `to` cue gives.
-                (Some(_), _) => cue_role("to"),
+                // "SMIC was added to the Entity List": the frame's passive role; "X was
+                // awarded a contract": else the role the `to` cue gives.
+                (Some(_), _) => frame.roles.passive.or_else(|| cue_role("to")),
                 _ => frame.roles.passive,
             }
         } else if verb_form.is_some() {
@@ -709,6 +710,7 @@ impl Lexicon {
         // Right of the head, up to the end of its clause; a noun's own arguments end at
         // the next verb ("the US export ban by placing an order for AI chips").
         let mut end = clause_end(s, h.end).min(right_end);
+        let mut stated_by_participle = false;
         if h.kind == HeadKind::Noun && governor.is_none() {
             let verb_form = |w: &str| {
                 AUXILIARIES.contains(&w) && w != "'s"
@@ -720,7 +722,24 @@ impl Lexicon {
             if let Some(v) =
                 (h.end..end).find(|&k| s.words.get(k).copied().flatten().is_some_and(verb_form))
             {
-                end = v;
+                // "export restrictions imposed by the US last year": a governor's
+                // participle states the measure and brings its agent and date.
+                let participle = s.words.get(v).copied().flatten().and_then(|w| {
+                    frame.governor_forms.iter().position(|forms| {
+                        forms
+                            .iter()
+                            .any(|(f, form)| f.len() == 1 && f[0] == w && form.can_be_participle())
+                    })
+                });
+                match participle {
+                    Some(gi) => {
+                        stated_by_participle = true;
+                        if let Some(a) = frame.governors.get(gi).and_then(|g| g.action) {
+                            action = Some(a);
+                        }
+                    }
+                    None => end = v,
+                }
             }
         }
         for k in h.end..end {
@@ -822,7 +841,7 @@ impl Lexicon {
             args,
             reference,
             goods,
-            verb: verb_form.is_some(),
+            verb: verb_form.is_some() || stated_by_participle,
             each: (start..end.min(s.toks.len()))
                 .any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
