@@ -68,6 +68,11 @@ pub struct Hit {
     pub goods: bool,
     /// The head is a verb, or a verb governs the noun head.
     pub verb: bool,
+    /// The head is a noun (governed or not).
+    pub head_is_noun: bool,
+    /// The goods come as a power rating ("1 gigawatt of AMD accelerators"): a stated
+    /// size of the order, though no quantity.
+    pub power: bool,
     /// "each" qualifies the figures: several buyers each get them ("will each install").
     pub each: bool,
     /// A noun head with no verb, introduced as known ("the measures", "these rules"):
@@ -335,6 +340,19 @@ impl Lexicon {
                 }
             }
         }
+        // A word read both as a verb of its own and as the governor of a noun head
+        // ("received an order from xAI"): the governed reading says more.
+        let governed: Vec<(usize, EventKind)> = heads
+            .iter()
+            .zip(&hits_noun_governors(self, s, &heads))
+            .filter_map(|(_, g)| *g)
+            .collect();
+        hits.retain(|h| {
+            h.head_is_noun
+                || !governed
+                    .iter()
+                    .any(|&(at, kind)| at == h.at && kind == h.kind)
+        });
         hits
     }
 
@@ -805,7 +823,7 @@ impl Lexicon {
         let named = frame.kind == EventKind::ExportControl
             && match (h.kind, governor) {
                 (HeadKind::Noun, None) => named_phrase(np_start, h.start),
-                (HeadKind::Noun, Some(_)) => named_phrase(np_start, h.start),
+                (HeadKind::Noun, Some((g, _))) => named_phrase(g + 1, h.start),
                 // "rescinded the AI diffusion rule": the object names the rule.
                 (HeadKind::Verb(_), _) => {
                     let end = (h.end + 6).min(s.toks.len());
@@ -842,6 +860,15 @@ impl Lexicon {
             reference,
             goods,
             verb: verb_form.is_some() || stated_by_participle,
+            head_is_noun: h.kind == HeadKind::Noun,
+            power: (start..end.min(s.toks.len())).any(|k| {
+                s.words.get(k).copied().flatten().is_some_and(|w| {
+                    matches!(
+                        w,
+                        "gigawatt" | "gigawatts" | "gw" | "megawatt" | "megawatts" | "mw"
+                    )
+                })
+            }),
             each: (start..end.min(s.toks.len()))
                 .any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
@@ -1708,6 +1735,21 @@ const QUALIFIED_NOUNS: &[&str] = &[
     "developed",
     "designed",
 ];
+
+/// For each head, the governor position and kind of a noun head (`None` for verbs).
+fn hits_noun_governors(
+    lex: &Lexicon,
+    s: &Sent<'_>,
+    heads: &[HeadAt],
+) -> Vec<Option<(usize, EventKind)>> {
+    heads
+        .iter()
+        .map(|h| {
+            let kind = lex.frames.get(h.frame)?.kind;
+            lex.governor_of(h, s).map(|(g, _)| (g, kind))
+        })
+        .collect()
+}
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 const CAUSATIVES: &[&str] = &[
