@@ -347,12 +347,7 @@ impl Lexicon {
             .zip(&hits_noun_governors(self, s, &heads))
             .filter_map(|(_, g)| *g)
             .collect();
-        hits.retain(|h| {
-            h.head_is_noun
-                || !governed
-                    .iter()
-                    .any(|&(at, kind)| at == h.at && kind == h.kind)
-        });
+        hits.retain(|h| h.head_is_noun || !governed.iter().any(|&(at, _)| at == h.at));
         hits
     }
 
