@@ -77,6 +77,16 @@ impl Annotated {
     }
 }
 
+/// Legal suffixes that may follow a company's name ("Co Ltd", ", Inc.").
+fn corporate_suffix() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    #[allow(clippy::expect_used)] // constant pattern
+    RE.get_or_init(|| {
+        Regex::new(r"^(?:,?\s+(?:Co\.,?|Co|Ltd\.|Ltd|Inc\.|Inc|Corp\.|Corp|Corporation|Limited|LLC|PLC|plc|AG|N\.V\.|NV|SE|S\.A\.))+\b\.?")
+            .expect("suffix regex")
+    })
+}
+
 pub fn placeholder_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     #[allow(clippy::expect_used)] // constant pattern
@@ -126,6 +136,19 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
         }
     }
     kept.sort_by_key(|k| k.0);
+    // "Huawei Technologies Co Ltd": a company's legal suffixes belong to its name.
+    for i in 0..kept.len() {
+        if matches!(kept[i].2, Value::Entity(EntityRef::Org(_)) | Value::Name(_)) {
+            let limit = kept.get(i + 1).map_or(sentence.len(), |next| next.0);
+            let end = kept[i].1;
+            if let Some(m) = sentence
+                .get(end..limit)
+                .and_then(|rest| corporate_suffix().find(rest))
+            {
+                kept[i].1 = end + m.end();
+            }
+        }
+    }
 
     let mut typed = String::with_capacity(sentence.len() + 16);
     let mut annotations = Vec::with_capacity(kept.len());

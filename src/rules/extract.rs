@@ -154,7 +154,11 @@ impl RuleSet {
         // Whether a mention of each kind was seen (anaphora need one to refer to).
         let mut seen = [false, false];
         for (i, s) in sentences.iter().enumerate() {
-            let has_head = self.prefilter.is_match(s.text);
+            // A sentence is read only when it holds a frame's head word (as a whole word)
+            // and names something the gazetteer knows: every event needs a party, an
+            // authority or a product.
+            let has_head = self.has_head_word(s.text)
+                && (self.gazetteer.names_something(s.text) || refers_to_company(s.text));
             let can_refer = [EventKind::ChipOrder, EventKind::ExportControl]
                 .iter()
                 .any(|&k| {
@@ -200,6 +204,9 @@ impl RuleSet {
                             continue;
                         }
                         let mut fields = fields;
+                        if kind == EventKind::ChipOrder {
+                            self.seller_in_sentence(&t, &mut fields);
+                        }
                         let mut extra = Vec::new();
                         // "even these alternatives cannot be sold": the products named in
                         // the sentence before, when the reference stands before the verb.
@@ -345,6 +352,15 @@ impl RuleSet {
         mentions
     }
 
+    /// Whether `text` holds some frame's head word standing as a whole word.
+    fn has_head_word(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let is_word = |i: usize| bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric());
+        self.prefilter
+            .find_overlapping_iter(text)
+            .any(|m| !is_word(m.end()) && (m.start() == 0 || !is_word(m.start() - 1)))
+    }
+
     /// The fields of a hit: one set per named buyer (a sentence naming several buyers
     /// reports one order each; their shared quantity and value are the total, not theirs).
     fn fields_of(&self, hit: &Hit, ann: &Annotated, reference: Option<String>) -> Vec<Fields> {
@@ -482,14 +498,52 @@ impl RuleSet {
             _ => buyers
                 .into_iter()
                 .map(|b| {
-                    let mut each = f.clone();
-                    each.buyer = Some(b);
-                    each.quantity = None;
-                    each.value = None;
-                    each.value_usd = None;
-                    each
+                    let mut one = f.clone();
+                    one.buyer = Some(b);
+                    // "will each install 50,000 GPUs": the figures are per buyer.
+                    if !hit.each {
+                        one.quantity = None;
+                        one.value = None;
+                        one.value_usd = None;
+                    }
+                    one
                 })
                 .collect(),
+        }
+    }
+
+    /// An order with a buyer and no seller, in a sentence that names exactly one other
+    /// company that sells chips ("Apple will purchase all the 3nm chips TSMC has to
+    /// offer"): that company supplies, unless the product's maker says who does.
+    fn seller_in_sentence(&self, t: &Typed, fields: &mut Fields) {
+        let g = &self.gazetteer;
+        let Some(buyer) = fields.buyer.clone() else {
+            return;
+        };
+        if fields.supplier.is_some()
+            || fields
+                .product
+                .as_deref()
+                .and_then(|p| g.vendor_of(p))
+                .is_some()
+        {
+            return;
+        }
+        let mut sellers: Vec<String> = Vec::new();
+        for tok in &t.toks {
+            if let Tok::Ent(a, 'O') = tok {
+                if let Some(Value::Entity(e @ EntityRef::Org(_))) =
+                    t.ann.annotations.get(*a).map(|a| &a.value)
+                {
+                    let name = g.name(*e);
+                    if name != buyer && g.tier(name) < 5 {
+                        push_unique(&mut sellers, name);
+                    }
+                }
+            }
+        }
+        if let [only] = sellers.as_slice() {
+            fields.supplier = Some(only.clone());
         }
     }
 
@@ -555,6 +609,21 @@ impl RuleSet {
         }
         changed
     }
+}
+
+/// Whether a sentence may name its company only by a reference ("It will supply",
+/// "the chipmaker has bought").
+fn refers_to_company(text: &str) -> bool {
+    static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        let nouns = super::tokens::ORG_NOUNS.join("|");
+        regex::RegexBuilder::new(&format!(
+            r"(?i)\b(?:it|they|the (?:[a-z-]+ ){{0,3}}(?:{nouns}))\b"
+        ))
+        .build()
+        .ok()
+    });
+    re.as_ref().is_some_and(|r| r.is_match(text))
 }
 
 fn cached<'c>(

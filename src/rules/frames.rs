@@ -68,6 +68,8 @@ pub struct Hit {
     pub goods: bool,
     /// The head is a verb, or a verb governs the noun head.
     pub verb: bool,
+    /// "each" qualifies the figures: several buyers each get them ("will each install").
+    pub each: bool,
     /// A noun head with no verb, introduced as known ("the measures", "these rules"):
     /// it may refer back to a control named before.
     pub definite: bool,
@@ -384,7 +386,7 @@ impl Lexicon {
         let mut k = h.start;
         let mut steps = 0;
         let mut unknown_words = 0;
-        while k > 0 && steps < 9 {
+        while k > 0 && steps < 14 {
             k -= 1;
             steps += 1;
             for (gi, forms) in frame.governor_forms.iter().enumerate() {
@@ -413,7 +415,7 @@ impl Lexicon {
                 // "added Huawei to the Entity List", "placed 27 Chinese entities on".
                 Some("to" | "on" | "onto" | "in" | "into" | "from" | "and" | "or") => {}
                 Some(w)
-                    if unknown_words < 2
+                    if unknown_words < 3
                         && !is_verbish(s, w)
                         && !CLAUSE_OPENERS.contains(&w)
                         && !AUXILIARIES.contains(&w) =>
@@ -535,7 +537,17 @@ impl Lexicon {
         } else {
             context
         };
-        let negated = kw.negations.iter().any(|r| r.is_match(&context));
+        // A frame that needs a negation needs it on its own verb ("will not allow",
+        // "cannot be sold"), not anywhere before it in the clause.
+        let negated = if frame.when_negated {
+            let near = plain
+                .get(verb_at.saturating_sub(4)..verb_at)
+                .map(|p| p.join(" "))
+                .unwrap_or_default();
+            kw.negations.iter().any(|r| r.is_match(&near))
+        } else {
+            kw.negations.iter().any(|r| r.is_match(&context))
+        };
         if negated != frame.when_negated {
             return None;
         }
@@ -811,6 +823,8 @@ impl Lexicon {
             reference,
             goods,
             verb: verb_form.is_some(),
+            each: (start..end.min(s.toks.len()))
+                .any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
             named,
         })
@@ -1035,6 +1049,16 @@ impl Lexicon {
                 Tok::Punct(';') | Tok::Punct(':') => return None,
                 Tok::Punct(',') => {
                     if let Some(open) = parenthetical_start(s, k) {
+                        k = open;
+                    }
+                }
+                // "Taiwan Semiconductor Manufacturing Company (TSMC)": a bracketed gloss
+                // repeats what stands before it.
+                Tok::Punct(')') => {
+                    if let Some(open) = (k.saturating_sub(12)..k)
+                        .rev()
+                        .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
+                    {
                         k = open;
                     }
                 }
@@ -1526,7 +1550,7 @@ fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Option<String
 fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
     let mut j = k + 1;
     let mut steps = 0;
-    while steps < 5 {
+    while steps < 7 {
         steps += 1;
         match s.toks.get(j) {
             Some(Tok::Ent(_, 'P')) => return s.toks.get(k).and_then(Tok::letter) != Some('P'),
@@ -1541,7 +1565,7 @@ fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
                 if !PREPOSITIONS.contains(&w.as_str())
                     && !AUXILIARIES.contains(&w.as_str())
                     && w != "and"
-                    && steps <= 3 => {}
+                    && steps <= 5 => {}
             Some(Tok::Punct('-')) => {}
             _ => return false,
         }
@@ -1668,6 +1692,14 @@ const QUALIFIED_NOUNS: &[&str] = &[
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 const CAUSATIVES: &[&str] = &[
+    "mandated",
+    "mandating",
+    "mandate",
+    "mandates",
+    "directs",
+    "instructs",
+    "compel",
+    "compels",
     "ordered",
     "told",
     "required",

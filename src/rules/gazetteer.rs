@@ -379,6 +379,11 @@ impl Gazetteer {
         hits
     }
 
+    /// Whether `text` names any entity of the gazetteer.
+    pub fn names_something(&self, text: &str) -> bool {
+        !self.scan(text).is_empty()
+    }
+
     pub fn name(&self, entity: EntityRef) -> &str {
         let name = match entity {
             EntityRef::Org(i) => self.orgs.get(i),

@@ -271,9 +271,11 @@ impl RuleSet {
         }
         let mut first_words: Vec<&str> = lexicon.first_words().collect();
         first_words.sort_unstable();
+        // Overlapping matches, so a head word inside a longer word ("use" in "because")
+        // does not hide the real one after it.
         let prefilter = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
+            .match_kind(MatchKind::Standard)
             .build(&first_words)
             .map_err(|e| RuleError::Setting {
                 path: "(all packs)".into(),
@@ -377,11 +379,19 @@ impl RuleSet {
         if order.supplier.is_some() {
             return;
         }
+        // A maker further downstream than the buyer is the buyer's customer ("Samsung ...
+        // Tesla's AI6"), not its supplier: nothing is inferred then.
         let maker = order
             .product
             .as_deref()
             .and_then(|p| self.gazetteer.vendor_of(p))
-            .filter(|v| order.buyer.as_deref() != Some(*v));
+            .filter(|v| order.buyer.as_deref() != Some(*v))
+            .filter(|v| {
+                order
+                    .buyer
+                    .as_deref()
+                    .is_none_or(|b| self.gazetteer.tier(b) >= self.gazetteer.tier(v))
+            });
         if let Some(maker) = maker {
             order.supplier = Some(maker.to_string());
             event.inferred = vec!["supplier".to_string()];
