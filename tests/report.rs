@@ -635,3 +635,38 @@ async fn run_refreshes_the_configured_report_when_a_pass_stored_something() {
     assert_code(&setup.run(&["run", "--all"]).await, 0);
     assert!(report.exists());
 }
+
+/// `watch` writes the configured report after its first pass, as `run` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_writes_the_configured_report_after_a_pass() {
+    let server = seed_site().await;
+    let setup = Setup::new(
+        &[("seed", format!("{}/feed.xml", server.uri()))],
+        "[report]\npath = \"chips.html\"\n",
+    );
+    let report = setup.dir.path().join("chips.html");
+    let child = setup.spawn(&["watch"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !report.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "watch wrote no report"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    crate::common::signal(&child, "TERM");
+    let (output, _) = crate::common::wait_exit(child, std::time::Duration::from_secs(20)).await;
+    assert_code(&output, 0);
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert_eq!(
+        Html::parse_document(&html)
+            .select(&select("svg.timeline a.mark"))
+            .count(),
+        3
+    );
+    assert!(
+        text(&output.stderr).contains("report written"),
+        "{}",
+        text(&output.stderr)
+    );
+}
