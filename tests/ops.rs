@@ -259,10 +259,31 @@ fn json_log_lines(output: &std::process::Output) -> Vec<Value> {
         .collect()
 }
 
-async fn assert_run_interrupted(setup: &Setup, took_at_most: Duration) {
+/// Waits until the server has been asked for an article page, so the signal lands while
+/// one is in flight however slowly a loaded machine starts the pass.
+async fn wait_for_article_request(server: &wiremock::MockServer) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let requests = server.received_requests().await.unwrap_or_default();
+        if requests.iter().any(|r| r.url.path().starts_with("/news/")) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no article was ever requested"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn assert_run_interrupted(
+    setup: &Setup,
+    server: &wiremock::MockServer,
+    took_at_most: Duration,
+) {
     let run = setup.spawn(&["run"]);
     wait_for_lock(&setup.db(), run.id()).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_for_article_request(server).await;
     signal(&run, "TERM");
     let (output, took) = wait_exit(run, Duration::from_secs(15)).await;
     assert_code(&output, 1);
@@ -282,7 +303,7 @@ async fn run_stopped_by_sigterm_drops_what_outlasts_the_grace_period() {
     // can finish, so the jobs are dropped when the grace period ends.
     let server = seed_site_with_delay(Duration::from_secs(30)).await;
     let setup = seed_setup_with(&server, "timeout_secs = 5\n", "timeout_secs = 20\n");
-    assert_run_interrupted(&setup, Duration::from_secs(9)).await;
+    assert_run_interrupted(&setup, &server, Duration::from_secs(9)).await;
     assert_eq!(setup.count("SELECT count(*) FROM articles"), 0);
 }
 
@@ -292,7 +313,7 @@ async fn run_stopped_by_sigterm_between_items_leaves_the_rest_for_the_next_pass(
     // never started, and the pass says it was cut short.
     let server = seed_site_with_delay(Duration::from_secs(2)).await;
     let setup = seed_setup_with(&server, "[http]\n", "[http]\nper_host_concurrency = 1\n");
-    assert_run_interrupted(&setup, Duration::from_secs(5)).await;
+    assert_run_interrupted(&setup, &server, Duration::from_secs(5)).await;
     assert_eq!(setup.count("SELECT count(*) FROM articles"), 1);
     // The feed's validators were left alone, so the next pass reads it again in full.
     assert_code(&setup.run(&["run"]).await, 0);

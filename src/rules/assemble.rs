@@ -27,6 +27,8 @@ pub struct Mention {
     pub named: bool,
     /// A verb states it ("restricted", "added ... to"), not only a noun ("US curbs on").
     pub verb: bool,
+    /// The goods come as a power rating ("1 gigawatt of accelerators").
+    pub power: bool,
     /// Chips are among its arguments (a product, or a word such as "GPUs"): an order
     /// needs them, or "SoftBank bought $3 billion of shares" would be one.
     pub goods: bool,
@@ -65,7 +67,7 @@ fn is_bare(m: &Mention) -> bool {
         // A trigger plus buyer or supplier is not enough: it needs a product, quantity or
         // value ("Baidu may no longer be able to purchase from Nvidia" is no order).
         EventKind::ChipOrder => {
-            (f.product.is_none() && f.quantity.is_none() && f.value.is_none())
+            (f.product.is_none() && f.quantity.is_none() && f.value.is_none() && !m.power)
                 || (f.product.is_none() && !m.goods)
                 // A seller with no buyer is a company's own shipments, not an order.
                 || f.buyer.is_none()

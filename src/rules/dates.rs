@@ -94,6 +94,16 @@ struct Recogniser {
     resolve: Resolve,
 }
 
+/// All recognisers' patterns as one set, in the same order.
+fn recogniser_set() -> &'static regex::RegexSet {
+    static SET: OnceLock<regex::RegexSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        #[allow(clippy::expect_used)] // the same constant patterns as `recognisers`
+        regex::RegexSet::new(recognisers().iter().map(|r| r.re.as_str()))
+            .expect("date patterns compile")
+    })
+}
+
 fn recognisers() -> &'static [Recogniser] {
     static ALL: OnceLock<Vec<Recogniser>> = OnceLock::new();
     ALL.get_or_init(|| {
@@ -179,9 +189,18 @@ fn recognisers() -> &'static [Recogniser] {
 
 /// Every date expression in `text` (possibly overlapping; the annotator keeps the longest).
 pub fn find_dates(text: &str, published: Option<NaiveDate>) -> Vec<Found<Option<PartialDate>>> {
+    // One pass over the text says which recognisers can match; only those run with
+    // captures (most sentences hold one date expression or none).
+    let candidates = recogniser_set().matches(text);
+    if !candidates.matched_any() {
+        return Vec::new();
+    }
     let tense = tense_of(text);
     let mut out = Vec::new();
-    for r in recognisers() {
+    for (i, r) in recognisers().iter().enumerate() {
+        if !candidates.matched(i) {
+            continue;
+        }
         for c in r.re.captures_iter(text) {
             let Some(all) = c.get(0) else { continue };
             let token = c.name("t").or(c.name("t2"));

@@ -68,6 +68,11 @@ pub struct Hit {
     pub goods: bool,
     /// The head is a verb, or a verb governs the noun head.
     pub verb: bool,
+    /// The head is a noun (governed or not).
+    pub head_is_noun: bool,
+    /// The goods come as a power rating ("1 gigawatt of AMD accelerators"): a stated
+    /// size of the order, though no quantity.
+    pub power: bool,
     /// "each" qualifies the figures: several buyers each get them ("will each install").
     pub each: bool,
     /// A noun head with no verb, introduced as known ("the measures", "these rules"):
@@ -335,6 +340,14 @@ impl Lexicon {
                 }
             }
         }
+        // A word read both as a verb of its own and as the governor of a noun head
+        // ("received an order from xAI"): the governed reading says more.
+        let governed: Vec<(usize, EventKind)> = heads
+            .iter()
+            .zip(&hits_noun_governors(self, s, &heads))
+            .filter_map(|(_, g)| *g)
+            .collect();
+        hits.retain(|h| h.head_is_noun || !governed.iter().any(|&(at, _)| at == h.at));
         hits
     }
 
@@ -447,7 +460,7 @@ impl Lexicon {
         let gov = governor.and_then(|(_, gi)| frame.governors.get(gi));
         let verb_at = governor.map_or(h.start, |g| g.0);
         let mut status = gov.and_then(|g| g.status).or(frame.status);
-        let action = gov.and_then(|g| g.action).or(frame.action);
+        let mut action = gov.and_then(|g| g.action).or(frame.action);
         let confidence = gov.and_then(|g| g.confidence).unwrap_or(frame.confidence);
         let cue_role = |cue: &str| -> Option<Role> {
             gov.and_then(|g| g.cues.get(cue).copied())
@@ -473,8 +486,9 @@ impl Lexicon {
         let active_subject = gov.and_then(|g| g.subject).or(frame.roles.subject);
         let subject_role = if passive {
             match (gov, h.kind) {
-                // "X was awarded a contract": X takes the role the `to` cue gives.
-                (Some(_), _) => cue_role("to"),
+                // "SMIC was added to the Entity List": the frame's passive role; "X was
+                // awarded a contract": else the role the `to` cue gives.
+                (Some(_), _) => frame.roles.passive.or_else(|| cue_role("to")),
                 _ => frame.roles.passive,
             }
         } else if verb_form.is_some() {
@@ -709,6 +723,7 @@ impl Lexicon {
         // Right of the head, up to the end of its clause; a noun's own arguments end at
         // the next verb ("the US export ban by placing an order for AI chips").
         let mut end = clause_end(s, h.end).min(right_end);
+        let mut stated_by_participle = false;
         if h.kind == HeadKind::Noun && governor.is_none() {
             let verb_form = |w: &str| {
                 AUXILIARIES.contains(&w) && w != "'s"
@@ -720,7 +735,24 @@ impl Lexicon {
             if let Some(v) =
                 (h.end..end).find(|&k| s.words.get(k).copied().flatten().is_some_and(verb_form))
             {
-                end = v;
+                // "export restrictions imposed by the US last year": a governor's
+                // participle states the measure and brings its agent and date.
+                let participle = s.words.get(v).copied().flatten().and_then(|w| {
+                    frame.governor_forms.iter().position(|forms| {
+                        forms
+                            .iter()
+                            .any(|(f, form)| f.len() == 1 && f[0] == w && form.can_be_participle())
+                    })
+                });
+                match participle {
+                    Some(gi) => {
+                        stated_by_participle = true;
+                        if let Some(a) = frame.governors.get(gi).and_then(|g| g.action) {
+                            action = Some(a);
+                        }
+                    }
+                    None => end = v,
+                }
             }
         }
         for k in h.end..end {
@@ -786,7 +818,7 @@ impl Lexicon {
         let named = frame.kind == EventKind::ExportControl
             && match (h.kind, governor) {
                 (HeadKind::Noun, None) => named_phrase(np_start, h.start),
-                (HeadKind::Noun, Some(_)) => named_phrase(np_start, h.start),
+                (HeadKind::Noun, Some((g, _))) => named_phrase(g + 1, h.start),
                 // "rescinded the AI diffusion rule": the object names the rule.
                 (HeadKind::Verb(_), _) => {
                     let end = (h.end + 6).min(s.toks.len());
@@ -822,7 +854,16 @@ impl Lexicon {
             args,
             reference,
             goods,
-            verb: verb_form.is_some(),
+            verb: verb_form.is_some() || stated_by_participle,
+            head_is_noun: h.kind == HeadKind::Noun,
+            power: (start..end.min(s.toks.len())).any(|k| {
+                s.words.get(k).copied().flatten().is_some_and(|w| {
+                    matches!(
+                        w,
+                        "gigawatt" | "gigawatts" | "gw" | "megawatt" | "megawatts" | "mw"
+                    )
+                })
+            }),
             each: (start..end.min(s.toks.len()))
                 .any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
@@ -1689,6 +1730,21 @@ const QUALIFIED_NOUNS: &[&str] = &[
     "developed",
     "designed",
 ];
+
+/// For each head, the governor position and kind of a noun head (`None` for verbs).
+fn hits_noun_governors(
+    lex: &Lexicon,
+    s: &Sent<'_>,
+    heads: &[HeadAt],
+) -> Vec<Option<(usize, EventKind)>> {
+    heads
+        .iter()
+        .map(|h| {
+            let kind = lex.frames.get(h.frame)?.kind;
+            lex.governor_of(h, s).map(|(g, _)| (g, kind))
+        })
+        .collect()
+}
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 const CAUSATIVES: &[&str] = &[
