@@ -3,7 +3,7 @@
 //! and what the delivery after the pass made of them.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Row, Transaction};
+use rusqlite::{params, Connection, Row};
 
 use super::stories::StoryChange;
 use super::{format_time, time_column, Store, StoreError};
@@ -39,7 +39,7 @@ pub fn idempotency_key(story_id: i64, revision: u32) -> String {
 /// filters and that the alert has not had at this revision: once when the story first
 /// matches, and again whenever its revision grows.
 pub(super) fn queue_alerts(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     changes: &[StoryChange],
     alerts: &[(String, AlertFilter)],
     now: DateTime<Utc>,

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::events::{fingerprint, insert_event};
 use super::stories::request_rebuild;
@@ -105,7 +105,7 @@ impl Store {
         let context = || format!("replacing the events of article {article_id}");
         let tx = self
             .conn
-            .transaction()
+            .savepoint()
             .map_err(StoreError::sqlite(context()))?;
         let url: String = tx
             .query_row(
@@ -132,7 +132,7 @@ impl Store {
 /// recording `rules_version`: an event found again keeps its row and id with its
 /// provenance updated, new ones are inserted, and the rest deleted.
 pub(super) fn replace_events(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     article_id: i64,
     url: &str,
     rules_version: &str,
