@@ -9,6 +9,7 @@ use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::common::fault_server::{FaultServer, Reply};
 use crate::common::sites::World;
 use crate::common::{assert_code, signal, text, wait_exit, Setup};
 
@@ -403,4 +404,85 @@ async fn alerts_test_sends_a_sample_story() {
         "{}",
         text(&down.stderr)
     );
+}
+
+/// See: review of issues 10 and 12, H2 — a page retry that replaces the feed's teaser
+/// with the full page moves the sentence the event came from, but the event is the same:
+/// it keeps its id and its story, is not counted or logged as new, and the story is not
+/// alerted a second time (under another key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_comes_back_keeps_the_event_and_story_and_alerts_nothing_new() {
+    let server = FaultServer::start().await;
+    let sentence = "Baidu ordered 1,600 Ascend 910B chips from Huawei.";
+    let filler = "Wafer output rose again this quarter as the plant added a second shift. ";
+    let page = format!(
+        "<html><head><title>Chips</title></head><body><article><p>{}</p><p>{sentence}</p>\
+         <p>{}</p></article></body></html>",
+        filler.repeat(3),
+        filler.repeat(3)
+    );
+    server.route("/p/a", vec![Reply::Status(503, None), Reply::html(page)]);
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+         <item><title>Chips</title><link>{}</link>\
+         <pubDate>Thu, 09 Nov 2023 08:00:00 GMT</pubDate>\
+         <description>{sentence}</description></item></channel></rss>",
+        server.url("/p/a")
+    );
+    server.route("/feed.xml", vec![Reply::rss(feed)]);
+    let receiver = MockServer::start().await;
+    receive(&receiver, "/hook", 200, Duration::ZERO).await;
+    let setup = Setup::new(
+        &[("wire", server.url("/feed.xml"))],
+        &alert("chat", &format!("{}/hook", receiver.uri()), ""),
+    );
+    let event = |setup: &Setup| -> (i64, i64, String) {
+        let db = rusqlite::Connection::open(setup.db()).unwrap();
+        db.query_row("SELECT id, story_id, spans FROM events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+    };
+
+    // Pass 1: the page answers 503; the feed's text states the order.
+    assert_code(&setup.run(&["run"]).await, 0);
+    assert_eq!(setup.count("SELECT count(*) FROM events"), 1);
+    let (event_id, story_id, teaser_spans) = event(&setup);
+    assert_eq!(
+        setup.count("SELECT count(*) FROM articles WHERE page_state = 'pending'"),
+        1
+    );
+    assert_eq!(
+        deliveries(&bodies(&receiver, "/hook").await),
+        [(story_id, 1, false)]
+    );
+
+    // Pass 2: the page comes back with the same sentence inside a longer article.
+    let second = setup.run(&["run"]).await;
+    assert_code(&second, 0);
+    let log = text(&second.stderr);
+    assert_eq!(server.hits("/p/a"), 2);
+    assert_eq!(
+        setup.count("SELECT count(*) FROM articles WHERE text_source = 'page'"),
+        1,
+        "{log}"
+    );
+    assert_eq!(setup.count("SELECT count(*) FROM events"), 1);
+    let (id, story, spans) = event(&setup);
+    assert_ne!(spans, teaser_spans, "the spans follow the page's text");
+    assert_eq!((id, story), (event_id, story_id), "same event, same story");
+    assert_eq!(setup.count("SELECT count(*) FROM stories"), 1);
+    assert_eq!(
+        setup.count(
+            "SELECT events_new_chip_order + events_new_export_control FROM runs
+             ORDER BY id DESC LIMIT 1"
+        ),
+        0
+    );
+    assert!(
+        log.contains("pages_recovered=1") && !log.contains("new event"),
+        "{log}"
+    );
+    assert_eq!(setup.count("SELECT count(*) FROM alert_outbox"), 1);
+    assert_eq!(bodies(&receiver, "/hook").await.len(), 1, "no second alert");
 }
