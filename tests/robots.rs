@@ -540,14 +540,39 @@ fn the_misspellings_the_reference_accepts() {
     ));
 }
 
+/// Google's ID_LineSyntax_Groups_OtherRules (RFC 9309 section 2.1): lines the protocol
+/// does not define (Sitemap, unknown keys; Crawl-delay is one of them for the reference)
+/// do not end a run of user-agent lines, so the agents before and after share a group.
 #[test]
-fn any_other_directive_ends_a_group() {
+fn only_rules_end_a_group() {
+    let cases = [
+        ("BarBot", "Sitemap: https://foo.bar/sitemap"),
+        ("FooBot", "Invalid-Unknown-Line: unknown"),
+        ("FooBot", "Crawl-delay: 5"),
+    ];
+    for (named, between) in cases {
+        let robots = format!("User-agent: {named}\n{between}\nUser-agent: *\nDisallow: /\n");
+        // The agent named before the line is in the `*` group, and so is everyone else.
+        for agent in [named, "OtherBot"] {
+            assert!(
+                !allowed(&robots, agent, "http://foo.bar/"),
+                "{agent} after {between}"
+            );
+        }
+    }
     for between in ["Sitemap: http://foo.bar/sitemap.xml", "Crawl-delay: 5"] {
         let robots = format!("User-agent: a\n{between}\nUser-agent: b\nDisallow: /\n");
-        assert!(allowed(&robots, "a", "http://foo.bar/x"), "{between}");
+        assert!(!allowed(&robots, "a", "http://foo.bar/x"), "{between}");
         assert!(!allowed(&robots, "b", "http://foo.bar/x"), "{between}");
+        assert!(allowed(&robots, "c", "http://foo.bar/x"), "{between}");
     }
-    // Blank lines and comments do not.
+    // Blank lines and comments do not end a group either; a rule does.
     let robots = "User-agent: a\n\n# note\nUser-agent: b\nDisallow: /\n";
     assert!(!allowed(robots, "a", "http://foo.bar/x"));
+    let robots = "User-agent: a\nAllow: /x\nUser-agent: b\nDisallow: /\n";
+    assert!(allowed(robots, "a", "http://foo.bar/y"));
+    assert!(!allowed(robots, "b", "http://foo.bar/y"));
+    // A Sitemap line inside a group does not end it: its later rules still apply.
+    let robots = "User-agent: a\nDisallow: /x\nSitemap: http://foo.bar/s.xml\nDisallow: /y\n";
+    assert!(!allowed(robots, "a", "http://foo.bar/y"));
 }

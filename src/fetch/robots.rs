@@ -4,9 +4,10 @@
 //! [`MAX_LINE_BYTES`]; `#` starts a comment; a missing colon may be a space
 //! (`disallow /x`); keys are matched by prefix, case-insensitively, including the
 //! misspellings the reference accepts (`useragent`, `user agent`, `dissallow`,
-//! `disalow`, …). A group is a run of user-agent lines and the rules after it; any
-//! other directive closes it. The groups naming our product token apply (combined),
-//! else those for `*`. The longest matching rule wins, Allow on a tie; `*` matches any
+//! `disalow`, …). A group is a run of user-agent lines and the rules after it; only an
+//! Allow or Disallow line ends the run of user-agent lines. Sitemap, Crawl-delay and
+//! unknown lines are outside the protocol's groups (RFC 9309 section 2.1), so they end
+//! nothing. The groups naming our product token apply (combined), else those for `*`. The longest matching rule wins, Allow on a tie; `*` matches any
 //! run of characters and a final `$` anchors the end.
 //!
 //! Paths and rules are compared in one percent-encoded form (RFC 9309 section 2.2.2):
@@ -41,7 +42,8 @@ enum Directive {
     UserAgent,
     Allow,
     Disallow,
-    /// Sitemap and every key we do not know: not a rule, but it ends a group.
+    /// Sitemap, Crawl-delay and every key we do not know: ignored, and no group ends
+    /// at it (a `User-agent: a`, `Sitemap: …`, `User-agent: b` run is one group).
     Other,
 }
 
@@ -80,8 +82,8 @@ impl Directive {
 struct Group {
     names_us: bool,
     names_everyone: bool,
-    /// A rule or another directive followed the user-agent lines: the next
-    /// user-agent line opens a new group.
+    /// An Allow or Disallow line followed the user-agent lines: the next user-agent
+    /// line opens a new group.
     closed: bool,
 }
 
@@ -154,7 +156,7 @@ impl Robots {
                     };
                     add_rules(target, directive == Directive::Allow, value);
                 }
-                Directive::Other => group.closed = true,
+                Directive::Other => {}
             }
         }
         Robots {

@@ -9,7 +9,9 @@
 //! [`SECOND_PAGE_RETRY`] after the first attempt, the last at the end of the window, and
 //! the others spaced evenly on a log scale between (defaults: the next pass, then 5
 //! minutes, 85 minutes and 24 hours after the first attempt). A `Retry-After` on the
-//! page's own response pushes its next attempt back, up to the end of the window.
+//! page's own response pushes its next attempt back; one that reaches past the end of
+//! the window fails the page (class `rate_limited`) rather than having it asked again
+//! sooner than the server allowed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,23 +117,38 @@ pub(super) fn page_status_after(
             ChronoDuration::hours(i64::from(schedule.page_retry_hours)),
         )
     } else {
-        None
+        NextAttempt::UsedUp
     };
     // The row names the URL already; the message is the cause alone.
     let message = error.to_string();
-    let message = message
+    let mut message = message
         .strip_prefix(&format!("{url}: "))
-        .unwrap_or(&message);
+        .unwrap_or(&message)
+        .to_string();
+    let mut class = error.class();
+    if let NextAttempt::AskedBeyondWindow { asked, left } = next {
+        message.push_str(&format!(
+            "; Retry-After asked for {} s, beyond the {} s left of page_retry_hours",
+            asked.as_secs(),
+            left.as_secs()
+        ));
+        // A 503 that asks this much is throttling too.
+        class = "rate_limited";
+    }
+    let next_attempt_at = match next {
+        NextAttempt::At(at) => Some(at),
+        NextAttempt::UsedUp | NextAttempt::AskedBeyondWindow { .. } => None,
+    };
     PageStatus {
-        state: if next.is_some() {
+        state: if next_attempt_at.is_some() {
             PageState::Pending
         } else {
             PageState::Failed
         },
         attempts,
-        next_attempt_at: next,
+        next_attempt_at,
         error: Some(message.chars().filter(|c| !c.is_control()).collect()),
-        error_class: Some(error.class().to_string()),
+        error_class: Some(class.to_string()),
     }
 }
 
@@ -146,9 +163,23 @@ pub(super) fn refused_status(class: &str, reason: &str, attempts: u32) -> PageSt
     }
 }
 
+/// Whether and when a page that failed is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NextAttempt {
+    At(DateTime<Utc>),
+    /// Its retries, or their window, are used up.
+    UsedUp,
+    /// The server asked (`Retry-After`) to be left alone for longer than what is left
+    /// of the window (`left`): asking earlier would ignore it, so the page is given up.
+    AskedBeyondWindow {
+        asked: Duration,
+        left: Duration,
+    },
+}
+
 /// When a page that failed `attempts` times (its first attempt at `first_attempt`) is
-/// tried next, or `None` when its retries or their window are used up. `retry_after`
-/// (the server's ask) moves the attempt later, up to the end of the window.
+/// tried next. `retry_after` (the server's ask) moves the attempt later, but not past
+/// the end of the window: an ask beyond it gives the page up.
 pub(super) fn next_attempt(
     attempts: u32,
     first_attempt: DateTime<Utc>,
@@ -156,27 +187,39 @@ pub(super) fn next_attempt(
     retry_after: Option<Duration>,
     max_retries: u32,
     window: ChronoDuration,
-) -> Option<DateTime<Utc>> {
+) -> NextAttempt {
     let retries_done = attempts.saturating_sub(1);
     if retries_done >= max_retries {
-        return None;
+        return NextAttempt::UsedUp;
     }
     // Checked: the first attempt is read back from the database, which a person may edit.
-    let end = first_attempt.checked_add_signed(window)?;
+    let Some(end) = first_attempt.checked_add_signed(window) else {
+        return NextAttempt::UsedUp;
+    };
     if now >= end {
-        return None;
+        return NextAttempt::UsedUp;
     }
     let planned = first_attempt
         .checked_add_signed(retry_offset(retries_done + 1, max_retries, window))
         .unwrap_or(end);
     let asked = match retry_after {
-        Some(wait) => ChronoDuration::from_std(wait)
-            .ok()
-            .and_then(|wait| now.checked_add_signed(wait))
-            .unwrap_or(end),
+        Some(wait) => {
+            let until = ChronoDuration::from_std(wait)
+                .ok()
+                .and_then(|wait| now.checked_add_signed(wait));
+            match until {
+                Some(until) if until <= end => until,
+                _ => {
+                    return NextAttempt::AskedBeyondWindow {
+                        asked: wait,
+                        left: (end - now).to_std().unwrap_or_default(),
+                    }
+                }
+            }
+        }
         None => now,
     };
-    Some(planned.max(asked).max(now).min(end))
+    NextAttempt::At(planned.max(asked).max(now).min(end))
 }
 
 /// How long after the first attempt retry `k` of `n` (1-based) is due: the first at once
@@ -420,7 +463,9 @@ mod tests {
         let mut now = first;
         let mut offsets = Vec::new();
         for attempts in 1..=4 {
-            let next = next_attempt(attempts, first, now, None, 4, DAY).unwrap();
+            let NextAttempt::At(next) = next_attempt(attempts, first, now, None, 4, DAY) else {
+                panic!("attempt {attempts} is retried");
+            };
             offsets.push((next - first).num_seconds());
             now = next;
         }
@@ -428,18 +473,21 @@ mod tests {
         assert_eq!(offsets, [0, 300, 5091, 86_400]);
         assert_eq!(
             next_attempt(5, first, now, None, 4, DAY),
-            None,
+            NextAttempt::UsedUp,
             "four retries"
         );
         assert_eq!(
             next_attempt(1, first, first, None, 0, DAY),
-            None,
+            NextAttempt::UsedUp,
             "no retries"
         );
-        assert_eq!(next_attempt(1, first, first, None, 1, DAY), Some(first));
+        assert_eq!(
+            next_attempt(1, first, first, None, 1, DAY),
+            NextAttempt::At(first)
+        );
         assert_eq!(
             next_attempt(2, first, first, None, 2, DAY),
-            Some(at(24 * 60))
+            NextAttempt::At(at(24 * 60))
         );
         let eight: Vec<i64> = (2..=8)
             .map(|k| retry_offset(k, 8, DAY).num_minutes())
@@ -454,32 +502,68 @@ mod tests {
         let asked = |secs| Some(Duration::from_secs(secs));
         assert_eq!(
             next_attempt(1, first, first, asked(120), 4, DAY),
-            Some(first + ChronoDuration::seconds(120))
+            NextAttempt::At(first + ChronoDuration::seconds(120))
         );
         // A shorter ask than the schedule's own gap changes nothing.
         assert_eq!(
             next_attempt(2, first, first, asked(60), 4, DAY),
-            Some(at(5))
+            NextAttempt::At(at(5))
         );
         assert_eq!(
             next_attempt(1, first, first, asked(3600), 4, DAY),
-            Some(at(60))
+            NextAttempt::At(at(60))
         );
-        // Huge or absurd asks end at the window: one header cannot park a page for ever.
-        for huge in [7 * 24 * 3600, u64::MAX] {
-            assert_eq!(
-                next_attempt(1, first, first, asked(huge), 4, DAY),
-                Some(at(24 * 60))
-            );
-        }
+        // Up to the very end of the window is still a retry.
+        assert_eq!(
+            next_attempt(1, first, first, asked(24 * 3600), 4, DAY),
+            NextAttempt::At(at(24 * 60))
+        );
     }
 
+    /// See: review of issue 10, M3 — a huge ask used to be cut to the end of the window,
+    /// so the page was asked again long before the server allowed.
     #[test]
-    fn a_late_pass_retries_at_once_and_a_missed_window_gives_up() {
+    fn a_retry_after_past_the_window_gives_the_page_up() {
         let first = at(0);
-        assert_eq!(next_attempt(3, first, at(300), None, 4, DAY), Some(at(300)));
-        assert_eq!(next_attempt(2, first, at(24 * 60), None, 4, DAY), None);
-        assert_eq!(next_attempt(2, first, at(30 * 60), None, 4, DAY), None);
+        let now = at(60);
+        for huge in [24 * 3600, 7 * 24 * 3600, u64::MAX] {
+            assert_eq!(
+                next_attempt(2, first, now, Some(Duration::from_secs(huge)), 4, DAY),
+                NextAttempt::AskedBeyondWindow {
+                    asked: Duration::from_secs(huge),
+                    left: Duration::from_secs(23 * 3600)
+                },
+                "{huge}"
+            );
+        }
+        // Retries used up say so, whatever was asked.
+        assert_eq!(
+            next_attempt(5, first, now, Some(Duration::from_secs(u64::MAX)), 4, DAY),
+            NextAttempt::UsedUp
+        );
+        let schedule = ScheduleConfig::default();
+        let url = "https://news.example/a";
+        for status in [429, 503] {
+            let error = FetchError::Status {
+                url: url.to_string(),
+                status,
+                retry_after: Some(2 * 24 * 3600),
+            };
+            let page = page_status_after(&error, url, 1, first, first, &schedule);
+            assert_eq!(page.state, PageState::Failed, "{status}");
+            assert_eq!(page.next_attempt_at, None);
+            assert_eq!(page.error_class.as_deref(), Some("rate_limited"));
+            assert_eq!(
+                page.error.as_deref(),
+                Some(
+                    format!(
+                        "HTTP status {status}; Retry-After asked for 172800 s, beyond the \
+                         86400 s left of page_retry_hours"
+                    )
+                    .as_str()
+                )
+            );
+        }
     }
 
     #[test]

@@ -143,6 +143,21 @@ fn shares_key(d: &Draft, m: &Mention) -> bool {
     }
 }
 
+/// The article's only order, when it names no seller and `m` names only a seller.
+fn sole_order_without_seller(drafts: &[Draft], m: &Mention) -> Option<usize> {
+    if m.kind != EventKind::ChipOrder || m.fields.supplier.is_none() || m.fields.buyer.is_some() {
+        return None;
+    }
+    let mut orders = drafts
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.kind == EventKind::ChipOrder);
+    match (orders.next(), orders.next()) {
+        (Some((i, d)), None) if d.fields.supplier.is_none() && compatible(d, m) => Some(i),
+        _ => None,
+    }
+}
+
 fn absorb(d: &mut Draft, m: &Mention, trigger: bool) {
     // Values first stated win; lists grow in first-mention order.
     d.fields.complete_from(&m.fields);
@@ -258,6 +273,10 @@ pub fn assemble(
             .iter()
             .position(|d| compatible(d, m) && shares_key(d, m))
         {
+            absorb(&mut drafts[d], m, true);
+        } else if let Some(d) = sole_order_without_seller(&drafts, m) {
+            // "The supercomputer is manufactured by Nvidia, which will deliver the machine
+            // in early 2025": the seller of the one order the article reports.
             absorb(&mut drafts[d], m, true);
         }
     }

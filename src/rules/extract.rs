@@ -17,7 +17,7 @@ use super::frames::{Hit, Reference};
 use super::gazetteer::{EntityRef, Gazetteer};
 use super::lexicon::Role;
 use super::matcher::{last_product_list, push_unique, Fields};
-use super::tokens::{tokenize, Tok};
+use super::tokens::{tokenize, Tok, ORG_NOUNS};
 use super::{kind_index, KindSettings, RuleSet};
 
 /// A sentence annotated, with its tokens and their plain words (placeholders as `<O>`).
@@ -572,6 +572,26 @@ impl RuleSet {
             }
         };
         let fits = |name: &str| !r.maker || g.is_maker(name);
+        // "the French startup" stands for the company the article introduced as a startup
+        // ("startup Mistral AI", "Mistral AI, a French startup"), wherever it stands.
+        if let Some(noun) = t
+            .toks
+            .get(r.at)
+            .and_then(Tok::word)
+            .filter(|w| ORG_NOUNS.contains(w))
+        {
+            let here = introduced_as(t, noun, r.at, &org_at);
+            let earlier = || {
+                (1..=8).filter_map(|b| i.checked_sub(b)).find_map(|j| {
+                    let text = sentences.get(j).map_or("", |s| s.text);
+                    let prev = cached(cache, j, g, text, published);
+                    introduced_as(prev, noun, prev.toks.len(), &org_at)
+                })
+            };
+            if let Some(name) = here.or_else(earlier).filter(|n| fits(n)) {
+                return Some(name);
+            }
+        }
         for k in (0..r.at).rev() {
             if let Some(name) = org_at(t, k).filter(|n| fits(n)) {
                 return Some(name);
@@ -613,12 +633,41 @@ impl RuleSet {
     }
 }
 
+/// The organisation last introduced with `noun` before token `end`: named right after it
+/// ("startup Mistral AI") or followed by an apposition holding it ("Mistral AI, a French
+/// startup").
+fn introduced_as(
+    t: &Typed,
+    noun: &str,
+    end: usize,
+    org_at: &dyn Fn(&Typed, usize) -> Option<String>,
+) -> Option<String> {
+    let word_at = |k: usize| t.toks.get(k).and_then(Tok::word);
+    let mut found = None;
+    for k in 0..end.min(t.toks.len()) {
+        if word_at(k) == Some(noun) {
+            if let Some(name) = org_at(t, k + 1) {
+                found = Some(name);
+            }
+        } else if let Some(name) = org_at(t, k) {
+            let apposition = t.toks.get(k + 1).is_some_and(|p| p.is_punct(','))
+                && (k + 2..(k + 8).min(end))
+                    .take_while(|&j| matches!(t.toks.get(j), Some(Tok::Word(_) | Tok::Ent(_, 'J'))))
+                    .any(|j| word_at(j) == Some(noun));
+            if apposition {
+                found = Some(name);
+            }
+        }
+    }
+    found
+}
+
 /// Whether a sentence may name its company only by a reference ("It will supply",
 /// "the chipmaker has bought").
 fn refers_to_company(text: &str) -> bool {
     static RE: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        let nouns = super::tokens::ORG_NOUNS.join("|");
+        let nouns = ORG_NOUNS.join("|");
         regex::RegexBuilder::new(&format!(
             r"(?i)\b(?:it|they|the (?:[a-z-]+ ){{0,3}}(?:{nouns}))\b"
         ))

@@ -684,6 +684,13 @@ impl Lexicon {
                             } else {
                                 Role::Products
                             }),
+                            // "Nvidia H200 buys": the maker named with the goods sells them.
+                            'O' if frame.kind == EventKind::ChipOrder
+                                && frame.roles.owner != Some(Role::Buyer)
+                                && matches!(s.toks.get(k + 1), Some(Tok::Ent(_, 'P'))) =>
+                            {
+                                Some(Role::Supplier)
+                            }
                             // "Baidu's order", "won Meta's order", "US export controls".
                             'O' | 'J' | 'A'
                                 if governor.is_none()
@@ -1104,6 +1111,20 @@ impl Lexicon {
                     }
                 }
                 Tok::Punct(_) => {}
+                // "manufactured by Nvidia, which will deliver the machine": a relative
+                // pronoun stands for the name right before it.
+                Tok::Word(w) if matches!(w.as_str(), "which" | "who") => {
+                    let before = k
+                        .checked_sub(1)
+                        .filter(|&p| !s.toks.get(p).is_some_and(|t| t.is_punct(',')))
+                        .or_else(|| k.checked_sub(2));
+                    return match before.and_then(|p| s.toks.get(p).map(|t| (p, t))) {
+                        Some((p, Tok::Ent(a, 'O'))) if kind == EventKind::ChipOrder => {
+                            Some((p, Subject::Ents(vec![(p, *a)])))
+                        }
+                        _ => None,
+                    };
+                }
                 Tok::Word(_) if opens_clause(s, k) => return None,
                 Tok::Word(w) => {
                     if ORG_PRONOUNS.contains(&w.as_str()) && cue_before(s, k).is_none() {
@@ -1428,10 +1449,12 @@ fn verb_before(s: &Sent<'_>, k: usize) -> Option<usize> {
                 if DETERMINERS.contains(&w.as_str())
                     || w == "'s"
                     || NOUN_MODIFIERS.contains(&w.as_str()) => {}
-            // "Abu Dhabi-based", "US-backed": a hyphenated participle is an adjective.
+            // "Abu Dhabi-based", "US-backed", "cutting-edge": a word joined by a hyphen is
+            // part of an adjective.
             Tok::Word(w)
                 if is_verbish(s, w)
-                    && !(j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-'))) =>
+                    && !(j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-')))
+                    && !s.toks.get(j + 1).is_some_and(|t| t.is_punct('-')) =>
             {
                 return Some(j)
             }
@@ -1592,7 +1615,12 @@ fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
     let mut j = k + 1;
     let mut steps = 0;
     while steps < 7 {
-        steps += 1;
+        // A hyphenated adjective ("cutting-edge") counts as one word.
+        let joined = s.toks.get(j).is_some_and(|t| t.is_punct('-'))
+            || j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-'));
+        if !joined {
+            steps += 1;
+        }
         match s.toks.get(j) {
             Some(Tok::Ent(_, 'P')) => return s.toks.get(k).and_then(Tok::letter) != Some('P'),
             Some(Tok::Ent(_, 'O')) if s.toks.get(k).and_then(Tok::letter) == Some('N') => {}

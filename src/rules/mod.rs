@@ -332,7 +332,53 @@ impl RuleSet {
             self.infer_supplier(event);
             self.home_vendors(event);
         }
+        self.destinations_from_passage(&mut events);
         events
+    }
+
+    /// A control whose own sentences name no destination ("the latest round of US export
+    /// restrictions took effect in October 2023") is about the destinations the article
+    /// gives a control of the same authority: the nearest earlier one, else the first
+    /// later one. Only countries carry over; listed companies belong to their own control.
+    fn destinations_from_passage(&self, events: &mut [Event]) {
+        let countries_of = |e: &Event| -> Option<(String, Vec<String>)> {
+            let EventDetails::ExportControl(c) = &e.details else {
+                return None;
+            };
+            let countries: Vec<String> = c
+                .targets
+                .iter()
+                .filter(|t| self.gazetteer.jurisdictions.contains(t))
+                .cloned()
+                .collect();
+            Some((c.authority.clone()?, countries))
+        };
+        let stated: Vec<Option<(String, Vec<String>)>> = events.iter().map(countries_of).collect();
+        for (i, event) in events.iter_mut().enumerate() {
+            let EventDetails::ExportControl(control) = &mut event.details else {
+                continue;
+            };
+            let Some(authority) = control.authority.as_deref() else {
+                continue;
+            };
+            if !control.targets.is_empty() {
+                continue;
+            }
+            let given = |j: usize| {
+                stated
+                    .get(j)
+                    .and_then(Option::as_ref)
+                    .filter(|(a, countries)| a == authority && !countries.is_empty())
+                    .map(|(_, countries)| countries.clone())
+            };
+            let found = (0..i)
+                .rev()
+                .find_map(given)
+                .or_else(|| (i + 1..stated.len()).find_map(given));
+            if let Some(countries) = found {
+                control.targets = countries;
+            }
+        }
     }
 
     /// A control does not target a company of its own jurisdiction: "the US restricted

@@ -465,6 +465,25 @@ fn anaphora_fill_the_latest_event() {
 }
 
 #[test]
+fn a_description_stands_for_the_company_introduced_with_it() {
+    let r = rules();
+    // The nearest subject is the seller; "the French startup" is the one introduced so.
+    let text = "Nvidia will partner with startup Mistral AI on a data centre near Paris. \
+        The French startup will buy 18,000 H100 chips for it.";
+    let e = r.extract_events(text, day("2025-06-11"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Mistral AI"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+
+    // The same with an apposition: "Mistral AI, a French startup".
+    let text = "Nvidia met Mistral AI, a French startup, in Paris. \
+        The startup will buy 18,000 H100 chips.";
+    let e = r.extract_events(text, day("2025-06-11"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Mistral AI"));
+}
+
+#[test]
 fn non_ascii_digits_do_not_panic() {
     let text = "Baidu ordered ١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠.١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩٠ Ascend 910B chips for $٣ million on ٣ October.";
     let _ = rules().extract_events(text, day("2023-11-09"));
