@@ -1,0 +1,697 @@
+//! Reading the clause around a head: whether a word reads as a verb or a noun, passives,
+//! the cue word governing a position, clause and noun-phrase bounds, ranges and unit
+//! prices, and the other shallow tests the frames need.
+
+use super::*;
+
+/// Whether a verb head at `i..i + len` is used as a verb, not as a noun ("the supply
+/// chain", "supply-chain") or an adjective ("into restricted countries", "and limited
+/// availability").
+pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) -> bool {
+    let prev = i.checked_sub(1).and_then(|p| s.toks.get(p));
+    let next = s.toks.get(i + len);
+    if next.is_some_and(|t| t.is_punct('-')) {
+        return false;
+    }
+    if next.and_then(Tok::word).is_some_and(|w| {
+        matches!(
+            w,
+            "chain"
+                | "chains"
+                | "agreement"
+                | "agreements"
+                | "deal"
+                | "deals"
+                | "contract"
+                | "contracts"
+                | "shortage"
+                | "shortages"
+                | "constraints"
+                | "crunch"
+                | "glut"
+                | "side"
+                | "base"
+                | "book"
+                | "books"
+                | "pact"
+                | "pacts"
+                | "volumes"
+                | "volume"
+                | "capacity"
+                | "prices"
+                | "price"
+                | "data"
+                | "figures"
+                | "growth"
+                | "curbs"
+                | "controls"
+                | "rules"
+                | "ban"
+                | "licences"
+                | "licenses"
+                | "licence"
+                | "license"
+        )
+    }) {
+        return false;
+    }
+    let after_determiner = prev.and_then(Tok::word).is_some_and(|w| {
+        matches!(
+            w,
+            "a" | "an" | "the" | "its" | "their" | "this" | "these" | "those" | "our"
+        )
+    });
+    if after_determiner {
+        return false;
+    }
+    // A participle right before a noun, after a preposition, conjunction or comma.
+    let participle = matches!(kind, HeadKind::Verb(f) if f.can_be_participle());
+    let before_noun = next.and_then(Tok::word).is_some_and(|w| {
+        !PREPOSITIONS.contains(&w)
+            && !DETERMINERS.contains(&w)
+            && !AUXILIARIES.contains(&w)
+            && !ADVERBS.contains(&w)
+            && !CLAUSE_OPENERS.contains(&w)
+            && !matches!(
+                w,
+                "and" | "or" | "by" | "that" | "it" | "them" | "him" | "her"
+            )
+    });
+    let after_link = match prev {
+        None => true,
+        Some(Tok::Punct(_)) => true,
+        Some(Tok::Word(w)) => {
+            PREPOSITIONS.contains(&w.as_str())
+                || matches!(
+                    w.as_str(),
+                    "and"
+                        | "or"
+                        | "more"
+                        | "most"
+                        | "less"
+                        | "heavily"
+                        | "highly"
+                        | "tightly"
+                        | "strictly"
+                        | "export"
+                )
+        }
+        Some(Tok::Ent(..)) => false,
+    };
+    !(participle && before_noun && after_link)
+}
+
+/// Whether a word that is both a verb and a noun head reads as a noun at `i`.
+pub(super) fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) -> bool {
+    let Some(prev) = i.checked_sub(1).and_then(|p| s.toks.get(p)) else {
+        return false;
+    };
+    match prev {
+        Tok::Word(w) => {
+            // Right after a verb it is that verb's object: "will require permits".
+            is_verbish(s, w) && !PREPOSITIONS.contains(&w.as_str())
+                || DETERMINERS.contains(&w.as_str())
+                || NOUN_MODIFIERS.contains(&w.as_str())
+                || w == "'s"
+                || PREPOSITIONS.contains(&w.as_str()) && w != "to"
+                || kinds.iter().any(|k| k.goods.contains(w))
+        }
+        // "$2 billion order", "H20 orders"; but "Baidu ordered".
+        Tok::Ent(_, l) => {
+            matches!(l, 'M' | 'N' | 'P')
+                && !s
+                    .words
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| w.ends_with("ed"))
+        }
+        Tok::Punct('-') => true,
+        Tok::Punct(_) => false,
+    }
+}
+
+/// Passive voice at a verb: "were ordered by", "has been awarded", "chips bought by X".
+pub(super) fn is_passive(s: &Sent<'_>, verb_at: usize, form: VerbForm) -> bool {
+    if !form.can_be_participle() {
+        return false;
+    }
+    let mut k = verb_at;
+    let mut steps = 0;
+    while k > 0 && steps < 3 {
+        k -= 1;
+        steps += 1;
+        match s.words.get(k).copied().flatten() {
+            Some(w) if PASSIVE_AUX.contains(&w) => return true,
+            Some(w) if ADVERBS.contains(&w) || w == "not" || w == "n't" => {}
+            _ => break,
+        }
+    }
+    // A reduced passive: "1,600 chips bought by Baidu".
+    let next_by = s.words.get(verb_at + 1).copied().flatten() == Some("by");
+    let prev_is_goods = verb_at
+        .checked_sub(1)
+        .and_then(|p| s.toks.get(p))
+        .is_some_and(|t| {
+            matches!(t, Tok::Ent(_, 'P' | 'N'))
+                || t.word()
+                    .is_some_and(|w| w.ends_with('s') && !AUXILIARIES.contains(&w))
+        });
+    next_by && prev_is_goods
+}
+
+/// The preposition governing the noun phrase that ends at `k`, if any: walks left over
+/// determiners, modifiers, names and numbers (at most four tokens).
+/// Verbs of trade: in a head's complement ("allowed to ship", "barred from selling")
+/// their objects are the head's.
+pub(super) fn is_trade_verb(w: &str) -> bool {
+    const STEMS: &[&str] = &[
+        "sell", "sold", "ship", "export", "suppl", "provid", "deliver", "buy", "bought", "purchas",
+        "acquir", "import", "obtain", "receiv", "access", "resum", "send", "sent", "transfer",
+        "order", "procur",
+    ];
+    STEMS.iter().any(|stem| w.starts_with(stem))
+}
+
+/// The verb whose object the noun phrase ending at `k` is, if a verb stands right before
+/// that phrase ("bought more Nvidia Hopper chips", "to power OpenAI's data centre").
+pub(super) fn verb_before(s: &Sent<'_>, k: usize) -> Option<usize> {
+    let mut j = k;
+    let mut steps = 0;
+    while j > 0 && steps < 5 {
+        j -= 1;
+        steps += 1;
+        match s.toks.get(j)? {
+            Tok::Word(w)
+                if DETERMINERS.contains(&w.as_str())
+                    || w == "'s"
+                    || NOUN_MODIFIERS.contains(&w.as_str()) => {}
+            // "Abu Dhabi-based", "US-backed", "cutting-edge": a word joined by a hyphen is
+            // part of an adjective.
+            Tok::Word(w)
+                if is_verbish(s, w)
+                    && !(j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-')))
+                    && !s.toks.get(j + 1).is_some_and(|t| t.is_punct('-')) =>
+            {
+                return Some(j)
+            }
+            Tok::Word(_) if j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-')) => {}
+            Tok::Ent(..) | Tok::Punct('-') => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
+    let mut j = k;
+    let mut steps = 0;
+    let mut unknown = 0;
+    while j > 0 && steps < 7 {
+        j -= 1;
+        steps += 1;
+        match s.toks.get(j)? {
+            Tok::Word(w) => {
+                // "to buy 350,000 GPUs": an infinitive, not the preposition.
+                if w == "to"
+                    && s.words
+                        .get(j + 1)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|v| s.verbs.contains(v))
+                {
+                    return None;
+                }
+                // "said on Monday that the US ...": a complementizer ends the phrase.
+                if w == "that" {
+                    return None;
+                }
+                // "300 to 400 Supermicro racks": a range, not the preposition.
+                if w == "to"
+                    && j > 0
+                    && matches!(s.toks.get(j - 1), Some(Tok::Ent(_, 'N' | 'M')))
+                    && matches!(s.toks.get(j + 1), Some(Tok::Ent(_, 'N' | 'M')))
+                {
+                    continue;
+                }
+                if PREPOSITIONS.contains(&w.as_str()) {
+                    // Two-word cues: "valued at", "destined for", "on behalf of".
+                    if let Some(prev) = j
+                        .checked_sub(1)
+                        .and_then(|p| s.words.get(p).copied().flatten())
+                    {
+                        if matches!(
+                            (prev, w.as_str()),
+                            ("valued", "at")
+                                | ("destined", "for")
+                                | ("bound", "for")
+                                | ("on", "behalf")
+                                | ("such", "as")
+                                | ("as", "well")
+                        ) {
+                            return Some(format!("{prev} {w}"));
+                        }
+                    }
+                    return Some(w.clone());
+                }
+                if w == "as" && j > 0 && s.words.get(j - 1).copied().flatten() == Some("such") {
+                    return Some("such as".to_string());
+                }
+                if DETERMINERS.contains(&w.as_str())
+                    || w == "'s"
+                    || NOUN_MODIFIERS.contains(&w.as_str())
+                {
+                    continue;
+                }
+                if AUXILIARIES.contains(&w.as_str())
+                    || CLAUSE_OPENERS.contains(&w.as_str())
+                    || w == "and"
+                    || w == "or"
+                    || w == "that"
+                {
+                    return None;
+                }
+                // An unknown word: a modifier ("French artificial intelligence startup
+                // Mistral AI") unless it reads as a verb ("barred Nvidia", "selling its
+                // H20").
+                if is_verbish(s, w) {
+                    return None;
+                }
+                unknown += 1;
+                if unknown > 4 {
+                    return None;
+                }
+            }
+            Tok::Ent(_, _) => continue,
+            Tok::Punct('-') | Tok::Punct('\'') => continue,
+            Tok::Punct(_) => return None,
+        }
+    }
+    None
+}
+
+/// The cue of the name at `k`, or of the list it ends: "to China, Hong Kong and Macau"
+/// gives all three the cue `to`.
+pub(super) fn coordinated_cue(s: &Sent<'_>, k: usize) -> Option<String> {
+    coordinated_cue_within(s, k, 12)
+}
+
+pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Option<String> {
+    let own = cue_before(s, k);
+    if own.is_some() || depth == 0 {
+        return own;
+    }
+    let letter = s.toks.get(k).and_then(Tok::letter)?;
+    // A comma alone joins a list only when the list goes on after this name ("to China,
+    // Hong Kong and Macau"); "according to a report, SK Hynix has" is no list.
+    let list_goes_on = || {
+        let mut j = k + 1;
+        while let Some(t) = s.toks.get(j) {
+            match t {
+                Tok::Punct(',') => {}
+                Tok::Word(w) if matches!(w.as_str(), "and" | "or") => {}
+                Tok::Ent(_, l) => return *l == letter && j > k + 1,
+                _ => return false,
+            }
+            j += 1;
+        }
+        false
+    };
+    let mut j = k;
+    let mut joined = false;
+    let mut conjunction = false;
+    while j > 0 {
+        match s.toks.get(j - 1)? {
+            Tok::Punct(',') => joined = true,
+            Tok::Punct('&') => {
+                joined = true;
+                conjunction = true;
+            }
+            Tok::Word(w) if matches!(w.as_str(), "and" | "or" | "as" | "well") => {
+                joined = true;
+                conjunction = true;
+            }
+            Tok::Ent(_, l)
+                if joined
+                    && *l == letter
+                    && !s.unknown.get(j - 1).copied().unwrap_or(false)
+                    && (conjunction || list_goes_on()) =>
+            {
+                return coordinated_cue_within(s, j - 1, depth - 1)
+            }
+            _ => return None,
+        }
+        j -= 1;
+    }
+    None
+}
+
+/// Whether the name at `k` stands in front of goods: "Huawei 910B chips", "Nvidia's
+/// H20", "Nvidia GPUs", "of Nvidia's most powerful GB200 chips".
+pub(super) fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
+    let mut j = k + 1;
+    let mut steps = 0;
+    while steps < 7 {
+        // A hyphenated adjective ("cutting-edge") counts as one word.
+        let joined = s.toks.get(j).is_some_and(|t| t.is_punct('-'))
+            || j > 0 && s.toks.get(j - 1).is_some_and(|t| t.is_punct('-'));
+        if !joined {
+            steps += 1;
+        }
+        match s.toks.get(j) {
+            Some(Tok::Ent(_, 'P')) => return s.toks.get(k).and_then(Tok::letter) != Some('P'),
+            Some(Tok::Ent(_, 'O')) if s.toks.get(k).and_then(Tok::letter) == Some('N') => {}
+            Some(Tok::Word(w)) if kw.goods.iter().any(|g| g == w) => return true,
+            Some(Tok::Word(w))
+                if w == "'s"
+                    || w == "of"
+                    || DETERMINERS.contains(&w.as_str())
+                    || NOUN_MODIFIERS.contains(&w.as_str()) => {}
+            Some(Tok::Word(w))
+                if !PREPOSITIONS.contains(&w.as_str())
+                    && !AUXILIARIES.contains(&w.as_str())
+                    && w != "and"
+                    && steps <= 5 => {}
+            Some(Tok::Punct('-')) => {}
+            _ => return false,
+        }
+        j += 1;
+        let _ = s.words;
+    }
+    false
+}
+
+/// "Chinese entities", "27 Chinese companies": a demonym before a listed-party noun.
+pub(super) fn demonym_of_entities(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
+    (k + 1..(k + 4).min(s.toks.len())).any(|j| {
+        s.words
+            .get(j)
+            .copied()
+            .flatten()
+            .is_some_and(|w| kw.entity_nouns.iter().any(|e| e == w))
+    }) && !matches!(s.toks.get(k + 1), Some(Tok::Ent(..)))
+}
+
+/// Whether a word not in any closed list reads as a verb: a verb of the lexicon or a
+/// form ending in -ed or -ing (adjectives such as "advanced" are modifiers).
+pub(super) fn is_verbish(s: &Sent<'_>, w: &str) -> bool {
+    if NOUN_MODIFIERS.contains(&w) || PREPOSITIONS.contains(&w) {
+        return false;
+    }
+    s.verbs.contains(w)
+        || s.forms.contains(w)
+        || w.len() > 4 && (w.ends_with("ed") || w.ends_with("ing"))
+        || w.strip_suffix('s')
+            .is_some_and(|stem| s.verbs.contains(stem))
+}
+
+/// Whether the verb at `k` is finite: not an infinitive ("to ship") and not a gerund or
+/// participle after a preposition or noun ("from selling", "a rule requiring").
+pub(super) fn is_finite(s: &Sent<'_>, k: usize) -> bool {
+    let Some(w) = s.words.get(k).copied().flatten() else {
+        return true;
+    };
+    // "let Nvidia sell", "help Huawei build": a bare infinitive after its own subject.
+    if k >= 2
+        && matches!(s.toks.get(k - 1), Some(Tok::Ent(..)))
+        && s.words.get(k - 2).copied().flatten().is_some_and(|v| {
+            matches!(
+                v,
+                "let"
+                    | "lets"
+                    | "letting"
+                    | "help"
+                    | "helps"
+                    | "helped"
+                    | "helping"
+                    | "make"
+                    | "makes"
+                    | "made"
+                    | "making"
+            )
+        })
+    {
+        return false;
+    }
+    let mut j = k;
+    while j > 0 {
+        j -= 1;
+        match s.words.get(j).copied().flatten() {
+            Some(a) if ADVERBS.contains(&a) || a == "not" => continue,
+            Some("to") => return false,
+            Some(p) if w.ends_with("ing") && !AUXILIARIES.contains(&p) => return false,
+            _ => return true,
+        }
+    }
+    !w.ends_with("ing")
+}
+
+/// "150-200 thousand", "40,000 to 50,000", "between 300 and 400": a range is no
+/// stated quantity.
+pub(super) fn in_range(s: &Sent<'_>, k: usize) -> bool {
+    let is_number = |i: usize| matches!(s.toks.get(i), Some(Tok::Ent(_, 'N')));
+    let joined_to_number = |link: usize, other: usize| {
+        s.toks.get(link).is_some_and(|t| {
+            t.is_punct('-') || t.is_word("to") || t.is_word("and") || t.is_word("or")
+        }) && is_number(other)
+    };
+    k >= 2 && joined_to_number(k - 1, k - 2) || joined_to_number(k + 1, k + 2)
+}
+
+/// A price per unit is not the value of an order.
+pub(super) fn is_unit_price(s: &Sent<'_>, k: usize) -> bool {
+    let next: Vec<&str> = (k + 1..k + 4)
+        .filter_map(|j| s.words.get(j).copied().flatten())
+        .collect();
+    matches!(next.first(), Some(&("each" | "apiece" | "per")))
+        || next.starts_with(&["a", "piece"])
+        || next.starts_with(&["a", "unit"])
+        || next.starts_with(&["a", "chip"])
+}
+
+/// Whether the token after `k` is a name (so a demonym at `k` modifies it).
+pub(super) fn next_is_name(s: &Sent<'_>, k: usize) -> bool {
+    (k + 1..(k + 4).min(s.toks.len())).any(|j| matches!(s.toks.get(j), Some(Tok::Ent(_, 'O'))))
+        && !(k + 1..(k + 4).min(s.toks.len())).any(|j| matches!(s.toks.get(j), Some(Tok::Word(w)) if PREPOSITIONS.contains(&w.as_str()) || AUXILIARIES.contains(&w.as_str())))
+}
+
+/// "the company", "the Chinese search giant": where the description starts, if the noun
+/// at `k` heads a definite description.
+pub(super) fn definite_description(s: &Sent<'_>, k: usize) -> Option<usize> {
+    let mut j = k;
+    let mut steps = 0;
+    while j > 0 && steps < 5 {
+        j -= 1;
+        steps += 1;
+        match s.toks.get(j)? {
+            Tok::Word(w) if matches!(w.as_str(), "the" | "this" | "that" | "its" | "their") => {
+                return Some(j)
+            }
+            Tok::Word(w)
+                if PREPOSITIONS.contains(&w.as_str())
+                    || AUXILIARIES.contains(&w.as_str())
+                    || CLAUSE_OPENERS.contains(&w.as_str()) =>
+            {
+                return None
+            }
+            Tok::Word(_) | Tok::Ent(_, 'J') | Tok::Punct('-') => {}
+            _ => return None,
+        }
+    }
+    let _ = s.words;
+    None
+}
+
+/// Where a comma-enclosed insertion that ends at the comma `k` starts (the comma before
+/// it), when it is one: ", which runs Ernie,", ", the GPU cloud provider,".
+pub(super) fn parenthetical_start(s: &Sent<'_>, k: usize) -> Option<usize> {
+    let mut j = k;
+    while j > 0 && k - j < 16 {
+        j -= 1;
+        match s.toks.get(j)? {
+            Tok::Punct(',') => {
+                let first = s.words.get(j + 1).copied().flatten();
+                let opens = first.is_some_and(|w| {
+                    matches!(
+                        w,
+                        "which"
+                            | "who"
+                            | "whose"
+                            | "the"
+                            | "a"
+                            | "an"
+                            | "its"
+                            | "one"
+                            | "based"
+                            | "headquartered"
+                            | "backed"
+                            | "owned"
+                            | "led"
+                            | "known"
+                            | "formerly"
+                            | "founded"
+                            | "according"
+                            | "itself"
+                            | "in"
+                            | "on"
+                            | "as"
+                            | "after"
+                            | "citing"
+                    )
+                });
+                return opens.then_some(j);
+            }
+            Tok::Punct(';') | Tok::Punct(':') => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether the word at `j` opens a clause: "which", "while", "but" ..., and "as" unless
+/// it is part of "such as", "as well as", "as of" or "as part of".
+pub(super) fn opens_clause(s: &Sent<'_>, j: usize) -> bool {
+    let Some(w) = s.words.get(j).copied().flatten() else {
+        return false;
+    };
+    if w != "as" {
+        return CLAUSE_OPENERS.contains(&w);
+    }
+    let prev = j
+        .checked_sub(1)
+        .and_then(|p| s.words.get(p).copied().flatten());
+    let next = s.words.get(j + 1).copied().flatten();
+    !matches!(
+        prev,
+        Some("such" | "well" | "known" | "same" | "much" | "many" | "soon" | "far" | "long")
+    ) && !matches!(
+        next,
+        Some(
+            "well"
+                | "of"
+                | "part"
+                | "a"
+                | "an"
+                | "much"
+                | "many"
+                | "soon"
+                | "long"
+                | "far"
+                | "early"
+                | "late"
+                | "such"
+        )
+    )
+}
+
+/// The most tokens an argument may sit from its head, either side.
+pub(super) const MAX_WINDOW: usize = 40;
+
+/// The first token of the clause holding `k`.
+pub(super) fn clause_start(s: &Sent<'_>, k: usize) -> usize {
+    let mut j = k;
+    // Clauses are short; a run-on "sentence" (a list, a table) is read in pieces.
+    let floor = k.saturating_sub(MAX_WINDOW);
+    while j > floor {
+        j -= 1;
+        match s.toks.get(j) {
+            Some(Tok::Punct(';')) | Some(Tok::Punct(':')) => return j + 1,
+            Some(Tok::Word(_)) if opens_clause(s, j) => return j,
+            _ => {}
+        }
+    }
+    floor
+}
+
+/// One past the last token of the clause that starts the arguments at `k`.
+pub(super) fn clause_end(s: &Sent<'_>, k: usize) -> usize {
+    let mut j = k;
+    let ceiling = (k + MAX_WINDOW).min(s.toks.len());
+    while j < ceiling {
+        match s.toks.get(j) {
+            Some(Tok::Punct(';')) | Some(Tok::Punct(':')) => return j,
+            // "which", "while", and "that" opening a relative or content clause.
+            Some(Tok::Word(w)) if opens_clause(s, j) || w == "that" => {
+                return j;
+            }
+            Some(Tok::Punct(',')) => {
+                // ", Nvidia introduced ...": a new clause with its own subject.
+                if matches!(s.toks.get(j + 1), Some(Tok::Ent(_, 'O' | 'J' | 'A')))
+                    && s.words.get(j + 2).copied().flatten().is_some_and(|w| {
+                        is_verbish(s, w) || AUXILIARIES.contains(&w) || w == "said"
+                    })
+                {
+                    return j;
+                }
+                // ", restricting ...", ", adding that ...": a new predicate.
+                if s.words
+                    .get(j + 1)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| is_verbish(s, w))
+                {
+                    return j;
+                }
+                // ", according to", ", the company said", ", people familiar said": stop.
+                let next = s.words.get(j + 1).copied().flatten();
+                if next.is_some_and(|w| {
+                    matches!(
+                        w,
+                        "according"
+                            | "said"
+                            | "says"
+                            | "sources"
+                            | "people"
+                            | "the"
+                            | "it"
+                            | "he"
+                            | "she"
+                            | "they"
+                            | "citing"
+                            | "as"
+                            | "in"
+                            | "after"
+                            | "amid"
+                            | "adding"
+                            | "marking"
+                            | "making"
+                            | "bringing"
+                            | "up"
+                            | "a"
+                            | "an"
+                    )
+                }) {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    ceiling
+}
+
+/// Where the noun phrase ending at the noun head `k` starts.
+pub(super) fn noun_phrase_start(s: &Sent<'_>, k: usize) -> usize {
+    let mut j = k;
+    let mut steps = 0;
+    while j > 0 && steps < 6 {
+        let prev = j - 1;
+        let ok = match s.toks.get(prev) {
+            Some(Tok::Word(w)) => {
+                DETERMINERS.contains(&w.as_str())
+                    || NOUN_MODIFIERS.contains(&w.as_str())
+                    || w == "'s"
+            }
+            Some(Tok::Ent(..)) | Some(Tok::Punct('-')) => true,
+            _ => false,
+        };
+        if !ok {
+            break;
+        }
+        j = prev;
+        steps += 1;
+    }
+    let _ = s.words;
+    j
+}

@@ -1,0 +1,729 @@
+//! Frame matching. This module owns finding, in one typed sentence, the heads of the
+//! lexicon's frames ("ordered", "an order", "export controls", "added ... to") and their
+//! arguments: the subject found by walking left over auxiliaries, adverbs and
+//! parenthetical clauses to the nearest noun phrase not governed by a preposition; the
+//! arguments to the right, each typed by the cue word before it (`from`, `to`, `with`,
+//! `by`, `on`, ...) or by its position (the object); the possessor or modifier before a
+//! noun head ("Baidu's order", "US export controls"). It also reads the clause up to the
+//! head for negation, intention and speculation. It knows nothing of articles: references
+//! ("the company", "it") come back unresolved.
+
+mod clause;
+mod roles;
+mod words;
+
+use regex::Regex;
+
+use crate::model::{ControlAction, EventKind, OrderStatus};
+
+use super::lexicon::{HeadKind, Lexicon, Role, VerbForm};
+use super::tokens::{
+    Tok, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PRONOUNS, PASSIVE_AUX,
+    PREPOSITIONS,
+};
+
+use clause::*;
+use roles::*;
+use words::*;
+
+/// Word lists and cue regexes of one kind, compiled.
+#[derive(Debug, Default)]
+pub struct KindWords {
+    pub negations: Vec<Regex>,
+    pub speculative: Vec<Regex>,
+    pub planned: Vec<Regex>,
+    pub topic: Vec<Regex>,
+    pub exclusions: Vec<Regex>,
+    pub goods: Vec<String>,
+    pub entity_nouns: Vec<String>,
+}
+
+/// An argument: an annotation (by index) and the role it fills.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Arg {
+    pub role: Role,
+    pub ann: usize,
+    /// A number standing for a quantity of goods.
+    pub quantity: bool,
+}
+
+/// A reference standing where a name should be ("the company", "it", "the government").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    pub role: Role,
+    /// Token index of the reference, to find what precedes it.
+    pub at: usize,
+    /// The description names a maker ("the chipmaker", "the supplier").
+    pub maker: bool,
+}
+
+/// One frame head found in a sentence, with what it binds.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub frame: usize,
+    pub kind: EventKind,
+    /// Token index of the head (the governor's, when a verb governs a noun head).
+    pub at: usize,
+    /// Token index where the mention starts (its subject, else its noun phrase): orders
+    /// the events that start in the same sentence.
+    pub start: usize,
+    pub status: Option<OrderStatus>,
+    pub action: Option<ControlAction>,
+    pub confidence: f64,
+    pub args: Vec<Arg>,
+    pub reference: Option<Reference>,
+    /// Products or generic goods words are among the arguments.
+    pub goods: bool,
+    /// The head is a verb, or a verb governs the noun head.
+    pub verb: bool,
+    /// The head is a noun (governed or not).
+    pub head_is_noun: bool,
+    /// The goods come as a power rating ("1 gigawatt of AMD accelerators"): a stated
+    /// size of the order, though no quantity.
+    pub power: bool,
+    /// "each" qualifies the figures: several buyers each get them ("will each install").
+    pub each: bool,
+    /// A noun head with no verb, introduced as known ("the measures", "these rules"):
+    /// it may refer back to a control named before.
+    pub definite: bool,
+    /// A control named by words of its own ("the AI diffusion rule", "the affiliates
+    /// rule"), or a governor's object that is one: specific enough to stand alone.
+    pub named: bool,
+}
+
+/// A sentence as the frame functions read it: its tokens, the word of each token
+/// (`None` for placeholders and punctuation) and the base forms of the lexicon's verbs
+/// (so "to buy" reads as an infinitive, not as the preposition "to").
+struct Sent<'a> {
+    toks: &'a [Tok],
+    words: Vec<Option<&'a str>>,
+    verbs: &'a std::collections::HashSet<String>,
+    /// Every inflected form of the lexicon's verbs ("bought").
+    forms: &'a std::collections::HashSet<String>,
+    /// Jurisdictions named as their government ("the UK government").
+    government: Vec<bool>,
+    /// Organisations the gazetteer does not know (see `names`).
+    unknown: Vec<bool>,
+}
+
+struct HeadAt {
+    frame: usize,
+    start: usize,
+    end: usize,
+    kind: HeadKind,
+}
+
+impl Lexicon {
+    /// Every frame head of the sentence and its arguments.
+    pub fn find(&self, toks: &[Tok], kinds: &[KindWords; 2], plain: &[String]) -> Vec<Hit> {
+        let sent = Sent {
+            toks,
+            words: toks.iter().map(Tok::word).collect(),
+            verbs: &self.base_verbs,
+            forms: &self.verb_forms,
+            government: plain.iter().map(|p| p == "<Jg>").collect(),
+            unknown: plain.iter().map(|p| p == "<On>").collect(),
+        };
+        let s = &sent;
+        let heads = self.heads(s, kinds);
+        // Where each head's subject starts: a later head's subject ends the right window
+        // of an earlier one ("Microsoft bought X and Meta bought Y").
+        // Only finite verbs start a new clause: "barred Nvidia from selling H20s to China"
+        // and "allow Nvidia to ship" keep their complements.
+        let subjects: Vec<Option<usize>> = heads
+            .iter()
+            .map(|h| {
+                let (from, finite) = match self.governor_of(h, s) {
+                    Some((g, _)) => (g, is_finite(s, g)),
+                    None => (h.start, h.kind != HeadKind::Noun && is_finite(s, h.start)),
+                };
+                if !finite {
+                    return None;
+                }
+                self.subject(s, from, h.frame, &heads).map(|s| s.0)
+            })
+            .collect();
+        // Whether the sentence can hold a mention of each kind at all (its topic words, no
+        // exclusion), decided once per sentence.
+        let sentence = plain.join(" ");
+        let on_topic = [0, 1].map(|k| {
+            let kw = &kinds[k];
+            (kw.topic.is_empty() || kw.topic.iter().any(|r| r.is_match(&sentence)))
+                && !kw.exclusions.iter().any(|r| r.is_match(&sentence))
+        });
+        let mut hits: Vec<Hit> = Vec::new();
+        for (n, h) in heads.iter().enumerate() {
+            let right_end = heads
+                .iter()
+                .zip(&subjects)
+                .skip(n + 1)
+                .filter_map(|(_, s)| *s)
+                .find(|&s| s >= h.end)
+                .unwrap_or(s.toks.len());
+            if let Some(hit) = self.hit(s, h, &heads, right_end, kinds, plain, on_topic) {
+                // "licences for ASML to ship ...", "allowed Nvidia to sell ...": a sale in the
+                // complement of a control is what the control governs, not an order.
+                let in_control = hit.kind == EventKind::ChipOrder
+                    && hit.verb
+                    && !is_finite(s, hit.at)
+                    && hits
+                        .iter()
+                        .any(|c| c.kind == EventKind::ExportControl && c.verb && c.at < hit.at);
+                if !in_control {
+                    hits.push(hit);
+                }
+            }
+        }
+        // A word read both as a verb of its own and as the governor of a noun head
+        // ("received an order from xAI"): the governed reading says more.
+        let governed: Vec<(usize, EventKind)> = heads
+            .iter()
+            .zip(&hits_noun_governors(self, s, &heads))
+            .filter_map(|(_, g)| *g)
+            .collect();
+        hits.retain(|h| h.head_is_noun || !governed.iter().any(|&(at, _)| at == h.at));
+        hits
+    }
+
+    fn heads(&self, s: &Sent<'_>, kinds: &[KindWords; 2]) -> Vec<HeadAt> {
+        let mut out: Vec<HeadAt> = Vec::new();
+        let mut i = 0;
+        while i < s.toks.len() {
+            let candidates = self.heads_at(&s.words, i);
+            if candidates.is_empty() {
+                i += 1;
+                continue;
+            }
+            let len = candidates[0].words.len();
+            let noun_context = looks_like_noun(s, i, kinds);
+            let mut any = false;
+            for h in candidates.iter().filter(|h| h.words.len() == len) {
+                let is_noun = h.kind == HeadKind::Noun;
+                // A word that is both ("order", "purchase") reads by its context.
+                let both = candidates
+                    .iter()
+                    .any(|o| o.words.len() == len && (o.kind == HeadKind::Noun) != is_noun);
+                if both && is_noun != noun_context {
+                    continue;
+                }
+                // A verb used as a noun or adjective: "a supply deal", "supply-chain",
+                // "the supply chain", "restricted countries", "limited availability".
+                if !is_noun && !both && !reads_as_verb(s, i, len, h.kind) {
+                    continue;
+                }
+                out.push(HeadAt {
+                    frame: h.frame,
+                    start: i,
+                    end: i + len,
+                    kind: h.kind,
+                });
+                any = true;
+            }
+            i += if any { len } else { 1 };
+        }
+        out
+    }
+
+    /// The governor of a noun head: `(token index, governor index)`.
+    fn governor_of(&self, h: &HeadAt, s: &Sent<'_>) -> Option<(usize, usize)> {
+        if h.kind != HeadKind::Noun {
+            return None;
+        }
+        let frame = self.frames.get(h.frame)?;
+        let mut k = h.start;
+        let mut steps = 0;
+        let mut unknown_words = 0;
+        while k > 0 && steps < 14 {
+            k -= 1;
+            steps += 1;
+            for (gi, forms) in frame.governor_forms.iter().enumerate() {
+                for (form, _) in forms {
+                    let n = form.len();
+                    if k + 1 >= n {
+                        let at = k + 1 - n;
+                        if form.iter().enumerate().all(|(j, w)| {
+                            s.words.get(at + j).copied().flatten() == Some(w.as_str())
+                        }) {
+                            return Some((at, gi));
+                        }
+                    }
+                }
+            }
+            match s.words.get(k).copied().flatten() {
+                Some(w)
+                    if DETERMINERS.contains(&w)
+                        || NOUN_MODIFIERS.contains(&w)
+                        || w == "'s"
+                        || w.chars().all(|c| c.is_ascii_digit()) => {}
+                Some(w)
+                    if w.ends_with("-year")
+                        || w.ends_with("-billion")
+                        || w.ends_with("-million") => {}
+                // "added Huawei to the Entity List", "placed 27 Chinese entities on".
+                Some("to" | "on" | "onto" | "in" | "into" | "from" | "and" | "or") => {}
+                Some(w)
+                    if unknown_words < 3
+                        && !is_verbish(s, w)
+                        && !CLAUSE_OPENERS.contains(&w)
+                        && !AUXILIARIES.contains(&w) =>
+                {
+                    unknown_words += 1;
+                }
+                // Placeholders (money, numbers, names) and hyphens may sit in between.
+                None => {}
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn hit(
+        &self,
+        s: &Sent<'_>,
+        h: &HeadAt,
+        heads: &[HeadAt],
+        right_end: usize,
+        kinds: &[KindWords; 2],
+        plain: &[String],
+        on_topic: [bool; 2],
+    ) -> Option<Hit> {
+        let frame = self.frames.get(h.frame)?;
+        let kw = &kinds[usize::from(frame.kind == EventKind::ExportControl)];
+        let governor = self.governor_of(h, s);
+        let gov = governor.and_then(|(_, gi)| frame.governors.get(gi));
+        let verb_at = governor.map_or(h.start, |g| g.0);
+        let mut status = gov.and_then(|g| g.status).or(frame.status);
+        let mut action = gov.and_then(|g| g.action).or(frame.action);
+        let confidence = gov.and_then(|g| g.confidence).unwrap_or(frame.confidence);
+        let cue_role = |cue: &str| -> Option<Role> {
+            gov.and_then(|g| g.cues.get(cue).copied())
+                .or_else(|| frame.roles.cue(cue))
+        };
+        let verb_form = match (governor, h.kind) {
+            (Some((g, gi)), _) => frame
+                .governor_forms
+                .get(gi)
+                .and_then(|forms| {
+                    forms.iter().find(|(f, _)| {
+                        f.first().map(String::as_str) == s.words.get(g).copied().flatten()
+                    })
+                })
+                .map(|(_, f)| *f),
+            (None, HeadKind::Verb(f)) => Some(f),
+            (None, HeadKind::Noun) => None,
+        };
+        let passive = verb_form.is_some_and(|f| is_passive(s, verb_at, f));
+        if frame.finite && !is_finite(s, verb_at) {
+            return None;
+        }
+        let active_subject = gov.and_then(|g| g.subject).or(frame.roles.subject);
+        let subject_role = if passive {
+            match (gov, h.kind) {
+                // "SMIC was added to the Entity List": the frame's passive role; "X was
+                // awarded a contract": else the role the `to` cue gives.
+                (Some(_), _) => frame.roles.passive.or_else(|| cue_role("to")),
+                _ => frame.roles.passive,
+            }
+        } else if verb_form.is_some() {
+            active_subject
+        } else {
+            None
+        };
+
+        let mut args: Vec<Arg> = Vec::new();
+        let mut reference = None;
+        let mut goods = false;
+
+        // Left: subject and the clause up to the head (a noun with no verb has none).
+        let mut subject = if verb_form.is_some() {
+            self.subject(s, verb_at, h.frame, heads)
+        } else {
+            None
+        };
+        // A control verb with a company as subject: "Washington ordered TSMC to halt" (the
+        // company is the one made to act), else a company's own decision ("Nvidia halted
+        // sales"), which is no control.
+        let mut made_to_act: Vec<usize> = Vec::new();
+        if frame.kind == EventKind::ExportControl && verb_form.is_some() && !passive {
+            if let Some((start, Subject::Ents(list))) = subject.clone() {
+                if list
+                    .iter()
+                    .all(|&(t, _)| s.toks.get(t).and_then(Tok::letter) == Some('O'))
+                {
+                    let before = start
+                        .checked_sub(1)
+                        .and_then(|p| s.words.get(p).copied().flatten());
+                    if before.is_some_and(|w| CAUSATIVES.contains(&w)) {
+                        made_to_act = list.iter().map(|&(_, a)| a).collect();
+                        subject = self.subject(s, start - 1, h.frame, heads);
+                    } else if active_subject == Some(Role::Authority) {
+                        return None;
+                    }
+                }
+            }
+        }
+        let left_start = match (&subject, verb_form) {
+            (Some(found), _) => found.0,
+            (None, Some(_)) => clause_start(s, verb_at),
+            (None, None) => verb_at,
+        };
+        let context = plain
+            .get(clause_start(s, verb_at)..h.end)
+            .map(|p| p.join(" "))
+            .unwrap_or_default();
+        if !on_topic[usize::from(frame.kind == EventKind::ExportControl)] {
+            return None;
+        }
+        // A noun head's predicate may follow it: "the measure would have required".
+        let context = if h.kind == HeadKind::Noun && governor.is_none() {
+            let after = plain
+                .get(h.end..(h.end + 4).min(plain.len()))
+                .map(|p| p.join(" "))
+                .unwrap_or_default();
+            format!("{context} {after}")
+        } else {
+            context
+        };
+        // A frame that needs a negation needs it on its own verb ("will not allow",
+        // "cannot be sold"), not anywhere before it in the clause.
+        let negated = if frame.when_negated {
+            let near = plain
+                .get(verb_at.saturating_sub(4)..verb_at)
+                .map(|p| p.join(" "))
+                .unwrap_or_default();
+            kw.negations.iter().any(|r| r.is_match(&near))
+        } else {
+            kw.negations.iter().any(|r| r.is_match(&context))
+        };
+        if negated != frame.when_negated {
+            return None;
+        }
+        let speculative = kw.speculative.iter().any(|r| r.is_match(&context));
+        if frame.kind == EventKind::ExportControl && speculative {
+            return None;
+        }
+        if frame.kind == EventKind::ChipOrder
+            && status == Some(OrderStatus::Placed)
+            && (speculative || kw.planned.iter().any(|r| r.is_match(&context)))
+        {
+            status = Some(OrderStatus::Planned);
+        }
+        if let (Some((_, subj)), Some(role)) = (&subject, subject_role) {
+            match subj {
+                Subject::Ents(list) => {
+                    for &(tok, ann) in list {
+                        let letter = s.toks.get(tok).and_then(Tok::letter).unwrap_or(' ');
+                        let actor = (frame.kind == EventKind::ExportControl && letter == 'O')
+                            .then(|| actor_role(s, tok))
+                            .flatten();
+                        if let Some(r) =
+                            actor.or_else(|| typed_role(role, letter, frame.kind, false))
+                        {
+                            args.push(Arg {
+                                role: r,
+                                ann,
+                                quantity: false,
+                            });
+                            goods |= letter == 'P';
+                        }
+                    }
+                }
+                Subject::Reference(at, maker) => {
+                    reference = Some(Reference {
+                        role,
+                        at: *at,
+                        maker: *maker,
+                    });
+                }
+                Subject::Government => {}
+            }
+        } else if let (Some((_, Subject::Ents(list))), None) = (&subject, subject_role) {
+            // A control noun with no verb: "the US export ban" has its authority in front.
+            let _ = list;
+        }
+        for ann in made_to_act {
+            args.push(Arg {
+                role: Role::Companies,
+                ann,
+                quantity: false,
+            });
+        }
+        // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
+        for k in left_start..verb_at {
+            if let Some(arg) = self.argument(
+                s,
+                k,
+                &cue_role,
+                None,
+                None,
+                frame.kind,
+                kw,
+                frame.names,
+                h.end,
+                frame.roles.owner,
+            ) {
+                if subject.as_ref().is_some_and(|(_, s)| s.covers(k)) {
+                    continue;
+                }
+                goods |= arg.2;
+                if let Some(a) = arg.0 {
+                    if arg.1 {
+                        args.push(a);
+                    }
+                }
+            }
+        }
+        // Between a governor and its noun: the governor's object ("placed a $2 billion
+        // order", "added Huawei to the Entity List").
+        let np_start = noun_phrase_start(s, h.start);
+        if let Some((g, _)) = governor {
+            let object = gov.and_then(|g| g.object).or(frame.roles.object);
+            for k in g + 1..np_start.max(g + 1) {
+                if let Some((arg, keep, gd)) = self.argument(
+                    s,
+                    k,
+                    &cue_role,
+                    object,
+                    frame.roles.dates,
+                    frame.kind,
+                    kw,
+                    frame.names,
+                    h.end,
+                    frame.roles.owner,
+                ) {
+                    goods |= gd;
+                    if let (Some(a), true) = (arg, keep) {
+                        args.push(a);
+                    }
+                }
+            }
+        }
+        // The noun phrase of a noun head: a possessor or modifier ("Baidu's order", "US
+        // export controls") and figures ("a $2 billion order", "a 10,000-GPU order").
+        if h.kind == HeadKind::Noun {
+            for k in np_start..h.start {
+                match s.toks.get(k) {
+                    Some(Tok::Ent(ann, letter)) => {
+                        let possessor = frame.roles.possessor;
+                        let role = match letter {
+                            'M' if frame.kind == EventKind::ChipOrder => Some(Role::Value),
+                            'N' if frame.kind == EventKind::ChipOrder
+                                && modifies_goods(s, k, kw) =>
+                            {
+                                Some(Role::Product)
+                            }
+                            'P' => Some(if frame.kind == EventKind::ChipOrder {
+                                Role::Product
+                            } else {
+                                Role::Products
+                            }),
+                            // "Nvidia H200 buys": the maker named with the goods sells them.
+                            'O' if frame.kind == EventKind::ChipOrder
+                                && frame.roles.owner != Some(Role::Buyer)
+                                && matches!(s.toks.get(k + 1), Some(Tok::Ent(_, 'P'))) =>
+                            {
+                                Some(Role::Supplier)
+                            }
+                            // "Baidu's order", "won Meta's order", "US export controls".
+                            'O' | 'J' | 'A'
+                                if governor.is_none()
+                                    || frame.kind == EventKind::ExportControl
+                                    || s.words.get(k + 1).copied().flatten() == Some("'s") =>
+                            {
+                                possessor.and_then(|p| typed_role(p, *letter, frame.kind, false))
+                            }
+                            // "AMD wins a major Alibaba chip order": the other side of the
+                            // governor's subject.
+                            'O' if frame.kind == EventKind::ChipOrder
+                                && !s.unknown.get(k).copied().unwrap_or(false) =>
+                            {
+                                match gov.and_then(|g| g.subject).or(frame.roles.subject) {
+                                    Some(Role::Supplier) => Some(Role::Buyer),
+                                    Some(Role::Buyer) => Some(Role::Supplier),
+                                    _ => None,
+                                }
+                            }
+                            _ => None,
+                        };
+                        if let Some(role) = role {
+                            let quantity = *letter == 'N';
+                            args.push(Arg {
+                                role,
+                                ann: *ann,
+                                quantity,
+                            });
+                            goods |= *letter == 'P';
+                        }
+                    }
+                    Some(Tok::Word(w)) if kw.goods.contains(w) => goods = true,
+                    _ => {}
+                }
+            }
+        }
+        // Right of the head, up to the end of its clause; a noun's own arguments end at
+        // the next verb ("the US export ban by placing an order for AI chips").
+        let mut end = clause_end(s, h.end).min(right_end);
+        let mut stated_by_participle = false;
+        if h.kind == HeadKind::Noun && governor.is_none() {
+            let verb_form = |w: &str| {
+                AUXILIARIES.contains(&w) && w != "'s"
+                    || w.len() > 4
+                        && (w.ends_with("ed") || w.ends_with("ing"))
+                        && !NOUN_MODIFIERS.contains(&w)
+                        && !PREPOSITIONS.contains(&w)
+            };
+            if let Some(v) =
+                (h.end..end).find(|&k| s.words.get(k).copied().flatten().is_some_and(verb_form))
+            {
+                // "export restrictions imposed by the US last year": a governor's
+                // participle states the measure and brings its agent and date.
+                let participle = s.words.get(v).copied().flatten().and_then(|w| {
+                    frame.governor_forms.iter().position(|forms| {
+                        forms
+                            .iter()
+                            .any(|(f, form)| f.len() == 1 && f[0] == w && form.can_be_participle())
+                    })
+                });
+                match participle {
+                    Some(gi) => {
+                        stated_by_participle = true;
+                        if let Some(a) = frame.governors.get(gi).and_then(|g| g.action) {
+                            action = Some(a);
+                        }
+                    }
+                    None => end = v,
+                }
+            }
+        }
+        for k in h.end..end {
+            if let Some((arg, keep, g)) = self.argument(
+                s,
+                k,
+                &cue_role,
+                frame.roles.object,
+                frame.roles.dates,
+                frame.kind,
+                kw,
+                frame.names,
+                h.end,
+                frame.roles.owner,
+            ) {
+                goods |= g;
+                if let (Some(a), true) = (arg, keep) {
+                    args.push(a);
+                }
+            }
+            if s.toks
+                .get(k)
+                .and_then(Tok::word)
+                .is_some_and(|w| kw.goods.iter().any(|g| g == w))
+            {
+                goods = true;
+            }
+        }
+        let definite = h.kind == HeadKind::Noun
+            && governor.is_none()
+            && s.words.get(np_start).copied().flatten().is_some_and(|w| {
+                matches!(
+                    w,
+                    "the" | "these" | "those" | "this" | "such" | "its" | "their"
+                )
+            })
+            && !args.iter().any(|a| a.role == Role::Authority);
+        let named_phrase = |from: usize, to: usize| {
+            (from..to).any(|k| {
+                s.words.get(k).copied().flatten().is_some_and(|w| {
+                    w.len() > 2
+                        && !DETERMINERS.contains(&w)
+                        && !NOUN_MODIFIERS.contains(&w)
+                        && !ADVERBS.contains(&w)
+                        && !PREPOSITIONS.contains(&w)
+                        && !is_verbish(s, w)
+                        && !kw.goods.iter().any(|g| g == w)
+                        && !matches!(
+                            w,
+                            "and"
+                                | "its"
+                                | "the"
+                                | "their"
+                                | "new"
+                                | "us"
+                                | "export"
+                                | "exports"
+                                | "sales"
+                        )
+                })
+            })
+        };
+        let named = frame.kind == EventKind::ExportControl
+            && match (h.kind, governor) {
+                (HeadKind::Noun, None) => named_phrase(np_start, h.start),
+                (HeadKind::Noun, Some((g, _))) => named_phrase(g + 1, h.start),
+                // "rescinded the AI diffusion rule": the object names the rule.
+                (HeadKind::Verb(_), _) => {
+                    let end = (h.end + 6).min(s.toks.len());
+                    (h.end..end)
+                        .position(|k| {
+                            s.words.get(k).copied().flatten().is_some_and(|w| {
+                                matches!(
+                                    w,
+                                    "rule"
+                                        | "rules"
+                                        | "regulation"
+                                        | "framework"
+                                        | "order"
+                                        | "directive"
+                                        | "policy"
+                                )
+                            })
+                        })
+                        .is_some_and(|at| named_phrase(h.end, h.end + at))
+                }
+            };
+        let start = subject
+            .as_ref()
+            .map_or(verb_at.min(np_start), |(at, _)| (*at).min(verb_at));
+        Some(Hit {
+            frame: h.frame,
+            kind: frame.kind,
+            at: verb_at,
+            start,
+            status,
+            action,
+            confidence,
+            args,
+            reference,
+            goods,
+            verb: verb_form.is_some() || stated_by_participle,
+            head_is_noun: h.kind == HeadKind::Noun,
+            power: (start..end.min(s.toks.len())).any(|k| {
+                s.words.get(k).copied().flatten().is_some_and(|w| {
+                    matches!(
+                        w,
+                        "gigawatt" | "gigawatts" | "gw" | "megawatt" | "megawatts" | "mw"
+                    )
+                })
+            }),
+            each: (start..end.min(s.toks.len()))
+                .any(|k| s.words.get(k).copied().flatten() == Some("each")),
+            definite,
+            named,
+        })
+    }
+}
+
+/// For each head, the governor position and kind of a noun head (`None` for verbs).
+fn hits_noun_governors(
+    lex: &Lexicon,
+    s: &Sent<'_>,
+    heads: &[HeadAt],
+) -> Vec<Option<(usize, EventKind)>> {
+    heads
+        .iter()
+        .map(|h| {
+            let kind = lex.frames.get(h.frame)?.kind;
+            lex.governor_of(h, s).map(|(g, _)| (g, kind))
+        })
+        .collect()
+}

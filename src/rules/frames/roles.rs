@@ -1,0 +1,474 @@
+//! Who fills which role: the argument an entity makes at its position and cue word, the
+//! subject found by walking left from the head, and the roles a causative or a possessor
+//! gives.
+
+use super::*;
+
+impl Lexicon {
+    /// The argument at token `k`, if it is an entity: `(arg, keep, goods)`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn argument(
+        &self,
+        s: &Sent<'_>,
+        k: usize,
+        cue_role: &dyn Fn(&str) -> Option<Role>,
+        object: Option<Role>,
+        dates: Option<Role>,
+        kind: EventKind,
+        kw: &KindWords,
+        names: bool,
+        head_end: usize,
+        owner: Option<Role>,
+    ) -> Option<(Option<Arg>, bool, bool)> {
+        let Some(Tok::Ent(ann, letter)) = s.toks.get(k) else {
+            return None;
+        };
+        let (ann, letter) = (*ann, *letter);
+        if s.unknown.get(k).copied().unwrap_or(false) && !names {
+            return None;
+        }
+        let cue = coordinated_cue(s, k);
+        // "to power OpenAI's data centre": the object of another verb, not of the head.
+        // A trade verb in the head's complement keeps it ("allow Nvidia to ship its H200").
+        if cue.is_none()
+            && verb_before(s, k).is_some_and(|v| {
+                v >= head_end && !s.words.get(v).copied().flatten().is_some_and(is_trade_verb)
+            })
+        {
+            return None;
+        }
+        let modifies_goods = modifies_goods(s, k, kw);
+        let role = match cue.as_deref() {
+            Some(c) => cue_role(c),
+            None => object,
+        };
+        let goods = letter == 'P';
+        let arg = |role: Role, quantity: bool| {
+            Some((
+                Some(Arg {
+                    role,
+                    ann,
+                    quantity,
+                }),
+                true,
+                goods,
+            ))
+        };
+        match (kind, letter) {
+            (_, 'D') => match (dates, cue.as_deref()) {
+                (
+                    Some(r),
+                    None
+                    | Some(
+                        "by" | "in" | "from" | "on" | "before" | "until" | "starting" | "during"
+                        | "within" | "beginning" | "around" | "at" | "as",
+                    ),
+                ) => Some((
+                    Some(Arg {
+                        role: r,
+                        ann,
+                        quantity: false,
+                    }),
+                    true,
+                    false,
+                )),
+                _ => None,
+            },
+            (EventKind::ChipOrder, 'P') => match role {
+                Some(Role::Ignore) => None,
+                _ => arg(Role::Product, false),
+            },
+            (EventKind::ChipOrder, 'N') => {
+                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) {
+                    return None;
+                }
+                arg(Role::Product, true)
+            }
+            (EventKind::ChipOrder, 'M') => {
+                if role == Some(Role::Ignore) || is_unit_price(s, k) {
+                    return None;
+                }
+                arg(Role::Value, false)
+            }
+            (EventKind::ChipOrder, 'O') => {
+                // "Samsung makes Tesla's AI4 chip": for a foundry the name in front of the
+                // goods is whose chips they are, the buyer.
+                if modifies_goods && owner == Some(Role::Buyer) {
+                    return arg(Role::Buyer, false);
+                }
+                if modifies_goods
+                    && matches!(
+                        cue.as_deref(),
+                        None | Some("of") | Some("from") | Some("for") | Some("on")
+                    )
+                {
+                    return arg(Role::Supplier, false);
+                }
+                match role {
+                    Some(r @ (Role::Buyer | Role::Supplier | Role::Party)) => arg(r, false),
+                    _ => None,
+                }
+            }
+            // "to the South Korean government": a government buys too.
+            (EventKind::ChipOrder, 'J') => match role {
+                Some(Role::Buyer) if s.government.get(k).copied().unwrap_or(false) => {
+                    arg(Role::Buyer, false)
+                }
+                _ => None,
+            },
+            (EventKind::ChipOrder, _) => None,
+            (EventKind::ExportControl, 'P') => match role {
+                Some(Role::Ignore) => None,
+                _ => arg(Role::Products, false),
+            },
+            (EventKind::ExportControl, 'O') => {
+                if modifies_goods {
+                    return arg(Role::Companies, false);
+                }
+                if let Some(r) = actor_role(s, k) {
+                    return arg(r, false);
+                }
+                if matches!(cue.as_deref(), Some("such as" | "including"))
+                    && role != Some(Role::Companies)
+                    && role != Some(Role::Targets)
+                {
+                    return None;
+                }
+                match role {
+                    Some(Role::Products | Role::Targets) => arg(Role::Targets, false),
+                    Some(Role::Companies) => arg(Role::Companies, false),
+                    Some(Role::Authority) => None,
+                    _ => None,
+                }
+            }
+            (EventKind::ExportControl, 'J') => {
+                if demonym_of_entities(s, k, kw) {
+                    return arg(Role::Targets, false);
+                }
+                // "US technology", "American chips": a jurisdiction qualifying a noun.
+                if matches!(s.toks.get(k + 1), Some(Tok::Word(w)) if QUALIFIED_NOUNS.contains(&w.as_str()))
+                {
+                    return None;
+                }
+                match role {
+                    Some(Role::Targets) => arg(Role::Targets, false),
+                    Some(Role::Authority) => arg(Role::Authority, false),
+                    _ => None,
+                }
+            }
+            (EventKind::ExportControl, 'A') => match role {
+                Some(Role::Authority) => arg(Role::Authority, false),
+                _ => None,
+            },
+            (EventKind::ExportControl, _) => None,
+        }
+    }
+
+    /// The subject of the verb at `verb_at`: walking left over adverbs, auxiliaries,
+    /// modality ("plans to", "agreed to") and parenthetical clauses to the nearest name or
+    /// reference not governed by a preposition. Returns where it starts and what it is.
+    pub(super) fn subject(
+        &self,
+        s: &Sent<'_>,
+        verb_at: usize,
+        frame: usize,
+        heads: &[HeadAt],
+    ) -> Option<(usize, Subject)> {
+        let kind = self.frames.get(frame)?.kind;
+        // "regulations banning sales": a participle after a noun describes that noun,
+        // which is its subject.
+        let after_noun = verb_at
+            .checked_sub(1)
+            .and_then(|p| s.words.get(p).copied().flatten())
+            .is_some_and(|w| {
+                !AUXILIARIES.contains(&w)
+                    && !PREPOSITIONS.contains(&w)
+                    && !ADVERBS.contains(&w)
+                    && !DETERMINERS.contains(&w)
+                    && !matches!(w, "and" | "or" | "to" | "not")
+                    && !is_verbish(s, w)
+            });
+        if after_noun
+            && s.words
+                .get(verb_at)
+                .copied()
+                .flatten()
+                .is_some_and(|w| w.ends_with("ing"))
+        {
+            return None;
+        }
+        // "with Intel buying the system": a name right before a gerund is its subject,
+        // whatever governs the name.
+        if s.words
+            .get(verb_at)
+            .copied()
+            .flatten()
+            .is_some_and(|w| w.ends_with("ing"))
+        {
+            if let Some(Tok::Ent(a, l)) = verb_at.checked_sub(1).and_then(|p| s.toks.get(p)) {
+                let wanted = match kind {
+                    EventKind::ChipOrder => *l == 'O',
+                    EventKind::ExportControl => matches!(l, 'J' | 'A'),
+                };
+                if wanted {
+                    return Some((verb_at - 1, Subject::Ents(vec![(verb_at - 1, *a)])));
+                }
+            }
+        }
+        let mut k = verb_at;
+        let mut steps = 0;
+        while k > 0 && steps < 30 {
+            k -= 1;
+            steps += 1;
+            match s.toks.get(k)? {
+                Tok::Punct(';') | Tok::Punct(':') => return None,
+                Tok::Punct(',') => {
+                    if let Some(open) = parenthetical_start(s, k) {
+                        k = open;
+                    }
+                }
+                // "Taiwan Semiconductor Manufacturing Company (TSMC)": a bracketed gloss
+                // repeats what stands before it.
+                Tok::Punct(')') => {
+                    if let Some(open) = (k.saturating_sub(12)..k)
+                        .rev()
+                        .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
+                    {
+                        k = open;
+                    }
+                }
+                Tok::Punct(_) => {}
+                // "manufactured by Nvidia, which will deliver the machine": a relative
+                // pronoun stands for the name right before it.
+                Tok::Word(w) if matches!(w.as_str(), "which" | "who") => {
+                    let before = k
+                        .checked_sub(1)
+                        .filter(|&p| !s.toks.get(p).is_some_and(|t| t.is_punct(',')))
+                        .or_else(|| k.checked_sub(2));
+                    return match before.and_then(|p| s.toks.get(p).map(|t| (p, t))) {
+                        Some((p, Tok::Ent(a, 'O'))) if kind == EventKind::ChipOrder => {
+                            Some((p, Subject::Ents(vec![(p, *a)])))
+                        }
+                        _ => None,
+                    };
+                }
+                Tok::Word(_) if opens_clause(s, k) => return None,
+                Tok::Word(w) => {
+                    if ORG_PRONOUNS.contains(&w.as_str()) && cue_before(s, k).is_none() {
+                        return Some(match kind {
+                            EventKind::ChipOrder => (k, Subject::Reference(k, false)),
+                            // "it will not allow": the authority the article names.
+                            EventKind::ExportControl => (k, Subject::Government),
+                        });
+                    }
+                    if kind == EventKind::ChipOrder && ORG_NOUNS.contains(&w.as_str()) {
+                        if let Some(start) = definite_description(s, k) {
+                            if cue_before(s, start).is_none() {
+                                let maker = matches!(
+                                    w.as_str(),
+                                    "chipmaker"
+                                        | "maker"
+                                        | "designer"
+                                        | "manufacturer"
+                                        | "supplier"
+                                        | "vendor"
+                                        | "foundry"
+                                );
+                                return Some((start, Subject::Reference(k, maker)));
+                            }
+                        }
+                    }
+                    if kind == EventKind::ExportControl && GOVERNMENT_NOUNS.contains(&w.as_str()) {
+                        if let Some(start) = definite_description(s, k) {
+                            if cue_before(s, start).is_none() {
+                                return Some((start, Subject::Government));
+                            }
+                        }
+                    }
+                    // Walking past another verb head of the same kind: its subject is not ours
+                    // unless the two verbs are coordinated; stop at a finite verb head.
+                    let _ = heads;
+                }
+                Tok::Ent(_, _)
+                    if s.unknown.get(k).copied().unwrap_or(false)
+                        && !self.frames.get(frame).is_some_and(|f| f.names) => {}
+                Tok::Ent(ann, letter) => {
+                    let wanted = match kind {
+                        // A government buys too: "the UK government has ordered".
+                        EventKind::ChipOrder => {
+                            *letter == 'O'
+                                || *letter == 'J' && s.government.get(k).copied().unwrap_or(false)
+                        }
+                        EventKind::ExportControl => matches!(letter, 'J' | 'A' | 'O'),
+                    };
+                    if !wanted || cue_before(s, k).is_some() || verb_before(s, k).is_some() {
+                        continue;
+                    }
+                    // A demonym modifying a name ("Chinese tech giant Baidu") is not it.
+                    if *letter == 'J' && next_is_name(s, k) {
+                        continue;
+                    }
+                    let mut list = vec![(k, *ann)];
+                    let mut start = k;
+                    // Coordinated names: "Microsoft, Meta and Google", "BIS and Commerce",
+                    // "Chinese companies including ByteDance, Alibaba and Tencent".
+                    let mut p = k;
+                    loop {
+                        let mut q = p;
+                        let mut joined = false;
+                        while q > 0 {
+                            match s.toks.get(q - 1) {
+                                Some(Tok::Punct(',' | '&')) => joined = true,
+                                Some(Tok::Word(w))
+                                    if matches!(
+                                        w.as_str(),
+                                        "and" | "as" | "well" | "both" | "or"
+                                    ) =>
+                                {
+                                    joined = true
+                                }
+                                _ => break,
+                            }
+                            q -= 1;
+                        }
+                        let Some(Tok::Ent(a, l)) = q.checked_sub(1).and_then(|i| s.toks.get(i))
+                        else {
+                            break;
+                        };
+                        if !joined || l != letter {
+                            break;
+                        }
+                        let cue = cue_before(s, q - 1);
+                        let example =
+                            matches!(cue.as_deref(), Some("including" | "such as" | "like"));
+                        if cue.is_some() && !example {
+                            break;
+                        }
+                        list.insert(0, (q - 1, *a));
+                        start = q - 1;
+                        p = q - 1;
+                        if example {
+                            break;
+                        }
+                    }
+                    return Some((start, Subject::Ents(list)));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// What stands in subject position.
+#[derive(Debug, Clone)]
+pub(super) enum Subject {
+    /// Names: `(token, annotation)` pairs, several when coordinated.
+    Ents(Vec<(usize, usize)>),
+    /// A reference at a token; `true` when it describes a maker.
+    Reference(usize, bool),
+    /// "the government", "authorities": an authority the article names elsewhere.
+    Government,
+}
+
+impl Subject {
+    pub(super) fn covers(&self, k: usize) -> bool {
+        match self {
+            Subject::Ents(list) => list.iter().any(|&(t, _)| t == k),
+            _ => false,
+        }
+    }
+}
+
+/// A role as it applies to a value of type `letter`.
+pub(super) fn typed_role(role: Role, letter: char, kind: EventKind, _maker: bool) -> Option<Role> {
+    match (kind, role, letter) {
+        (EventKind::ChipOrder, Role::Buyer | Role::Supplier | Role::Party, 'O') => Some(role),
+        (EventKind::ChipOrder, Role::Buyer, 'J') => Some(role),
+        (EventKind::ChipOrder, Role::Product, 'P' | 'N') => Some(Role::Product),
+        (EventKind::ExportControl, Role::Authority, 'J' | 'A') => Some(Role::Authority),
+        (EventKind::ExportControl, Role::Targets, 'J' | 'O') => Some(Role::Targets),
+        (EventKind::ExportControl, Role::Companies, 'O') => Some(Role::Companies),
+        (EventKind::ExportControl, Role::Products, 'P') => Some(Role::Products),
+        (EventKind::ExportControl, Role::Products, 'O') => Some(Role::Targets),
+        _ => None,
+    }
+}
+
+/// The role of a company by what a control does to it: barred from or allowed to
+/// *selling* makes it an affected vendor, barred from *buying* a listed party.
+pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
+    let mut j = k + 1;
+    // "Nvidia was barred", "Nvidia and AMD were told": skip the verb group to the cue.
+    while let Some(w) = s.words.get(j).copied().flatten() {
+        if AUXILIARIES.contains(&w)
+            || ADVERBS.contains(&w)
+            || matches!(
+                w,
+                "barred"
+                    | "banned"
+                    | "blocked"
+                    | "prohibited"
+                    | "allowed"
+                    | "permitted"
+                    | "cleared"
+                    | "told"
+                    | "ordered"
+                    | "required"
+                    | "forced"
+                    | "stopped"
+                    | "restricted"
+                    | "effectively"
+            )
+        {
+            j += 1;
+            continue;
+        }
+        break;
+    }
+    let cue = s.words.get(j).copied().flatten()?;
+    let verb = s.words.get(j + 1).copied().flatten()?;
+    const SELL: &[&str] = &[
+        "sell", "ship", "export", "supply", "provide", "deliver", "resume", "apply", "obtain",
+        "seek", "halt", "stop", "cease", "send", "offer", "license", "transfer",
+    ];
+    const BUY: &[&str] = &[
+        "buy", "acquire", "access", "receive", "obtain", "use", "purchase", "import", "get",
+        "procure",
+    ];
+    let stem = |w: &str| -> String {
+        w.strip_suffix("ing").map_or_else(
+            || w.to_string(),
+            |s| {
+                // "shipping" -> "ship", "selling" -> "sell", "exporting" -> "export"
+                let b = s.as_bytes();
+                if b.len() > 2
+                    && b[b.len() - 1] == b[b.len() - 2]
+                    && !matches!(b[b.len() - 1], b'l' | b's')
+                {
+                    s[..s.len() - 1].to_string()
+                } else {
+                    s.to_string()
+                }
+            },
+        )
+    };
+    match cue {
+        "to" if SELL.contains(&verb) => Some(Role::Companies),
+        "to" if BUY.contains(&verb) => Some(Role::Targets),
+        "from" => {
+            let v = stem(verb);
+            if SELL.contains(&v.as_str()) {
+                Some(Role::Companies)
+            } else if BUY.contains(&v.as_str())
+                || BUY
+                    .iter()
+                    .any(|b| v == format!("{b}e") || format!("{v}e") == *b)
+            {
+                Some(Role::Targets)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
