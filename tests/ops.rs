@@ -121,7 +121,9 @@ async fn a_second_signal_stops_watch_at_once() {
     let setup = Setup::new(&seed_feed(&server), "");
     let watch = setup.spawn(&["watch"]);
     wait_for_lock(&setup.db(), watch.id()).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Not a fixed delay: under load the first signal then came before any article was
+    // in flight, the pass ended at once and the second signal found nothing to cut.
+    wait_for_article_request(&server).await;
     signal(&watch, "TERM");
     tokio::time::sleep(Duration::from_millis(300)).await;
     signal(&watch, "TERM");

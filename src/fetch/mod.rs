@@ -6,6 +6,7 @@
 //! article fetches come from untrusted feeds and go through the SSRF guard and robots.txt.
 //! A proxy is used only when configured. It knows nothing of feeds or HTML.
 
+mod error;
 pub mod guard;
 mod limits;
 mod response;
@@ -21,8 +22,10 @@ use tokio::sync::OnceCell;
 use url::Url;
 
 use crate::config::HttpConfig;
+pub(crate) use error::error_chain;
+pub use error::FetchError;
 pub use guard::Guard;
-use limits::Limits;
+use limits::{HostState, Limits, PauseOutcome};
 pub use response::parse_retry_after;
 use response::{charset_of, header_str, read_capped, read_prefix, validators_of};
 pub use robots::{Robots, MAX_LINE_BYTES as ROBOTS_MAX_LINE_BYTES};
@@ -34,124 +37,6 @@ const FIRST_RETRY_WAIT: Duration = Duration::from_millis(500);
 /// robots.txt is small; a bigger one is read up to here (RFC 9309 asks parsers to read
 /// at least 500 KiB).
 const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
-
-/// Why a fetch failed; every variant names the URL.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchError {
-    #[error("{url}: not a valid http(s) URL")]
-    InvalidUrl { url: String },
-    #[error("{url}: refused by the address guard: {reason}")]
-    Refused { url: String, reason: String },
-    #[error("{url}: timed out")]
-    Timeout { url: String },
-    #[error("{url}: HTTP status {status}")]
-    Status {
-        url: String,
-        status: u16,
-        /// Seconds from a `Retry-After` header, when the server sent one.
-        retry_after: Option<u64>,
-    },
-    #[error("{url}: body larger than the {limit}-byte cap")]
-    TooLarge { url: String, limit: u64 },
-    /// robots.txt could not be read (5xx, 429, timeout, unreachable): the site may be
-    /// struggling, so its pages wait for a later pass.
-    #[error("{url}: robots.txt of this host is unavailable ({reason}); not fetched in this pass")]
-    RobotsUnavailable { url: String, reason: String },
-    #[error("{url}: more than {limit} redirects")]
-    TooManyRedirects { url: String, limit: usize },
-    /// The HTTP client itself could not be built (a bad proxy setting, a TLS failure).
-    #[error("cannot set up HTTP: {message}")]
-    Setup { message: String },
-    #[error("{url}: {message}")]
-    Transport {
-        url: String,
-        message: String,
-        transient: bool,
-    },
-}
-
-impl FetchError {
-    /// The one place that decides what is worth another attempt: timeouts, broken
-    /// connections, 5xx, 408, 429 and an unavailable robots.txt. Everything else fails
-    /// the same way again.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            FetchError::Timeout { .. } | FetchError::RobotsUnavailable { .. } => true,
-            FetchError::Status { status, .. } => *status >= 500 || *status == 408 || *status == 429,
-            FetchError::Transport { transient, .. } => *transient,
-            _ => false,
-        }
-    }
-
-    /// A short, stable name for the kind of failure, stored per feed and used in logs:
-    /// `invalid_url`, `refused`, `timeout`, `rate_limited`, `http_4xx`, `http_5xx`,
-    /// `too_large`, `redirects`, `network` or `robots_unavailable`.
-    pub fn class(&self) -> &'static str {
-        match self {
-            FetchError::InvalidUrl { .. } => "invalid_url",
-            FetchError::Refused { .. } => "refused",
-            FetchError::Timeout { .. } => "timeout",
-            FetchError::Status { status: 429, .. } => "rate_limited",
-            FetchError::Status { status, .. } if *status >= 500 => "http_5xx",
-            FetchError::Status { .. } => "http_4xx",
-            FetchError::TooLarge { .. } => "too_large",
-            FetchError::TooManyRedirects { .. } => "redirects",
-            FetchError::Transport { .. } => "network",
-            FetchError::Setup { .. } => "setup",
-            FetchError::RobotsUnavailable { .. } => "robots_unavailable",
-        }
-    }
-
-    /// How long the server asked us to wait (`Retry-After` on a 429 or 503).
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            FetchError::Status {
-                retry_after: Some(secs),
-                ..
-            } => Some(Duration::from_secs(*secs)),
-            _ => None,
-        }
-    }
-
-    fn from_reqwest(url: &str, error: reqwest::Error) -> FetchError {
-        if error.is_timeout() {
-            return FetchError::Timeout {
-                url: url.to_string(),
-            };
-        }
-        // The guard's refusal surfaces as a connect error whose source chain holds our text.
-        let message = error_chain(&error);
-        if message.contains(guard::REFUSAL) {
-            return FetchError::Refused {
-                url: url.to_string(),
-                reason: message,
-            };
-        }
-        FetchError::Transport {
-            url: url.to_string(),
-            transient: error.is_connect()
-                || error.is_request()
-                || error.is_body()
-                || error.is_decode(),
-            message,
-        }
-    }
-}
-
-/// An error and its causes on one line, each cause said once.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
 
 /// Validators from an earlier response, for a conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -220,6 +105,7 @@ impl Fetcher {
                 config.concurrency,
                 config.per_host_concurrency,
                 config.per_host_delay,
+                config.host_pause_max,
             ),
             config: config.clone(),
             robots: std::sync::Mutex::new(HashMap::new()),
@@ -246,6 +132,14 @@ impl Fetcher {
     pub async fn fetch_article(&self, url: &str) -> Result<ArticleFetch, FetchError> {
         let parsed = parse_http_url(url)?;
         self.check_destination(&parsed, url, false).await?;
+        // Before robots.txt: a host given up for the pass is not asked for it either.
+        let server = server_of(&parsed);
+        if self.limits.state(&server) == HostState::GivenUp {
+            return Err(FetchError::HostPaused {
+                url: url.to_string(),
+                server,
+            });
+        }
         if self.config.respect_robots_txt {
             let robots =
                 self.robots_for(&parsed)
@@ -335,6 +229,7 @@ impl Fetcher {
                 Err(FetchError::TooManyRedirects { .. } | FetchError::InvalidUrl { .. }) => {
                     Robots::allow_all()
                 }
+                Err(e @ FetchError::HostPaused { .. }) => return Err(e.to_string()),
                 Err(e) => {
                     tracing::warn!(url = %robots_url, error = %e, "robots.txt unavailable; the host's pages wait for a later pass");
                     return Err(e.to_string());
@@ -355,11 +250,19 @@ impl Fetcher {
         let mut attempt = 0;
         loop {
             match self.get_once(target, url, validators, cap).await {
+                // Given up for the pass: trying again in it would only fail the same way.
+                Err(e @ FetchError::HostPaused { .. }) => return Err(e),
                 Err(e) if e.is_transient() && attempt < self.config.retries => {
                     let wait = match e.retry_after() {
                         // A server asking for more than we would wait within a pass gets
-                        // its wish through the feed's schedule instead.
-                        Some(asked) if asked > MAX_RETRY_WAIT => return Err(e),
+                        // its wish through the feed's schedule instead; so does one given
+                        // up for the pass meanwhile.
+                        Some(asked)
+                            if asked > MAX_RETRY_WAIT
+                                || self.limits.state(&server_of(url)) == HostState::GivenUp =>
+                        {
+                            return Err(e)
+                        }
                         Some(asked) => asked,
                         None => backoff(attempt).min(MAX_RETRY_WAIT),
                     };
@@ -372,34 +275,56 @@ impl Fetcher {
         }
     }
 
-    /// A request slot for `host`, once any pause its server asked for is over. The pause
-    /// is at most `host_pause_max`, so requests queue behind it instead of failing.
-    async fn slot_after_pause(&self, host: &str, server: &str) -> limits::Permit {
+    /// A request slot for `host`, once any pause its server asked for is over: requests
+    /// queue behind a pause (at most `host_pause_max` in a pass) rather than fail. A
+    /// server given up for the pass fails them at once.
+    async fn slot_after_pause(
+        &self,
+        host: &str,
+        server: &str,
+        url: &str,
+    ) -> Result<limits::Permit, FetchError> {
+        let given_up = || FetchError::HostPaused {
+            url: url.to_string(),
+            server: server.to_string(),
+        };
         loop {
-            if let Some(left) = self.limits.paused_for(server) {
-                tokio::time::sleep(left).await;
+            match self.limits.state(server) {
+                HostState::GivenUp => return Err(given_up()),
+                HostState::Paused(left) => tokio::time::sleep(left).await,
+                HostState::Open => {}
             }
             let permit = self.limits.acquire(host).await;
             // A pause asked for while this request waited for its slot applies to it too.
-            if self.limits.paused_for(server).is_none() {
-                return permit;
+            match self.limits.state(server) {
+                HostState::Open => return Ok(permit),
+                HostState::GivenUp => return Err(given_up()),
+                HostState::Paused(_) => {}
             }
         }
     }
 
     /// A `Retry-After` delays what asked for it (the caller reschedules that feed or
-    /// page); the whole server pauses for at most `host_pause_max`, so one header, however
-    /// large, cannot silence every feed and page of a host.
+    /// page); the whole server pauses for at most `host_pause_max` in a pass, so one
+    /// header, however large, cannot silence every feed and page of a host, and a host
+    /// that throttles every request cannot hold the pass for long.
     fn pause_host(&self, server: &str, url: &str, asked: Duration) {
-        let pause = asked.min(self.config.host_pause_max);
-        if !pause.is_zero() && self.limits.pause(server, pause) {
-            tracing::info!(
+        match self.limits.ask_pause(server, asked) {
+            PauseOutcome::Started(pause) => tracing::info!(
                 host = server,
                 pause_secs = pause.as_secs(),
                 asked_secs = asked.as_secs(),
                 by = url,
                 "host asked for a pause (Retry-After); its requests wait"
-            );
+            ),
+            PauseOutcome::GaveUp { spent } => tracing::info!(
+                host = server,
+                paused_secs = spent.as_secs(),
+                asked_secs = asked.as_secs(),
+                by = url,
+                "host asked for another pause after its pauses for this pass were used up; its other requests wait for a later pass"
+            ),
+            PauseOutcome::Unchanged => {}
         }
     }
 
@@ -424,8 +349,8 @@ impl Fetcher {
                 self.check_destination(&current, shown, true).await?;
             }
             let host = current.host_str().unwrap_or_default().to_string();
-            let server = format!("{host}:{}", current.port_or_known_default().unwrap_or(0));
-            let _permit = self.slot_after_pause(&host, &server).await;
+            let server = server_of(&current);
+            let _permit = self.slot_after_pause(&host, &server, shown).await?;
             let mut request = client.get(current.clone());
             if let Some(etag) = validators
                 .etag
@@ -560,6 +485,15 @@ fn base_client(config: &HttpConfig) -> Result<reqwest::ClientBuilder, FetchError
             )
         }
     })
+}
+
+/// The `host:port` that pauses apply to.
+fn server_of(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or(0)
+    )
 }
 
 fn parse_http_url(url: &str) -> Result<Url, FetchError> {
