@@ -9,6 +9,7 @@ use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use crate::common::fault_server::{FaultServer, Reply};
 use crate::common::sites::World;
 use crate::common::{assert_code, signal, text, wait_exit, Setup};
 
@@ -386,7 +387,13 @@ async fn alerts_test_sends_a_sample_story() {
     let setup = Setup::new(&[], &alerts);
     let sent = setup.run(&["alerts", "test", "chat"]).await;
     assert_code(&sent, 0);
-    assert!(text(&sent.stdout).contains("sent a sample story to alert `chat`"));
+    assert_eq!(
+        text(&sent.stdout),
+        format!(
+            "sent a sample story to alert chat ({}): HTTP 200\n",
+            receiver.uri()
+        )
+    );
     let requests = receiver.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1);
     let body: Value = serde_json::from_slice(&requests[0].body).unwrap();
@@ -403,4 +410,204 @@ async fn alerts_test_sends_a_sample_story() {
         "{}",
         text(&down.stderr)
     );
+}
+
+/// See: review of issues 10 and 12, H2 — a page retry that replaces the feed's teaser
+/// with the full page moves the sentence the event came from, but the event is the same:
+/// it keeps its id and its story, is not counted or logged as new, and the story is not
+/// alerted a second time (under another key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_comes_back_keeps_the_event_and_story_and_alerts_nothing_new() {
+    let server = FaultServer::start().await;
+    let sentence = "Baidu ordered 1,600 Ascend 910B chips from Huawei.";
+    let filler = "Wafer output rose again this quarter as the plant added a second shift. ";
+    let page = format!(
+        "<html><head><title>Chips</title></head><body><article><p>{}</p><p>{sentence}</p>\
+         <p>{}</p></article></body></html>",
+        filler.repeat(3),
+        filler.repeat(3)
+    );
+    server.route("/p/a", vec![Reply::Status(503, None), Reply::html(page)]);
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title>\
+         <item><title>Chips</title><link>{}</link>\
+         <pubDate>Thu, 09 Nov 2023 08:00:00 GMT</pubDate>\
+         <description>{sentence}</description></item></channel></rss>",
+        server.url("/p/a")
+    );
+    server.route("/feed.xml", vec![Reply::rss(feed)]);
+    let receiver = MockServer::start().await;
+    receive(&receiver, "/hook", 200, Duration::ZERO).await;
+    let setup = Setup::new(
+        &[("wire", server.url("/feed.xml"))],
+        &alert("chat", &format!("{}/hook", receiver.uri()), ""),
+    );
+    let event = |setup: &Setup| -> (i64, i64, String) {
+        let db = rusqlite::Connection::open(setup.db()).unwrap();
+        db.query_row("SELECT id, story_id, spans FROM events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+    };
+
+    // Pass 1: the page answers 503; the feed's text states the order.
+    assert_code(&setup.run(&["run"]).await, 0);
+    assert_eq!(setup.count("SELECT count(*) FROM events"), 1);
+    let (event_id, story_id, teaser_spans) = event(&setup);
+    assert_eq!(
+        setup.count("SELECT count(*) FROM articles WHERE page_state = 'pending'"),
+        1
+    );
+    assert_eq!(
+        deliveries(&bodies(&receiver, "/hook").await),
+        [(story_id, 1, false)]
+    );
+
+    // Pass 2: the page comes back with the same sentence inside a longer article.
+    let second = setup.run(&["run"]).await;
+    assert_code(&second, 0);
+    let log = text(&second.stderr);
+    assert_eq!(server.hits("/p/a"), 2);
+    assert_eq!(
+        setup.count("SELECT count(*) FROM articles WHERE text_source = 'page'"),
+        1,
+        "{log}"
+    );
+    assert_eq!(setup.count("SELECT count(*) FROM events"), 1);
+    let (id, story, spans) = event(&setup);
+    assert_ne!(spans, teaser_spans, "the spans follow the page's text");
+    assert_eq!((id, story), (event_id, story_id), "same event, same story");
+    assert_eq!(setup.count("SELECT count(*) FROM stories"), 1);
+    assert_eq!(
+        setup.count(
+            "SELECT events_new_chip_order + events_new_export_control FROM runs
+             ORDER BY id DESC LIMIT 1"
+        ),
+        0
+    );
+    assert!(
+        log.contains("pages_recovered=1") && !log.contains("new event"),
+        "{log}"
+    );
+    assert_eq!(setup.count("SELECT count(*) FROM alert_outbox"), 1);
+    assert_eq!(bodies(&receiver, "/hook").await.len(), 1, "no second alert");
+}
+
+/// See: review of issues 10 and 12, M1 — a webhook URL's path and query are its secret
+/// (Slack's are a token): a failing receiver is named by scheme and host alone in the
+/// log, the outbox and `alerts list`, even when its answer echoes the URL back, and so
+/// is one that cannot be reached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_receivers_url_secret_appears_nowhere() {
+    let world = World::new().await;
+    world.serve(&[0]);
+    let receiver = MockServer::start().await;
+    let secret_path = "/services/T0SECRET/B0SECRET/xoxb1234token";
+    let secret_query = "signature=s3cr3tsig";
+    // It echoes the request line, as some error pages do.
+    Mock::given(method("POST"))
+        .and(path(secret_path))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_string(format!("no route for POST {secret_path}?{secret_query}")),
+        )
+        .mount(&receiver)
+        .await;
+    // A port nothing listens on: reqwest's own error names the URL.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let alerts = format!(
+        "{}{}",
+        alert(
+            "echoes",
+            &format!("{}{secret_path}?{secret_query}", receiver.uri()),
+            ""
+        ),
+        alert(
+            "unreachable",
+            &format!("http://127.0.0.1:{closed_port}{secret_path}?{secret_query}"),
+            ""
+        ),
+    );
+    let setup = Setup::new(&[("wire", world.feed_url())], &alerts);
+    let secrets = [
+        "T0SECRET",
+        "B0SECRET",
+        "xoxb1234token",
+        "s3cr3tsig",
+        "services/",
+    ];
+    let assert_clean = |what: &str, text: &str| {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{what} shows `{secret}`: {text}");
+        }
+    };
+
+    let run = setup.run(&["-v", "run"]).await;
+    assert_code(&run, 0);
+    assert_eq!(
+        bodies(&receiver, secret_path).await.len(),
+        1,
+        "it was tried"
+    );
+    let log = text(&run.stderr);
+    assert!(
+        log.contains("alert not delivered")
+            && log.contains(&format!("alert echoes ({})", receiver.uri()))
+            && log.contains(&format!(
+                "alert unreachable (http://127.0.0.1:{closed_port})"
+            )),
+        "{log}"
+    );
+    assert_clean("the log", &log);
+    let json_log = setup.run(&["--log-format", "json", "run"]).await;
+    assert_code(&json_log, 0);
+    assert_clean("the JSON log", &text(&json_log.stderr));
+
+    let db = rusqlite::Connection::open(setup.db()).unwrap();
+    let mut rows = db
+        .prepare("SELECT alert, coalesce(last_error, ''), story FROM alert_outbox")
+        .unwrap();
+    let rows: Vec<(String, String, String)> = rows
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 6, "three stories, two alerts");
+    let tried: Vec<_> = rows.iter().filter(|r| !r.1.is_empty()).collect();
+    assert_eq!(
+        tried.len(),
+        2,
+        "one failure per alert ends its turn: {rows:?}"
+    );
+    for (alert, error, story) in &rows {
+        assert_clean("the outbox", &format!("{alert} {error} {story}"));
+    }
+    let echoes = &tried.iter().find(|r| r.0 == "echoes").unwrap().1;
+    assert_eq!(
+        echoes,
+        &format!(
+            "alert echoes ({}): HTTP status 500: no route for POST …",
+            receiver.uri()
+        )
+    );
+
+    for format in ["table", "json"] {
+        let list = setup.run(&["alerts", "list", "--format", format]).await;
+        assert_code(&list, 0);
+        let shown = text(&list.stdout);
+        assert!(shown.contains("HTTP status 500"), "{shown}");
+        assert_clean("alerts list", &shown);
+    }
+    for name in ["echoes", "unreachable"] {
+        let test = setup.run(&["alerts", "test", name]).await;
+        assert_code(&test, 1);
+        let said = format!("{}{}", text(&test.stdout), text(&test.stderr));
+        assert!(
+            said.contains(&format!("alert {name} (http://127.0.0.1:")),
+            "{said}"
+        );
+        assert_clean("alerts test", &said);
+    }
 }

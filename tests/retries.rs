@@ -581,6 +581,33 @@ async fn over_two_passes_every_healthy_page_is_fetched_and_passing_failures_reco
 }
 
 /// Retries stop after `page_retry_attempts`, and a page that keeps failing is given up.
+/// See: review of issue 10 (Low) — a page that comes back too thin to replace the feed's
+/// text was counted as recovered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_comes_back_too_thin_is_retried_but_not_recovered() {
+    let server = FaultServer::start().await;
+    server.route(
+        "/p/thin",
+        vec![
+            Reply::Status(503, None),
+            Reply::html("<html><body><p>Subscribe to read.</p></body></html>"),
+        ],
+    );
+    server.route("/feed.xml", vec![Reply::rss(items(&server, &["/p/thin"]))]);
+    let h = Harness::new(server, &[("news", "/feed.xml")], "", "").await;
+    assert_eq!(h.pass().await.summary.articles_new, 1);
+    assert_eq!(h.page("/p/thin").state.as_deref(), Some("pending"));
+
+    let s = h.pass().await.summary;
+    assert_eq!((s.pages_retried, s.pages_recovered), (1, 0), "{s:?}");
+    let page = h.page("/p/thin");
+    assert_eq!(page.state.as_deref(), Some("ok"));
+    assert_eq!(
+        (page.text_source.as_str(), page.text.as_str()),
+        ("feed", TEASER)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_stop_after_page_retry_attempts() {
     let server = FaultServer::start().await;

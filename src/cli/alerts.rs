@@ -11,9 +11,9 @@ use serde_json::json;
 
 use super::output::{strip_controls, truncate, TABLE_WIDTH};
 use super::{open_existing_store, runtime, ExitCode, UsageError};
-use crate::config::Config;
+use crate::config::{AlertTarget, Config};
 use crate::model::{ChipOrder, EventDetails, Money, OrderStatus, PartialDate};
-use crate::notify::{Notifier, Outgoing};
+use crate::notify::{redact, Notifier, Outgoing};
 use crate::store::Delivery;
 use crate::stories::{Disagreement, Story, StoryRecord};
 
@@ -84,9 +84,27 @@ fn state(config: &Config, delivery: &Delivery) -> &'static str {
     }
 }
 
+/// A stored error with whatever a configured webhook URL's secret part it holds cut out:
+/// errors are stored that way, but a row may come from before that was so.
+fn shown_error(config: &Config, error: &str) -> String {
+    config
+        .alerts
+        .iter()
+        .filter_map(|a| match &a.target {
+            AlertTarget::Url(url) => Some(url),
+            AlertTarget::Command(_) => None,
+        })
+        .fold(error.to_string(), |text, url| redact(&text, url))
+}
+
 fn list(config: &Config, args: &ListArgs) -> anyhow::Result<ExitCode> {
     let store = open_existing_store(config)?;
-    let deliveries = store.pending_deliveries()?;
+    let mut deliveries = store.pending_deliveries()?;
+    for delivery in &mut deliveries {
+        if let Some(error) = &delivery.last_error {
+            delivery.last_error = Some(shown_error(config, error));
+        }
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let time = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M").to_string();
@@ -174,11 +192,11 @@ fn test(config: &Config, args: &TestArgs) -> anyhow::Result<ExitCode> {
         let notifier = Notifier::new(&config.http)?;
         notifier.send(alert, &outgoing).await
     });
-    let answer = answer.with_context(|| format!("alert `{}`", alert.name))?;
+    // The error names the receiver already (without the URL's secret part).
+    let answer = answer?;
     println!(
-        "sent a sample story to alert `{}` ({}): {answer}",
-        alert.name,
-        strip_controls(&alert.target_text())
+        "sent a sample story to {}: {answer}",
+        strip_controls(&alert.receiver())
     );
     Ok(ExitCode::Success)
 }

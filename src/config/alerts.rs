@@ -46,12 +46,25 @@ pub struct AlertConfig {
 }
 
 impl AlertConfig {
-    /// The URL or program, for messages.
-    pub fn target_text(&self) -> String {
-        match &self.target {
-            AlertTarget::Url(url) => url.to_string(),
-            AlertTarget::Command(argv) => argv.join(" "),
-        }
+    /// How messages, logs and the outbox name the receiver: `alert chat
+    /// (https://hooks.slack.com)`, or `alert script (/usr/local/bin/notify)`. A webhook
+    /// URL's path and query are often its only secret (a token), so of a URL only the
+    /// scheme, host and port are ever shown; of a command, only its program.
+    pub fn receiver(&self) -> String {
+        let target = match &self.target {
+            AlertTarget::Url(url) => url_origin(url),
+            AlertTarget::Command(argv) => argv.first().cloned().unwrap_or_default(),
+        };
+        format!("alert {} ({target})", self.name)
+    }
+}
+
+/// `scheme://host[:port]` of a URL: what may be shown of a webhook URL.
+pub fn url_origin(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}", url.scheme()),
+        None => format!("{}://{host}", url.scheme()),
     }
 }
 
@@ -92,7 +105,22 @@ pub(super) fn parse_alerts(
                 {
                     AlertTarget::Url(parsed)
                 }
-                _ => return Err(invalid(&key("url"), format!("{u:?} is not an http(s) URL"))),
+                // The URL may hold a token: the message shows what is wrong, not the URL.
+                Ok(parsed) => {
+                    return Err(invalid(
+                        &key("url"),
+                        format!(
+                            "must be an http(s) URL with a host (this one starts `{}:`)",
+                            parsed.scheme()
+                        ),
+                    ))
+                }
+                Err(e) => {
+                    return Err(invalid(
+                        &key("url"),
+                        format!("is not a URL ({e}); the value is not shown, it may be a secret"),
+                    ))
+                }
             },
             (None, Some(argv)) => {
                 let Some(program) = argv.first().filter(|p| !p.trim().is_empty()) else {

@@ -12,13 +12,14 @@ use super::{short_detail, NotifyError, DETAIL_BYTES};
 
 pub(super) async fn run(
     argv: &[String],
+    receiver: &str,
     body: &[u8],
     env: &[(&str, String)],
     timeout: Duration,
 ) -> Result<String, NotifyError> {
     let program = argv.first().cloned().unwrap_or_default();
     let failed = |message: String| NotifyError::Command {
-        program: program.clone(),
+        receiver: receiver.to_string(),
         message,
     };
     let mut child = Command::new(&program)
@@ -58,7 +59,7 @@ pub(super) async fn run(
             // Reap it; a process that ignores SIGKILL is the kernel's problem, not ours.
             let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
             Err(NotifyError::Timeout {
-                target: program,
+                receiver: receiver.to_string(),
                 secs: timeout.as_secs(),
             })
         }

@@ -23,23 +23,25 @@ pub const FIRST_BACKOFF: Duration = Duration::from_secs(5 * 60);
 /// message keeps.
 const DETAIL_BYTES: usize = 300;
 
-/// Why a delivery failed; every variant names the receiver.
+/// Why a delivery failed; every variant names the receiver as
+/// [`AlertConfig::receiver`] does, never by its full URL. The text is what the log, the
+/// outbox (`last_error`) and `alerts list` show.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
     #[error("cannot set up HTTP for alerts: {0}")]
     Setup(String),
-    #[error("{target}: no answer within {secs} s")]
-    Timeout { target: String, secs: u64 },
-    #[error("{url}: HTTP status {status}{detail}")]
+    #[error("{receiver}: no answer within {secs} s")]
+    Timeout { receiver: String, secs: u64 },
+    #[error("{receiver}: HTTP status {status}{detail}")]
     Status {
-        url: String,
+        receiver: String,
         status: u16,
         detail: String,
     },
-    #[error("{url}: {message}")]
-    Transport { url: String, message: String },
-    #[error("{program}: {message}")]
-    Command { program: String, message: String },
+    #[error("{receiver}: {message}")]
+    Transport { receiver: String, message: String },
+    #[error("{receiver}: {message}")]
+    Command { receiver: String, message: String },
 }
 
 /// One story to send: what goes into the body.
@@ -74,8 +76,12 @@ impl Notifier {
         outgoing: &Outgoing<'_>,
     ) -> Result<String, NotifyError> {
         let payload = body(alert.format, outgoing);
+        let receiver = alert.receiver();
         match &alert.target {
-            AlertTarget::Url(url) => self.post(url, alert.timeout, outgoing, payload).await,
+            AlertTarget::Url(url) => {
+                self.post(url, &receiver, alert.timeout, outgoing, payload)
+                    .await
+            }
             AlertTarget::Command(argv) => {
                 let env = [
                     ("CHIPWATCH_ALERT", outgoing.alert.to_string()),
@@ -85,7 +91,7 @@ impl Notifier {
                     ),
                     ("CHIPWATCH_UPDATE", outgoing.update.to_string()),
                 ];
-                command::run(argv, &payload, &env, alert.timeout).await
+                command::run(argv, &receiver, &payload, &env, alert.timeout).await
             }
         }
     }
@@ -93,11 +99,11 @@ impl Notifier {
     async fn post(
         &self,
         url: &url::Url,
+        receiver: &str,
         timeout: Duration,
         outgoing: &Outgoing<'_>,
         payload: Vec<u8>,
     ) -> Result<String, NotifyError> {
-        let shown = url.to_string();
         let mut request = self
             .client
             .post(url.clone())
@@ -111,7 +117,7 @@ impl Notifier {
             let mut response = request
                 .send()
                 .await
-                .map_err(|e| failure(&shown, timeout, &e))?;
+                .map_err(|e| failure(url, receiver, timeout, e))?;
             let status = response.status();
             if status.is_success() {
                 return Ok(format!("HTTP {}", status.as_u16()));
@@ -124,35 +130,85 @@ impl Notifier {
                     _ => break,
                 }
             }
+            // A receiver may echo the request line back: its answer is scrubbed too.
             Err(NotifyError::Status {
-                url: shown.clone(),
+                receiver: receiver.to_string(),
                 status: status.as_u16(),
-                detail: short_detail(&detail),
+                detail: redact(&short_detail(&detail), url),
             })
         };
         // reqwest enforces the timeout; this bounds anything it might not.
         match tokio::time::timeout(timeout + Duration::from_secs(1), exchange).await {
             Ok(result) => result,
             Err(_) => Err(NotifyError::Timeout {
-                target: shown,
+                receiver: receiver.to_string(),
                 secs: timeout.as_secs(),
             }),
         }
     }
 }
 
-fn failure(url: &str, timeout: Duration, error: &reqwest::Error) -> NotifyError {
+fn failure(
+    url: &url::Url,
+    receiver: &str,
+    timeout: Duration,
+    error: reqwest::Error,
+) -> NotifyError {
     if error.is_timeout() {
         NotifyError::Timeout {
-            target: url.to_string(),
+            receiver: receiver.to_string(),
             secs: timeout.as_secs(),
         }
     } else {
+        // reqwest names the URL in its message; the receiver is named already.
         NotifyError::Transport {
-            url: url.to_string(),
-            message: error_chain(error),
+            receiver: receiver.to_string(),
+            message: redact(&error_chain(&error.without_url()), url),
         }
     }
+}
+
+/// `text` with every piece of `url` that may be secret replaced by `…`: the URL itself,
+/// its path and query (as written and percent-decoded), and any path segment, query
+/// value or user info of 6 characters or more. For text a webhook receiver or a library
+/// produced, before it is logged, stored or shown.
+pub fn redact(text: &str, url: &url::Url) -> String {
+    let mut secrets: Vec<String> = vec![url.as_str().to_string()];
+    let path = url.path();
+    let path_and_query = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    secrets.extend([path_and_query.to_string(), path.to_string()]);
+    secrets.extend(url.query().map(str::to_string));
+    secrets.extend(
+        url.path_segments()
+            .into_iter()
+            .flatten()
+            .map(str::to_string),
+    );
+    secrets.extend(url.query_pairs().map(|(_, value)| value.into_owned()));
+    secrets.push(url.username().to_string());
+    secrets.extend(url.password().map(str::to_string));
+    let decoded: Vec<String> = secrets.iter().filter_map(|s| percent_decode(s)).collect();
+    secrets.extend(decoded);
+    // A bare "/" or a short word would blank out ordinary text.
+    secrets.retain(|s| s.len() >= 6 || (s.len() > 1 && s.starts_with('/')));
+    // Longest first, so a URL goes as a whole before its parts.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+    let mut text = text.to_string();
+    for secret in &secrets {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "…");
+        }
+    }
+    text
+}
+
+/// `text` percent-decoded, when that changes it and gives UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let decoded = url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    (decoded != text).then_some(decoded)
 }
 
 /// ": <the first line of what came back>", cut short and stripped of control characters.

@@ -67,7 +67,8 @@ pub(super) async fn fetch_page(ctx: &Arc<PassContext>, url: &str) -> PageFetch {
             match page {
                 Ok(page) => PageFetch::Page(page),
                 Err(e) => {
-                    tracing::warn!(error = %e, "extraction failed; using the feed content");
+                    // Per article, so debug (issue 10: info and above are per feed).
+                    debug!(error = %e, "extraction failed; using the feed content");
                     PageFetch::Unusable
                 }
             }
@@ -253,7 +254,11 @@ pub(super) struct RetryCounts {
 }
 
 enum RetryOutcome {
+    /// The article took the page's text; the kinds of the events new with it.
     Recovered(Vec<EventKind>),
+    /// Fetched, but not HTML, not extractable or too thin: the feed's text stays, and
+    /// the page is not counted as recovered.
+    FetchedNoBetter,
     StillPending,
     GivenUp,
     /// The article was deleted meanwhile.
@@ -298,7 +303,7 @@ pub(super) async fn retry_pages(
                 }
             }
             RetryOutcome::GivenUp => counts.given_up += 1,
-            RetryOutcome::StillPending | RetryOutcome::Gone => {}
+            RetryOutcome::FetchedNoBetter | RetryOutcome::StillPending | RetryOutcome::Gone => {}
         }
     }
     Ok(counts)
@@ -333,7 +338,7 @@ async fn retry_page(ctx: &Arc<PassContext>, page: DuePage) -> Result<RetryOutcom
     Ok(match status.state {
         PageState::Ok => {
             debug!("page came back, no better than the feed's text; kept that");
-            RetryOutcome::Recovered(Vec::new())
+            RetryOutcome::FetchedNoBetter
         }
         PageState::Pending => {
             debug!(attempts, next_attempt_at = ?status.next_attempt_at, error = status.error.as_deref().unwrap_or("-"), "page still unavailable; tried again later");
@@ -379,7 +384,7 @@ async fn store_recovered(
             return Ok(RetryOutcome::Gone);
         }
         debug!("page came back, no better than the feed's text; kept that");
-        return Ok(RetryOutcome::Recovered(Vec::new()));
+        return Ok(RetryOutcome::FetchedNoBetter);
     };
     let rules = Arc::clone(&ctx.rules);
     let (article, events) = ctx
@@ -411,8 +416,9 @@ async fn store_recovered(
 }
 
 /// The article as its page tells it, when the page has enough text: the page's text and
-/// metadata, the stored values where the page has none. `None` when the page gives less
-/// than the feed's text already stored.
+/// metadata, the stored values where the page has none. `None` when the page's text is
+/// under [`MIN_PAGE_TEXT_CHARS`] while the article already has some text (the same test
+/// a new article's page passes; the stored text's length is not compared).
 fn article_from_page(stored: Article, page: ExtractedPage) -> Option<Article> {
     let enough = page.text.chars().count() >= MIN_PAGE_TEXT_CHARS
         || (stored.text.trim().is_empty() && !page.text.trim().is_empty());

@@ -263,10 +263,12 @@ pub(super) fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String,
     })
 }
 
-/// SHA-256 of what makes an event this event: its kind, spans and fields. Provenance
-/// (rule, rules version, confidence, hedging, which fields were inferred) and what follows from the article (URL,
-/// date, evidence text) are left out, so finding the same event again under new rules
-/// maps to the same row.
+/// SHA-256 of what makes an event this event within its article's text: its kind, spans
+/// and fields. Provenance (rule, rules version, confidence, hedging, which fields were
+/// inferred) and what follows from the article (URL, date, evidence text) are left out,
+/// so storing the same text twice adds nothing. Replacing an article's events matches
+/// by kind and fields too, so an event whose sentence moved keeps its row (see
+/// `reprocess.rs`).
 pub(super) fn fingerprint(event: &Event) -> Result<String, StoreError> {
     let mut identity = event.clone();
     identity.id = None;

@@ -37,7 +37,9 @@ pub fn idempotency_key(story_id: i64, revision: u32) -> String {
 
 /// Queues a delivery per alert for every changed story that matches the alert's
 /// filters and that the alert has not had at this revision: once when the story first
-/// matches, and again whenever its revision grows.
+/// matches, and again whenever this write grows its revision. A revision that grew
+/// elsewhere, in the regrouping after `reprocess`, was never news: a later write that
+/// only adds a source to the story does not send it as an update.
 pub(super) fn queue_alerts(
     tx: &Connection,
     changes: &[StoryChange],
@@ -60,7 +62,7 @@ pub(super) fn queue_alerts(
                 .map_err(StoreError::sqlite(context()))?;
             let update = match last {
                 None => false,
-                Some(sent) if i64::from(story.revision) > sent => true,
+                Some(sent) if change.revised && i64::from(story.revision) > sent => true,
                 Some(_) => continue,
             };
             let body = serde_json::to_string(story).map_err(|e| StoreError::InvalidValue {
@@ -274,6 +276,51 @@ mod tests {
             (story["id"].as_i64(), story["quantity"].as_u64()),
             (Some(1), Some(1500))
         );
+    }
+
+    /// See: review of issues 10 and 12, M2 — `reprocess` regroups stories without
+    /// alerting; the next report of the story, which changes nothing but its sources,
+    /// must not send the regrouping's revision as an update. A real change later does.
+    #[test]
+    fn a_revision_made_by_regrouping_is_not_sent_by_the_next_repeat_report() {
+        let (_dir, mut store) = temp_store();
+        store.set_alert_filters(vec![("all".into(), AlertFilter::default())]);
+        let first_url = "https://a.test/1";
+        let mut event = chip_order(first_url, 9);
+        if let EventDetails::ChipOrder(o) = &mut event.details {
+            o.quantity = Some(1600);
+        }
+        let (article_id, _) = store
+            .insert_article(None, None, &article(first_url, 9), &[event.clone()])
+            .unwrap();
+        order_article(&mut store, "https://b.test/1", 10, 1600);
+        assert_eq!(queued(&store), [("all".to_string(), 1, false)]);
+
+        // New rules read another quantity in the first article: what `reprocess` does,
+        // the article's events replaced, then the stories regrouped. The story survives
+        // (the second article's event is still in it), with the first report's figure.
+        event.rules_version = "v2".into();
+        if let EventDetails::ChipOrder(o) = &mut event.details {
+            o.quantity = Some(1650);
+        }
+        store
+            .replace_article_events(article_id, "v2", &[event])
+            .unwrap();
+        store.rebuild_stories().unwrap();
+        let story = store.story(1).unwrap().unwrap();
+        assert_eq!(story.revision, 2, "the regrouping revised the story");
+        assert_eq!(queued(&store).len(), 1, "and alerted nothing");
+
+        // A third site repeats it: one more source, the same merged slots.
+        order_article(&mut store, "https://c.test/1", 11, 1650);
+        let story = store.story(1).unwrap().unwrap();
+        assert_eq!((story.revision, story.record.sites), (2, 3));
+        assert_eq!(queued(&store).len(), 1, "{:?}", queued(&store));
+
+        // Two more reports of 1600 change the quantity: that is an update.
+        order_article(&mut store, "https://d.test/1", 12, 1600);
+        order_article(&mut store, "https://e.test/1", 13, 1600);
+        assert_eq!(queued(&store)[1..], [("all".to_string(), 3, true)]);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! What `chipwatch reprocess` needs from the store: which articles were matched with other
 //! rules, each article read back as the model [`Article`], and an idempotent replacement
 //! of an article's events in one transaction. Events found again keep their row and id
-//! (matched by fingerprint); events the new rules no longer find are deleted. A page
+//! (matched by kind and slots, so a sentence that moved is still the same event); events
+//! the new rules no longer find are deleted. A page
 //! retry that brings an article's page back replaces its events the same way
 //! ([`replace_events`], inside the transaction that also replaces the text). `reprocess`
 //! marks the stories for regrouping, which it does at its end; a page retry brings them
@@ -12,10 +13,10 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::events::{fingerprint, insert_event};
+use super::events::{day, details_from_row, fingerprint, insert_event, to_json};
 use super::stories::request_rebuild;
 use super::{parsed_column, Store, StoreError};
-use crate::model::{Article, Event, EventKind, Published, TextSource};
+use crate::model::{Article, Event, EventDetails, EventKind, Published, TextSource};
 
 /// What replacing an article's events did.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,9 +129,47 @@ impl Store {
     }
 }
 
+/// An event row of the article as stored before a replacement: what matching needs.
+struct OldRow {
+    id: i64,
+    fingerprint: String,
+    details: EventDetails,
+    /// Claimed by one of the new events.
+    matched: bool,
+}
+
+fn old_rows(tx: &Transaction<'_>, article_id: i64) -> Result<Vec<OldRow>, StoreError> {
+    let context = || format!("reading the events of article {article_id}");
+    let mut stmt = tx
+        .prepare(
+            "SELECT id, fingerprint, kind, buyer, supplier, product, quantity, value_amount,
+                    value_currency, value_usd, delivery, status, authority, agency, targets,
+                    products, companies, action, effective
+             FROM events WHERE article_id = ?1 ORDER BY id",
+        )
+        .map_err(StoreError::sqlite(context()))?;
+    let rows = stmt
+        .query_map([article_id], |row| {
+            Ok(OldRow {
+                id: row.get("id")?,
+                fingerprint: row.get("fingerprint")?,
+                details: details_from_row(row)?,
+                matched: false,
+            })
+        })
+        .map_err(StoreError::sqlite(context()))?;
+    rows.collect::<Result<_, _>>()
+        .map_err(StoreError::sqlite(context()))
+}
+
 /// Makes `events` the events of article `article_id` (whose URL is `url`) within `tx`,
 /// recording `rules_version`: an event found again keeps its row and id with its
-/// provenance updated, new ones are inserted, and the rest deleted.
+/// provenance, spans and evidence updated, new ones are inserted, and the rest deleted.
+///
+/// "Found again" means the same kind and slots. An exact match (same fingerprint, so the
+/// same spans too) is taken first; then an old row with the same slots whose spans moved,
+/// which is what a full page does to every sentence of the teaser it replaces. Rows with
+/// equal slots pair up in text order, one to one.
 pub(super) fn replace_events(
     tx: &Connection,
     article_id: i64,
@@ -139,88 +178,85 @@ pub(super) fn replace_events(
     events: &[Event],
 ) -> Result<ReplacedEvents, StoreError> {
     let context = || format!("replacing the events of article {article_id}");
-    let mut stored = Vec::with_capacity(events.len());
-    let mut keep = HashSet::new();
-    let mut added = Vec::new();
+    // The new events, once each (the same event twice in one text is one row).
+    let mut seen = HashSet::new();
+    let mut unique = Vec::with_capacity(events.len());
     for event in events {
         let print = fingerprint(event)?;
-        if !keep.insert(print.clone()) {
+        if seen.insert(print.clone()) {
+            unique.push((event, print));
+        }
+    }
+    let mut old = old_rows(tx, article_id)?;
+    let mut row_of: Vec<Option<usize>> = vec![None; unique.len()];
+    for (slot, (_, print)) in row_of.iter_mut().zip(&unique) {
+        if let Some(i) = old
+            .iter()
+            .position(|o| !o.matched && o.fingerprint == *print)
+        {
+            old[i].matched = true;
+            *slot = Some(i);
+        }
+    }
+    for (slot, (event, _)) in row_of.iter_mut().zip(&unique) {
+        if slot.is_some() {
             continue;
         }
-        if let Some(inserted) = insert_event(tx, article_id, url, event)? {
-            added.push(inserted.clone());
-            stored.push(inserted);
-            continue;
+        if let Some(i) = old
+            .iter()
+            .position(|o| !o.matched && o.details == event.details)
+        {
+            old[i].matched = true;
+            *slot = Some(i);
         }
-        let evidence =
-            serde_json::to_string(&event.evidence).map_err(|e| StoreError::InvalidValue {
-                what: "event JSON",
-                detail: e.to_string(),
-            })?;
-        let id: i64 = tx
-            .query_row(
-                "UPDATE events SET rule = ?3, rules_version = ?4, confidence = ?5,
-                     hedged = ?6, evidence = ?7,
-                     published = ?8, inferred = ?9
-                 WHERE article_id = ?1 AND fingerprint = ?2
-                 RETURNING id",
-                params![
-                    article_id,
-                    print,
-                    event.rule,
-                    event.rules_version,
-                    event.confidence,
-                    event.hedged,
-                    evidence,
-                    event.published.map(|d| d.format("%Y-%m-%d").to_string()),
-                    serde_json::to_string(&event.inferred).map_err(|e| {
-                        StoreError::InvalidValue {
-                            what: "event JSON",
-                            detail: e.to_string(),
-                        }
-                    })?,
-                ],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::sqlite(context()))?;
+    }
+
+    // The rows no new event claims go first, so no fingerprint is briefly held twice.
+    let gone: Vec<&OldRow> = old.iter().filter(|o| !o.matched).collect();
+    let removed_kinds: Vec<EventKind> = gone.iter().map(|o| o.details.kind()).collect();
+    let gone_ids = to_json(&gone.iter().map(|o| o.id).collect::<Vec<_>>())?;
+    let removed = tx
+        .execute(
+            "DELETE FROM events WHERE id IN (SELECT value FROM json_each(?1))",
+            [gone_ids],
+        )
+        .map_err(StoreError::sqlite(context()))?;
+
+    let mut stored = Vec::with_capacity(unique.len());
+    let mut added = Vec::new();
+    for ((event, print), row) in unique.into_iter().zip(row_of) {
+        let Some(row) = row else {
+            if let Some(inserted) = insert_event(tx, article_id, url, event)? {
+                added.push(inserted.clone());
+                stored.push(inserted);
+            }
+            continue;
+        };
+        let id = old[row].id;
+        tx.execute(
+            "UPDATE events SET rule = ?2, rules_version = ?3, confidence = ?4, hedged = ?5,
+                 evidence = ?6, spans = ?7, fingerprint = ?8, published = ?9, inferred = ?10
+             WHERE id = ?1",
+            params![
+                id,
+                event.rule,
+                event.rules_version,
+                event.confidence,
+                event.hedged,
+                to_json(&event.evidence)?,
+                to_json(&event.spans)?,
+                print,
+                event.published.map(day),
+                to_json(&event.inferred)?,
+            ],
+        )
+        .map_err(StoreError::sqlite(context()))?;
         let mut kept = event.clone();
         kept.id = Some(id);
         kept.article_url = Some(url.to_string());
         stored.push(kept);
     }
 
-    let keep_json = serde_json::to_string(&keep).map_err(|e| StoreError::InvalidValue {
-        what: "fingerprints",
-        detail: e.to_string(),
-    })?;
-    let removed_kinds = {
-        let mut stmt = tx
-            .prepare(
-                "SELECT kind FROM events WHERE article_id = ?1
-                 AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
-            )
-            .map_err(StoreError::sqlite(context()))?;
-        let rows = stmt
-            .query_map(params![article_id, keep_json], |r| r.get::<_, String>(0))
-            .map_err(StoreError::sqlite(context()))?;
-        let mut kinds = Vec::new();
-        for row in rows {
-            let kind = row.map_err(StoreError::sqlite(context()))?;
-            kinds.push(if kind == "export_control" {
-                EventKind::ExportControl
-            } else {
-                EventKind::ChipOrder
-            });
-        }
-        kinds
-    };
-    let removed = tx
-        .execute(
-            "DELETE FROM events WHERE article_id = ?1
-             AND fingerprint NOT IN (SELECT value FROM json_each(?2))",
-            params![article_id, keep_json],
-        )
-        .map_err(StoreError::sqlite(context()))?;
     tx.execute(
         "UPDATE articles SET rules_version = ?2 WHERE id = ?1",
         params![article_id, rules_version],
@@ -249,7 +285,7 @@ mod tests {
     use super::super::testing::{article, chip_order, export_control, temp_store};
     use super::super::EventFilter;
     use super::*;
-    use crate::model::EventDetails;
+    use crate::model::{EventDetails, Span};
 
     const URL: &str = "https://news.example/a";
 
@@ -339,6 +375,64 @@ mod tests {
         let twice = store.replace_article_events(id, "v2", &events).unwrap();
         assert_eq!((twice.new, twice.removed), (0, 0));
         assert_eq!(twice.events, done.events);
+    }
+
+    /// See: review of issue 10, H2 — the full page moves every sentence of the teaser it
+    /// replaces; the events it states again are the same events.
+    #[test]
+    fn an_event_whose_sentence_moved_keeps_its_id_with_new_spans() {
+        let (_dir, mut store) = temp_store();
+        let mut twice = chip_order(URL, 9);
+        twice.spans = vec![Span {
+            start: 300,
+            end: 340,
+        }];
+        let (id, first) = store
+            .insert_article(None, None, &article(URL, 9), &[chip_order(URL, 9), twice])
+            .unwrap();
+        let moved = |start: usize| {
+            let mut event = chip_order(URL, 9);
+            event.spans = vec![Span {
+                start,
+                end: start + 40,
+            }];
+            event.evidence = vec![format!("sentence at {start}")];
+            event
+        };
+        let done = store
+            .replace_article_events(id, "v2", &[moved(1000), moved(1500)])
+            .unwrap();
+        assert_eq!((done.new, done.removed), (0, 0), "{done:?}");
+        assert!(done.added.is_empty());
+        let ids: Vec<_> = done.events.iter().map(|e| e.id).collect();
+        assert_eq!(ids, [first[0].id, first[1].id], "paired in text order");
+        let stored = store
+            .events(&EventFilter {
+                after_id: Some(0),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(stored, done.events);
+        assert_eq!(
+            stored[1].spans,
+            [Span {
+                start: 1500,
+                end: 1540
+            }]
+        );
+        assert_eq!(stored[1].evidence, ["sentence at 1500"]);
+
+        // The same again changes nothing; one of them gone removes one row only.
+        let again = store
+            .replace_article_events(id, "v2", &[moved(1000), moved(1500)])
+            .unwrap();
+        assert_eq!(again.events, done.events);
+        let fewer = store
+            .replace_article_events(id, "v3", &[moved(20)])
+            .unwrap();
+        assert_eq!((fewer.new, fewer.removed), (0, 1));
+        assert_eq!(fewer.events[0].id, first[0].id);
+        assert_eq!(fewer.removed_kinds, [EventKind::ChipOrder]);
     }
 
     /// See: issue 6 — `--after-id` consumers must never see an id twice.
