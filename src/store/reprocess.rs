@@ -138,7 +138,7 @@ struct OldRow {
     matched: bool,
 }
 
-fn old_rows(tx: &Transaction<'_>, article_id: i64) -> Result<Vec<OldRow>, StoreError> {
+fn old_rows(tx: &Connection, article_id: i64) -> Result<Vec<OldRow>, StoreError> {
     let context = || format!("reading the events of article {article_id}");
     let mut stmt = tx
         .prepare(
