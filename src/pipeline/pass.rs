@@ -5,9 +5,10 @@
 //! counts. A failing feed is recorded and counted;
 //! it never stops the pass. A shutdown request (a signal to `run` or `watch`) gives the
 //! jobs in flight [`SHUTDOWN_GRACE`] to finish; what is still running then is dropped
-//! between two transactions, so the database stays consistent and the next pass picks up
-//! the rest. A pass that left work behind is recorded as interrupted. After the pass's
-//! writes, the alert deliveries that are due go out (see [`super::deliver`]).
+//! between two articles' writes, so the database stays consistent and the next pass picks
+//! up the rest. A pass that left work behind is recorded as interrupted. The pass's
+//! writes are grouped into batches of [`WRITE_BATCH`] (see `store/batch.rs`), all
+//! committed before the alert deliveries that are due go out (see [`super::deliver`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,7 +27,7 @@ use crate::fetch::Fetcher;
 use crate::logging::Progress;
 use crate::model::{FeedState, RunSummary};
 use crate::rules::RuleSet;
-use crate::store::{Store, StoreError};
+use crate::store::{BatchLimits, Store, StoreError};
 use crate::stories::AlertFilter;
 
 /// What the pass should cover.
@@ -42,6 +43,15 @@ pub struct PassOptions {
 
 /// How long jobs in flight may run on after a shutdown request before they are dropped.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How the pass groups its writes: a transaction per article spent more on the commit
+/// and on FTS5's per-transaction index segment than on the article. The age bounds how
+/// long another writer (`chipwatch feeds add`) waits for the pass, and how much work a
+/// crash throws away (whole articles only, fetched again by the next run).
+pub const WRITE_BATCH: BatchLimits = BatchLimits {
+    articles: 64,
+    age: Duration::from_millis(500),
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PassError {
@@ -174,7 +184,28 @@ pub async fn run_pass(
     let due_pages = ctx
         .with_store(move |store| store.due_pages(now, feed_ids.as_deref()))
         .await?;
-    let run_id = ctx.with_store(move |store| store.start_run(now)).await?;
+    let run_id = ctx
+        .with_store(move |store| {
+            let run_id = store.start_run(now)?;
+            store.begin_batching(WRITE_BATCH);
+            Ok(run_id)
+        })
+        .await?;
+    // A batch is committed when full, or by this timer once old enough, so that it is not
+    // held open (with the write lock) while the pass waits on the network.
+    let batch_timer = {
+        let ctx = Arc::clone(&ctx);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(WRITE_BATCH.age / 4);
+            loop {
+                tick.tick().await;
+                // A failed commit fails every later write of the pass, which reports it.
+                if ctx.with_store(Store::commit_batch_if_due).await.is_err() {
+                    break;
+                }
+            }
+        })
+    };
     debug!(
         feeds = selected.len(),
         pages_due = due_pages.len(),
@@ -280,6 +311,11 @@ pub async fn run_pass(
         ));
     }
     drop(progress);
+    batch_timer.abort();
+    if let Err(e) = ctx.with_store(Store::end_batching).await {
+        warn!(error = %e, "the pass's last writes were not saved; the next pass redoes them");
+        fatal.get_or_insert(e);
+    }
     let interrupted = aborted || cut_short;
     // After the pass's writes; a pass stopped early leaves them to the next one.
     let alerts = if fatal.is_none() && !interrupted {

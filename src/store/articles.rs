@@ -1,5 +1,5 @@
 //! The `articles` and `article_feeds` tables and the `articles_fts` full-text index:
-//! dedup look-ups before an article is fetched, the one-transaction insert of an article
+//! dedup look-ups before an article is fetched, the all-or-nothing insert of an article
 //! with its feed link and events, and full-text search with safely quoted user queries.
 
 use chrono::Utc;
@@ -43,30 +43,24 @@ impl Store {
         url: Option<&str>,
         guid: Option<&str>,
     ) -> Result<Option<i64>, StoreError> {
-        let what = url.or(guid).unwrap_or_default();
-        if let Some(url) = url {
-            let id = self
-                .conn
-                .query_row("SELECT id FROM articles WHERE url = ?1", [url], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(StoreError::sqlite(format!("looking up article {what}")))?;
-            if id.is_some() {
-                return Ok(id);
-            }
-        }
-        let Some(guid) = guid else {
+        if url.is_none() && guid.is_none() {
             return Ok(None);
-        };
+        }
+        let context = || format!("looking up article {}", url.or(guid).unwrap_or_default());
+        // One statement for both keys (a NULL key matches nothing); the URL wins.
         self.conn
-            .query_row(
-                "SELECT article_id FROM article_feeds WHERE guid = ?1 AND feed_id = ?2 LIMIT 1",
-                params![guid, feed_id],
-                |r| r.get(0),
+            .prepare_cached(
+                "SELECT id FROM (
+                     SELECT id, 0 AS key FROM articles WHERE url = ?1
+                     UNION ALL
+                     SELECT article_id, 1 FROM article_feeds WHERE guid = ?2 AND feed_id = ?3
+                 ) ORDER BY key LIMIT 1",
             )
-            .optional()
-            .map_err(StoreError::sqlite(format!("looking up article {what}")))
+            .and_then(|mut stmt| {
+                stmt.query_row(params![url, guid, feed_id], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(StoreError::sqlite(context()))
     }
 
     /// Records that a feed carries an already stored article (idempotent; a GUID given
@@ -77,23 +71,28 @@ impl Store {
         feed_id: i64,
         guid: Option<&str>,
     ) -> Result<(), StoreError> {
+        self.join_batch()?;
+        // The WHERE leaves a link that is already as asked alone: a feed read again
+        // links every item it still carries, and rewriting an unchanged row is a write.
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT INTO article_feeds (article_id, feed_id, guid) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (article_id, feed_id) DO UPDATE SET
-                     guid = coalesce(excluded.guid, guid)",
-                params![article_id, feed_id, guid],
+                 ON CONFLICT (article_id, feed_id) DO UPDATE SET guid = excluded.guid
+                 WHERE excluded.guid IS NOT NULL AND guid IS NOT excluded.guid",
             )
+            .and_then(|mut stmt| stmt.execute(params![article_id, feed_id, guid]))
             .map_err(StoreError::sqlite(format!(
                 "linking article {article_id} to feed {feed_id}"
             )))?;
         Ok(())
     }
 
-    /// Stores a new article, its link to `feed_id` and its events in one transaction, so a
+    /// Stores a new article, its link to `feed_id` and its events all or nothing, so a
     /// crash leaves either all of them or none; the events join their stories, and the
-    /// alerts those stories are due for are queued, in the same transaction. The URL must not be stored yet (callers
-    /// dedup first); a duplicate gives [`StoreError::ArticleExists`] and writes nothing.
+    /// alerts those stories are due for are queued, in the same step. (While batching,
+    /// that step is a savepoint inside the batch's transaction; see `batch.rs`.) The URL
+    /// must not be stored yet (callers dedup first); a duplicate gives
+    /// [`StoreError::ArticleExists`] and writes nothing.
     /// Returns the article id and the events as stored (ids and `article_url` set); an
     /// event identical to an earlier one in `events` is stored, and returned, once. Its
     /// page counts as fetched once when the text came from it, as never asked for
@@ -110,7 +109,7 @@ impl Store {
     }
 
     /// [`Store::insert_article`] with the state of the article's page (`None`: the page
-    /// was never asked for), in the same transaction.
+    /// was never asked for), written with it.
     pub fn insert_article_with_page(
         &mut self,
         feed_id: Option<i64>,
@@ -126,46 +125,50 @@ impl Store {
                 title: article.title.clone(),
             })?;
         let context = || format!("storing article {url}");
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(StoreError::sqlite(context()))?;
+        self.join_batch()?;
         // All events of one pass share the rules version; with no event, the version the
         // caller declared (unknown when it declared none).
         let rules_version = events
             .first()
-            .map(|e| e.rules_version.clone())
-            .or_else(|| self.rules_version.clone());
-        let inserted = tx.execute(
-            "INSERT INTO articles (url, guid, canonical_url, title, published, published_date,
+            .map(|e| e.rules_version.as_str())
+            .or(self.rules_version.as_deref());
+        let tx = self
+            .conn
+            .savepoint()
+            .map_err(StoreError::sqlite(context()))?;
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO articles (url, guid, canonical_url, title, published, published_date,
                                    author, site, lang, text, text_source, fetched_at,
                                    rules_version, page_state, page_attempts,
                                    page_next_attempt_at, page_error, page_error_class)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                      ?17, ?18)",
-            params![
-                url,
-                guid,
-                article.canonical_url,
-                article.title,
-                article.published.map(|p| p.to_string()),
-                article
-                    .published
-                    .map(|p| p.date().format("%Y-%m-%d").to_string()),
-                article.author,
-                article.site,
-                article.lang,
-                article.text,
-                article.text_source.as_str(),
-                format_time(Utc::now()),
-                rules_version,
-                page.map(|p| p.state.as_str()),
-                page.map_or(0, |p| p.attempts),
-                page.and_then(|p| p.next_attempt_at).map(format_time),
-                page.and_then(|p| p.error.as_deref()),
-                page.and_then(|p| p.error_class.as_deref()),
-            ],
-        );
+            )
+            .map_err(StoreError::sqlite(context()))?;
+        let inserted = insert.execute(params![
+            url,
+            guid,
+            article.canonical_url,
+            article.title,
+            article.published.map(|p| p.to_string()),
+            article
+                .published
+                .map(|p| p.date().format("%Y-%m-%d").to_string()),
+            article.author,
+            article.site,
+            article.lang,
+            article.text,
+            article.text_source.as_str(),
+            format_time(Utc::now()),
+            rules_version,
+            page.map(|p| p.state.as_str()),
+            page.map_or(0, |p| p.attempts),
+            page.and_then(|p| p.next_attempt_at).map(format_time),
+            page.and_then(|p| p.error.as_deref()),
+            page.and_then(|p| p.error_class.as_deref()),
+        ]);
+        drop(insert);
         match inserted {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
@@ -177,10 +180,10 @@ impl Store {
         }
         let article_id = tx.last_insert_rowid();
         if let Some(feed_id) = feed_id {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO article_feeds (article_id, feed_id, guid) VALUES (?1, ?2, ?3)",
-                params![article_id, feed_id, guid],
             )
+            .and_then(|mut stmt| stmt.execute(params![article_id, feed_id, guid]))
             .map_err(StoreError::sqlite(format!(
                 "linking article {url} to feed {feed_id}"
             )))?;
@@ -196,6 +199,7 @@ impl Store {
         let changes = restory(&tx, Vec::new(), &ids, now)?;
         queue_alerts(&tx, &changes, &self.alert_filters, now)?;
         tx.commit().map_err(StoreError::sqlite(context()))?;
+        self.article_written()?;
         Ok((article_id, stored))
     }
 

@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, Utc};
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Row, Transaction};
+use rusqlite::{params, params_from_iter, Connection, Row};
 use sha2::{Digest, Sha256};
 
 use super::{format_time, parsed_column, to_i64, Store, StoreError};
@@ -144,7 +144,7 @@ impl Store {
 /// Inserts one event of a stored article. Returns it as stored (id and `article_url`
 /// set), or `None` when the article already has this very event (same fingerprint).
 pub(super) fn insert_event(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     article_id: i64,
     article_url: &str,
     event: &Event,

@@ -25,7 +25,7 @@ impl Store {
         let now = format_time(Utc::now());
         let tx = self
             .conn
-            .transaction()
+            .savepoint()
             .map_err(StoreError::sqlite("syncing config feeds"))?;
         for spec in feeds {
             let context = || format!("syncing config feed `{}`", spec.name);
@@ -171,6 +171,9 @@ impl Store {
         last_modified: Option<&str>,
         next_fetch_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // In the pass's batch, after the feed's articles: a crash that loses them loses
+        // the new validators too, so the feed is fetched in full again.
+        self.join_batch()?;
         let changed = self
             .conn
             .execute(
@@ -211,6 +214,7 @@ impl Store {
         error: &str,
         next_fetch_at: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
+        self.join_batch()?;
         self.conn
             .query_row(
                 "UPDATE feeds SET

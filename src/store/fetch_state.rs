@@ -15,6 +15,7 @@ impl Store {
         feed_id: i64,
         class: Option<&str>,
     ) -> Result<(), StoreError> {
+        self.join_batch()?;
         let changed = self
             .conn
             .execute(

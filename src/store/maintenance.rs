@@ -100,10 +100,7 @@ impl Store {
     /// `reprocess`, which has no text left to match.
     pub fn prune_article_text(&mut self, cutoff: DateTime<Utc>) -> Result<PruneReport, StoreError> {
         let context = "pruning old article text";
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(StoreError::sqlite(context))?;
+        let tx = self.conn.savepoint().map_err(StoreError::sqlite(context))?;
         let cutoff = format_time(cutoff);
         let (articles, bytes): (i64, i64) = tx
             .query_row(

@@ -1,14 +1,16 @@
 //! The store: the only module that speaks SQL. It owns the SQLite file — opening it with
 //! the pragmas chipwatch relies on (WAL, `synchronous=NORMAL`, foreign keys, a busy
-//! timeout), bringing its schema up to date with the numbered migrations in
+//! handler), bringing its schema up to date with the numbered migrations in
 //! `migrations/`, and every query. Callers see model types and [`StoreError`] only; the
 //! per-table code lives in `feeds.rs`, `articles.rs`, `events.rs`, `stories.rs` and
 //! `runs.rs`, with the article page states and their retry queue in `pages.rs`;
 //! `reprocess.rs` serves `chipwatch reprocess`, `report_rows.rs` what `chipwatch report`
-//! reads besides the stories, `maintenance.rs` serves `chipwatch db`,
-//! and `lock.rs` holds the run lock tied to the database file.
+//! reads besides the stories, `maintenance.rs` serves `chipwatch db`, `lock.rs` holds
+//! the run lock tied to the database file, and `batch.rs` groups a pass's article writes
+//! into a few transactions.
 
 mod articles;
+mod batch;
 mod events;
 mod feeds;
 mod fetch_state;
@@ -36,6 +38,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode};
 
 pub use articles::{ArticleHit, SearchOrder};
+pub use batch::{BatchLimits, BATCH_PAUSE};
 pub use events::EventFilter;
 pub use lock::RunLock;
 pub use maintenance::{CheckReport, PruneReport};
@@ -49,6 +52,11 @@ pub use story_queries::StoryFilter;
 /// How long a writer waits for another connection's lock before giving up. Runs and
 /// `chipwatch events` may overlap; five seconds covers any one short transaction.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often a writer waiting for the lock tries again. SQLite's own handler backs off to
+/// 100 ms between tries, too coarse to catch the pauses a batching pass leaves between
+/// its batches (see `batch.rs`).
+const BUSY_RETRY: Duration = Duration::from_millis(2);
 
 /// The migrations, in order: entry `i` brings the schema from version `i` to `i + 1`.
 /// Forward-only: released files are never edited, new ones are appended.
@@ -135,6 +143,9 @@ pub enum StoreError {
     #[error("invalid value for {what}: {detail}")]
     InvalidValue { what: &'static str, detail: String },
 
+    #[error("{reason}; nothing more is written in this pass (the next run redoes it)")]
+    BatchLost { reason: String },
+
     #[error("database error while {context}: {source}")]
     Sqlite {
         context: String,
@@ -161,6 +172,18 @@ pub struct Store {
     rules_version: Option<String>,
     /// The alerts changed stories are queued for (see [`Store::set_alert_filters`]).
     alert_filters: Vec<(String, crate::stories::AlertFilter)>,
+    /// Set while a pass groups its writes (see [`Store::begin_batching`]).
+    batching: Option<batch::Batching>,
+}
+
+impl Drop for Store {
+    /// A batch still open holds whole articles only (each is released from its savepoint
+    /// when complete), so committing it keeps the database consistent and saves the work.
+    fn drop(&mut self) {
+        if let Err(e) = self.commit_batch() {
+            tracing::warn!(error = %e, "the last write batch was lost; the next run redoes it");
+        }
+    }
 }
 
 impl Store {
@@ -177,8 +200,9 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_err)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_handler(Some(retry_while_busy))
+            .map_err(open_err)?;
 
         // Check the version before touching anything, so a newer database stays as it is.
         let found = user_version(&conn).map_err(open_err)?;
@@ -208,6 +232,7 @@ impl Store {
             path: path.to_path_buf(),
             rules_version: None,
             alert_filters: Vec::new(),
+            batching: None,
         };
         store.migrate(found)?;
         Ok(store)
@@ -247,6 +272,20 @@ impl Store {
         tracing::info!(path = %self.path.display(), from, to = SCHEMA_VERSION, "migrated database schema");
         Ok(())
     }
+}
+
+/// SQLite's busy handler: `tries` earlier attempts failed; wait [`BUSY_RETRY`] and try
+/// again, until [`BUSY_TIMEOUT`] has passed.
+fn retry_while_busy(tries: i32) -> bool {
+    let waited = BUSY_RETRY.saturating_mul(u32::try_from(tries).unwrap_or(u32::MAX));
+    if waited >= BUSY_TIMEOUT {
+        return false;
+    }
+    // Store calls run on blocking threads (or in a synchronous command), never on a
+    // runtime worker.
+    #[allow(clippy::disallowed_methods)]
+    std::thread::sleep(BUSY_RETRY);
+    true
 }
 
 fn user_version(conn: &Connection) -> rusqlite::Result<u32> {
@@ -379,7 +418,8 @@ mod tests {
         assert_eq!(pragma("journal_mode"), "wal");
         assert_eq!(pragma("foreign_keys"), "1");
         assert_eq!(pragma("synchronous"), "1", "NORMAL is 1");
-        assert_eq!(pragma("busy_timeout"), "5000");
+        // No `busy_timeout`: a handler of our own waits for the lock instead (see
+        // `retry_while_busy`; tested in `batch.rs`).
     }
 
     #[test]

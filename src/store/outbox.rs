@@ -3,7 +3,7 @@
 //! and what the delivery after the pass made of them.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Row, Transaction};
+use rusqlite::{params, Connection, Row};
 
 use super::stories::StoryChange;
 use super::{format_time, time_column, Store, StoreError};
@@ -41,7 +41,7 @@ pub fn idempotency_key(story_id: i64, revision: u32) -> String {
 /// elsewhere, in the regrouping after `reprocess`, was never news: a later write that
 /// only adds a source to the story does not send it as an update.
 pub(super) fn queue_alerts(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     changes: &[StoryChange],
     alerts: &[(String, AlertFilter)],
     now: DateTime<Utc>,

@@ -1,5 +1,5 @@
 //! Article page states and the retry queue (`articles.page_*`): which pending pages are
-//! due, what a failed retry leaves behind, and the one transaction in which a page that
+//! due, what a failed retry leaves behind, and the all-or-nothing step in which a page that
 //! came back replaces the article's text and metadata and its events (through the same
 //! event replacement as `reprocess`). Also the listing behind `chipwatch articles pages`.
 
@@ -98,6 +98,7 @@ impl Store {
         article_id: i64,
         status: &PageStatus,
     ) -> Result<(), StoreError> {
+        self.join_batch()?;
         let changed = self
             .conn
             .execute(
@@ -125,10 +126,11 @@ impl Store {
         Ok(())
     }
 
-    /// The article's page came back: in one transaction its text and metadata become
-    /// `article`'s (`text_source = 'page'`), its page state `ok` after `attempts`, and its
-    /// events `events`, found with `rules_version` — events found again keep their ids,
-    /// as in `reprocess` — and the stories follow. The URL (the dedup key) stays as stored.
+    /// The article's page came back: all at once (one transaction, or one savepoint of a
+    /// write batch), its text and metadata become `article`'s (`text_source = 'page'`),
+    /// its page state `ok` after `attempts`, and its events `events`, found with
+    /// `rules_version` — events found again keep their ids, as in `reprocess` — and the
+    /// stories follow. The URL (the dedup key) stays as stored.
     pub fn replace_article_page(
         &mut self,
         article_id: i64,
@@ -138,9 +140,10 @@ impl Store {
         events: &[Event],
     ) -> Result<ReplacedEvents, StoreError> {
         let context = || format!("storing the page of article {article_id}");
+        self.join_batch()?;
         let tx = self
             .conn
-            .transaction()
+            .savepoint()
             .map_err(StoreError::sqlite(context()))?;
         let url: String = tx
             .query_row(
@@ -180,6 +183,7 @@ impl Store {
         let changes = restory(&tx, before, &ids, now)?;
         queue_alerts(&tx, &changes, &self.alert_filters, now)?;
         tx.commit().map_err(StoreError::sqlite(context()))?;
+        self.article_written()?;
         Ok(replaced)
     }
 

@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::events::{day, details_from_row, fingerprint, insert_event, to_json};
 use super::stories::request_rebuild;
@@ -106,7 +106,7 @@ impl Store {
         let context = || format!("replacing the events of article {article_id}");
         let tx = self
             .conn
-            .transaction()
+            .savepoint()
             .map_err(StoreError::sqlite(context()))?;
         let url: String = tx
             .query_row(
@@ -138,7 +138,7 @@ struct OldRow {
     matched: bool,
 }
 
-fn old_rows(tx: &Transaction<'_>, article_id: i64) -> Result<Vec<OldRow>, StoreError> {
+fn old_rows(tx: &Connection, article_id: i64) -> Result<Vec<OldRow>, StoreError> {
     let context = || format!("reading the events of article {article_id}");
     let mut stmt = tx
         .prepare(
@@ -171,7 +171,7 @@ fn old_rows(tx: &Transaction<'_>, article_id: i64) -> Result<Vec<OldRow>, StoreE
 /// which is what a full page does to every sentence of the teaser it replaces. Rows with
 /// equal slots pair up in text order, one to one.
 pub(super) fn replace_events(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     article_id: i64,
     url: &str,
     rules_version: &str,

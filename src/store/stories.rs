@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
-use rusqlite::{params, Connection, Row, Transaction};
+use rusqlite::{params, Connection, Row};
 
 use super::events::{day, event_from_row, to_json};
 use super::story_rows::{insert_story, read_stories, update_story};
@@ -142,7 +142,7 @@ pub(super) fn article_members(
 /// `after_ids` the ids of its events now. In every group they touch, the events from the
 /// earliest of them on are placed again. Returns the stories created or changed.
 pub(super) fn restory(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     before: Vec<Loaded>,
     after_ids: &[i64],
     now: DateTime<Utc>,
@@ -215,7 +215,7 @@ pub(super) fn restory(
 /// against the stories as they stand for the events before it. `stories` are stories the
 /// change touched, looked at whether or not an event could join them.
 fn place_from(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     key: &GroupKey,
     first: &Member,
     mut story_ids: BTreeSet<i64>,
@@ -354,7 +354,7 @@ fn containing(date: PartialDate) -> Vec<PartialDate> {
 /// and revision are updated when they changed) or a new one, and its members point to
 /// it. Returns the changes and the old story ids (from `old_story_of`) no story kept.
 fn write_regrouped(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     stories: &[Regrouped],
     ids: &[Option<i64>],
     old_story_of: &HashMap<i64, i64>,
@@ -441,10 +441,7 @@ impl Store {
     pub fn rebuild_stories(&mut self) -> Result<RebuildSummary, StoreError> {
         let context = "regrouping stories";
         let now = Utc::now();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(StoreError::sqlite(context))?;
+        let tx = self.conn.savepoint().map_err(StoreError::sqlite(context))?;
         let keys: BTreeSet<GroupKey> = {
             let mut stmt = tx
                 .prepare(&format!(
@@ -529,7 +526,7 @@ impl Store {
 }
 
 /// Marks the stories for regrouping (inside a transaction that changes events).
-pub(super) fn request_rebuild(tx: &Transaction<'_>) -> Result<(), StoreError> {
+pub(super) fn request_rebuild(tx: &Connection) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO story_rebuilds (requested_at)
          SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM story_rebuilds)",

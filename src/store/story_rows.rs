@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Row, Transaction};
+use rusqlite::{Connection, Row};
 
 use super::events::{details_from_row, json_column, slot_row, to_json};
 use super::{format_time, time_column, StoreError};
@@ -57,7 +57,7 @@ fn story_values(story: &Story) -> Result<Vec<rusqlite::types::Value>, StoreError
 }
 
 pub(super) fn insert_story(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     record: StoryRecord,
     now: DateTime<Utc>,
 ) -> Result<Story, StoreError> {
@@ -83,7 +83,7 @@ pub(super) fn insert_story(
     Ok(story)
 }
 
-pub(super) fn update_story(tx: &Transaction<'_>, story: &Story) -> Result<(), StoreError> {
+pub(super) fn update_story(tx: &Connection, story: &Story) -> Result<(), StoreError> {
     let mut values = story_values(story)?;
     let assignments: Vec<String> = STORY_COLUMNS
         .split(", ")
