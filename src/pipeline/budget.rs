@@ -2,7 +2,9 @@
 //! and the machine, never the length of the feed list or the size of the corpus:
 //!
 //! - **feeds**: at most `[http] concurrency` feed jobs run at once; the others wait
-//!   before fetching, so parsed feeds are not held while their articles queue.
+//!   before fetching, so parsed feeds are not held while their articles queue. They
+//!   start in the order the pass selected them, not in the order the runtime happens to
+//!   poll their tasks, so a pass over the same feeds asks the same things in turn.
 //! - **articles**: at most `concurrency` + one per core article jobs are in flight across
 //!   all feeds (fetching, waiting for a core, or being extracted, matched and stored);
 //!   the rest wait before fetching, so no page is read only to wait in memory.
@@ -20,7 +22,7 @@ use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::{oneshot, watch, Semaphore, SemaphorePermit};
 
 use crate::config::HttpConfig;
 
@@ -102,7 +104,9 @@ pub fn runtime(http: &HttpConfig) -> std::io::Result<tokio::runtime::Runtime> {
 /// The semaphores of one pass.
 #[derive(Debug)]
 pub(super) struct Budget {
-    pub feeds: Semaphore,
+    feeds: Semaphore,
+    /// The turn of the next feed job allowed to queue for a slot.
+    feed_turn: watch::Sender<usize>,
     pub articles: Semaphore,
 }
 
@@ -111,8 +115,23 @@ impl Budget {
         let concurrency = http.concurrency.max(1);
         Budget {
             feeds: Semaphore::new(concurrency),
+            feed_turn: watch::Sender::new(0),
             articles: Semaphore::new(concurrency + cpu_workers()),
         }
+    }
+
+    /// Waits for a feed slot, after every feed job with an earlier `turn` (0, 1, 2, …
+    /// in the order of selection) has got one: the semaphore is first come, first
+    /// served, so each job queues only once the one before it has queued and won.
+    pub async fn feed_slot(&self, turn: usize) -> Option<SemaphorePermit<'_>> {
+        let mut turns = self.feed_turn.subscribe();
+        // The sender lives in `self`, so waiting cannot fail while we borrow it.
+        let _ = turns.wait_for(|next| *next >= turn).await;
+        // The semaphore is never closed; if it were, the job would just run.
+        let slot = self.feeds.acquire().await.ok();
+        self.feed_turn
+            .send_modify(|next| *next = (*next).max(turn + 1));
+        slot
     }
 }
 
@@ -130,6 +149,28 @@ mod tests {
         let budget = Budget::new(&http);
         assert_eq!(budget.feeds.available_permits(), 16);
         assert_eq!(budget.articles.available_permits(), 16 + cpu_workers());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn feed_jobs_get_their_slots_in_the_order_of_selection() {
+        let http = HttpConfig {
+            concurrency: 1,
+            ..HttpConfig::default()
+        };
+        let budget = Arc::new(Budget::new(&http));
+        let started = Arc::new(Mutex::new(Vec::new()));
+        let mut jobs = tokio::task::JoinSet::new();
+        // Spawned last turn first: only the turns can put them back in order.
+        for turn in (0..12).rev() {
+            let (budget, started) = (Arc::clone(&budget), Arc::clone(&started));
+            jobs.spawn(async move {
+                let _slot = budget.feed_slot(turn).await;
+                started.lock().unwrap().push(turn);
+                tokio::task::yield_now().await;
+            });
+        }
+        while jobs.join_next().await.is_some() {}
+        assert_eq!(*started.lock().unwrap(), (0..12).collect::<Vec<_>>());
     }
 
     #[tokio::test]

@@ -218,12 +218,11 @@ pub async fn run_pass(
     );
 
     let mut jobs = JoinSet::new();
-    for feed in selected {
+    for (turn, feed) in selected.into_iter().enumerate() {
         let ctx = Arc::clone(&ctx);
         jobs.spawn(async move {
             let name = feed.spec.name.clone();
-            // The semaphore is never closed; if it were, the job would just run.
-            let _slot = ctx.budget.feeds.acquire().await;
+            let _slot = ctx.budget.feed_slot(turn).await;
             (Job::Feed(name), feed_job(&ctx, feed).await.map(Done::Feed))
         });
     }
