@@ -23,6 +23,9 @@
 //! raw-text elements (`script`, `style`, …) are skipped.
 
 use std::borrow::Cow;
+use std::ops::Range;
+
+use super::tag::{self, AttributeSpan};
 
 /// Deepest estimated nesting kept; start tags below it are dropped.
 pub(crate) const MAX_DEPTH: usize = 256;
@@ -35,17 +38,9 @@ pub(crate) const MAX_ELEMENTS: usize = 100_000;
 /// work stays bounded. Borrowed when nothing was cut.
 pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
     let bytes = html.as_bytes();
-    let mut out: Option<String> = None;
-    // Start of the input not yet copied to `out`.
-    let mut copied = 0;
-    // Leaves `html[from..to]` out of the result.
-    let mut cut = |from: usize, to: usize, copied: &mut usize| {
-        let out = out.get_or_insert_with(|| String::with_capacity(html.len()));
-        // Cuts start at a tag's `<` or just past its `>` and end at a `<` or past a
-        // `>`: all ASCII, so these are char boundaries.
-        out.push_str(html.get(*copied..from).unwrap_or_default());
-        *copied = to;
-    };
+    let mut edit = Edit::new(html);
+    let mut attributes = Vec::new();
+    let mut kept = String::new();
     let mut depth = 0usize;
     let mut elements = 0usize;
     let mut dropped = 0usize;
@@ -53,32 +48,41 @@ pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
 
     while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + offset;
-        let Some(tag) = scan_tag(bytes, start) else {
+        attributes.clear();
+        let Some(tag) = scan_tag(bytes, start, &mut attributes) else {
             i = start + 1;
             continue;
         };
         i = tag.end;
         match tag.kind {
-            TagKind::Start { nests, raw_text } => {
+            TagKind::Start {
+                nests,
+                raw_text,
+                name,
+            } => {
                 elements += 1;
                 if nests {
                     depth += 1;
                 }
                 if elements > MAX_ELEMENTS || (nests && depth > MAX_DEPTH) {
-                    cut(start, tag.end, &mut copied);
+                    edit.cut(start, tag.end);
                     dropped += 1;
                     if nests {
                         depth -= 1;
                     }
+                } else if let Some(rebuilt) =
+                    without_unread_attributes(html, name, &attributes, tag.self_closing, &mut kept)
+                {
+                    edit.replace(start, tag.end, rebuilt);
                 }
                 if raw_text == Some("plaintext") {
                     // Everything after it is text to the parser; nothing more to scan.
                     break;
                 }
-                if let Some(name) = raw_text {
-                    let (end, found) = raw_text_end(bytes, i, name);
-                    if found && end > i && is_unread(name, &bytes[start..tag.end], &bytes[i..end]) {
-                        cut(i, end, &mut copied);
+                if let Some(raw) = raw_text {
+                    let (end, found) = raw_text_end(bytes, i, raw);
+                    if found && end > i && is_unread(raw, &bytes[start..tag.end], &bytes[i..end]) {
+                        edit.cut(i, end);
                     }
                     // Otherwise the element's text is kept (even when its tag was dropped).
                     i = end;
@@ -86,7 +90,7 @@ pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
             }
             TagKind::End { nests } => {
                 if dropped > 0 {
-                    cut(start, tag.end, &mut copied);
+                    edit.cut(start, tag.end);
                     dropped -= 1;
                 } else if nests {
                     depth = depth.saturating_sub(1);
@@ -95,13 +99,82 @@ pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
             TagKind::Other => {}
         }
     }
-    match out {
-        None => Cow::Borrowed(html),
-        Some(mut out) => {
-            out.push_str(html.get(copied..).unwrap_or_default());
-            Cow::Owned(out)
+    edit.finish()
+}
+
+/// The input with some ranges cut or replaced, copied only once the first edit is made.
+/// Edits come in order; each range starts at a tag's `<` or just past its `>` and ends at
+/// a `<` or just past a `>`: ASCII, so always char boundaries.
+struct Edit<'a> {
+    html: &'a str,
+    out: Option<String>,
+    /// Start of the input not yet copied to `out`.
+    copied: usize,
+}
+
+impl<'a> Edit<'a> {
+    fn new(html: &'a str) -> Self {
+        Edit {
+            html,
+            out: None,
+            copied: 0,
         }
     }
+
+    fn replace(&mut self, from: usize, to: usize, with: &str) {
+        let out = self
+            .out
+            .get_or_insert_with(|| String::with_capacity(self.html.len()));
+        out.push_str(self.html.get(self.copied..from).unwrap_or_default());
+        out.push_str(with);
+        self.copied = to;
+    }
+
+    fn cut(&mut self, from: usize, to: usize) {
+        self.replace(from, to, "");
+    }
+
+    fn finish(self) -> Cow<'a, str> {
+        match self.out {
+            None => Cow::Borrowed(self.html),
+            Some(mut out) => {
+                out.push_str(self.html.get(self.copied..).unwrap_or_default());
+                Cow::Owned(out)
+            }
+        }
+    }
+}
+
+/// The start tag `<name attributes>` written again with only the attributes some stage
+/// reads, in `buffer`; `None` when it has nothing to leave out.
+fn without_unread_attributes<'b>(
+    html: &str,
+    name: Range<usize>,
+    attributes: &[AttributeSpan],
+    self_closing: bool,
+    buffer: &'b mut String,
+) -> Option<&'b str> {
+    let element = &html.as_bytes()[name.clone()];
+    let bytes = html.as_bytes();
+    if tag::parser_reads_attributes(element)
+        || attributes
+            .iter()
+            .all(|a| tag::is_read(element, &bytes[a.name.clone()]))
+    {
+        return None;
+    }
+    buffer.clear();
+    buffer.push('<');
+    buffer.push_str(html.get(name.clone())?);
+    for attribute in attributes {
+        if tag::is_read(element, &bytes[attribute.name.clone()]) {
+            buffer.push(' ');
+            buffer.push_str(html.get(attribute.whole.clone())?);
+        }
+    }
+    // The space keeps the slash out of an unquoted value before it.
+    buffer.push_str(if self_closing { " />" } else { ">" });
+    Some(buffer)
 }
 
 /// Whether the contents of the raw-text element `name`, opened by `start_tag`, can be left
@@ -128,10 +201,11 @@ fn contains_ignoring_case(haystack: &[u8], needle: &[u8]) -> bool {
 
 enum TagKind {
     /// `nests`: counts towards depth; `raw_text`: the element's name when its content is
-    /// raw text to skip.
+    /// raw text to skip; `name`: where the name is written.
     Start {
         nests: bool,
         raw_text: Option<&'static str>,
+        name: Range<usize>,
     },
     End {
         nests: bool,
@@ -144,26 +218,27 @@ struct Tag {
     kind: TagKind,
     /// Index just past the tag's `>` (or the end of input).
     end: usize,
+    self_closing: bool,
 }
 
-/// Reads the tag starting at `bytes[start] == b'<'`; `None` when the `<` starts no tag
-/// (the parser treats it as text).
-fn scan_tag(bytes: &[u8], start: usize) -> Option<Tag> {
+/// Reads the tag starting at `bytes[start] == b'<'`, and a start tag's attributes into
+/// `attributes`; `None` when the `<` starts no tag (the parser treats it as text).
+fn scan_tag(bytes: &[u8], start: usize, attributes: &mut Vec<AttributeSpan>) -> Option<Tag> {
     let rest = &bytes[start + 1..];
-    if rest.starts_with(b"!--") {
-        let end = find(bytes, start + 4, b"-->").map_or(bytes.len(), |e| e + 3);
-        return Some(Tag {
+    let other = |end: usize| {
+        Some(Tag {
             kind: TagKind::Other,
             end,
-        });
+            self_closing: false,
+        })
+    };
+    if rest.starts_with(b"!--") {
+        return other(find(bytes, start + 4, b"-->").map_or(bytes.len(), |e| e + 3));
     }
     let (is_end, name_start) = match rest.first()? {
+        // Doctypes and bogus comments end at the first `>`.
         b'!' | b'?' => {
-            let end = tag_end(bytes, start + 1);
-            return Some(Tag {
-                kind: TagKind::Other,
-                end,
-            });
+            return other(memchr::memchr(b'>', rest).map_or(bytes.len(), |e| start + 1 + e + 1))
         }
         b'/' => (true, start + 2),
         _ => (false, start + 1),
@@ -175,39 +250,26 @@ fn scan_tag(bytes: &[u8], start: usize) -> Option<Tag> {
         .iter()
         .position(|b| b.is_ascii_whitespace() || *b == b'/' || *b == b'>')
         .unwrap_or(bytes.len() - name_start);
-    let name = &bytes[name_start..name_start + name_len];
-    let end = tag_end(bytes, name_start + name_len);
-    let self_closed = end >= 2 && bytes[end - 2] == b'/' && bytes[end - 1] == b'>';
-    let nests = !is_void_or_optional(name);
+    let name = name_start..name_start + name_len;
+    let Some(end) = tag::scan_attributes(bytes, name.end, attributes) else {
+        // Cut off by the end of input: the parser drops it, nothing follows.
+        return other(bytes.len());
+    };
+    let nests = !is_void_or_optional(&bytes[name.clone()]);
     let kind = if is_end {
         TagKind::End { nests }
     } else {
         TagKind::Start {
-            nests: nests && !self_closed,
-            raw_text: raw_text_name(name),
+            nests: nests && !end.self_closing,
+            raw_text: raw_text_name(&bytes[name.clone()]),
+            name,
         }
     };
-    Some(Tag { kind, end })
-}
-
-/// Index just past the `>` closing a tag whose attributes start at `from`; quoted
-/// attribute values may contain `>`.
-fn tag_end(bytes: &[u8], from: usize) -> usize {
-    let mut i = from;
-    while let Some(offset) = bytes
-        .get(i..)
-        .and_then(|rest| memchr::memchr3(b'>', b'"', b'\'', rest))
-    {
-        let at = i + offset;
-        match bytes[at] {
-            b'>' => return at + 1,
-            quote => match memchr::memchr(quote, &bytes[at + 1..]) {
-                Some(close) => i = at + 1 + close + 1,
-                None => return bytes.len(),
-            },
-        }
-    }
-    bytes.len()
+    Some(Tag {
+        kind,
+        end: end.end,
+        self_closing: end.self_closing,
+    })
 }
 
 /// Where the contents of a raw-text element `name` that start at `from` end: the index of
@@ -312,7 +374,7 @@ mod tests {
 
     #[test]
     fn ordinary_markup_is_passed_through() {
-        let html = "<div><p>a<p>b<br><img src=x><script src=a.js></script></div>";
+        let html = "<div><p>a<p class=x>b<br><img><script type=module></script></div>";
         assert!(matches!(bound_markup(html), Cow::Borrowed(_)));
     }
 
@@ -327,6 +389,18 @@ mod tests {
             "<head><script></script><style></style><SCRIPT type=module></SCRIPT >\
             <script type=\"application/ld+json\">{\"a\":1}</script></head>\
             <body><noscript></noscript><p>x</p>"
+        );
+    }
+
+    #[test]
+    fn attributes_no_stage_reads_are_left_out() {
+        assert_eq!(
+            bound_markup(
+                "<a href=/x rel=author data-id=1>A</a><img src=a.png class=x/>\
+                 <link rel=canonical href=/c><input type=text data-x=1><br data-y />"
+            ),
+            "<a rel=author>A</a><img class=x/><link rel=canonical href=/c>\
+             <input type=text data-x=1><br />"
         );
     }
 
@@ -382,7 +456,18 @@ mod tests {
                 });
             match node.value() {
                 _ if in_cut => {}
-                Node::Element(e) => out.push_str(&format!("<{} {:?}>", e.name(), e.attrs)),
+                Node::Element(e) => {
+                    let name = e.name().as_bytes();
+                    let read: Vec<_> = e
+                        .attrs
+                        .iter()
+                        .filter(|(key, _)| {
+                            tag::parser_reads_attributes(name)
+                                || tag::is_read(name, key.local.as_bytes())
+                        })
+                        .collect();
+                    out.push_str(&format!("<{} {read:?}>", e.name()));
+                }
                 Node::Text(t) => out.push_str(&format!("{:?}", &**t)),
                 Node::Comment(c) => out.push_str(&format!("<!--{:?}-->", &**c)),
                 _ => {}
@@ -399,6 +484,11 @@ mod tests {
             "<svg><style>.a{}</style><script>s()</script></svg><p>after",
             "<select><script>s()</script><option>o</select>",
             "<script>a</script\n><p>x</p><script>b</script/><p>y",
+            "<a href=x/><p class=a data-x='>'id=b>t<br/ data-y><img src=a.png alt=x />",
+            "<table><input type=hidden data-x=1><tr><td>x</table>",
+            "<svg><font color=red data-x=1>t</font></svg><math><annotation-xml encoding=text/html data-x=1><p>m</math>",
+            "<html lang=en data-x=1><body class=b onload=x()><body data-y=2 id=c><p>z",
+            "<div a=b\"c d\"e>f\" g><p>h",
         ]
         .iter()
         .map(|s| s.to_string())
