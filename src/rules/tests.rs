@@ -563,3 +563,34 @@ fn random_text_never_panics_and_spans_round_trip() {
         }
     }
 }
+
+#[test]
+fn a_list_of_targets_goes_on_past_an_aside() {
+    let r = rules();
+    let text =
+        "Washington imposed a licence requirement on exports to Iran (including Kish Island) \
+        and Belarus of upcoming MI400 and existing MI300X accelerators.";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, strings(&["Iran", "Belarus"]));
+    assert_eq!(control(&e[0]).products.len(), 2, "{e:#?}");
+
+    // A country narrowed by "including" shares the cue of the one it narrows.
+    let text = "Washington imposed a licence requirement on exports to China (including Macau).";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, strings(&["China", "Macau"]));
+}
+
+#[test]
+fn goods_destined_for_a_country_make_it_the_target() {
+    let r = rules();
+    let text = "The Commerce Department's new licence requirement for accelerators destined for \
+        Belarus takes effect on Monday.";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert!(
+        e.iter()
+            .any(|e| control(e).targets == strings(&["Belarus"])),
+        "{e:#?}"
+    );
+}

@@ -572,6 +572,8 @@ impl Lexicon {
                         && (w.ends_with("ed") || w.ends_with("ing"))
                         && !NOUN_MODIFIERS.contains(&w)
                         && !PREPOSITIONS.contains(&w)
+                        // "chips destined for China": a destination, not a new verb.
+                        && !matches!(w, "destined" | "headed")
             };
             if let Some(v) =
                 (h.end..end).find(|&k| s.words.get(k).copied().flatten().is_some_and(verb_form))

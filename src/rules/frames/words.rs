@@ -53,6 +53,8 @@ pub(super) const NOUN_MODIFIERS: &[&str] = &[
     "sweeping",
     "current",
     "existing",
+    "forthcoming",
+    "upcoming",
     "previous",
     "earlier",
     "prior",
