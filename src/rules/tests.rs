@@ -594,3 +594,37 @@ fn goods_destined_for_a_country_make_it_the_target() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn a_date_on_the_verb_that_imposes_a_control_is_when_it_took_effect() {
+    let r = rules();
+    let effective = |text: &str| {
+        let e = r.extract_events(text, day("2024-12-04"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        control(&e[0]).effective.map(|d| d.to_string())
+    };
+    assert_eq!(
+        effective("On December 2, Washington imposed curbs on exports of HBM to China.").as_deref(),
+        Some("2024-12-02")
+    );
+    assert_eq!(
+        effective(
+            "The Commerce Department on December 2 added 140 Chinese firms to the Entity List."
+        )
+        .as_deref(),
+        Some("2024-12-02")
+    );
+    // Announcing is not putting in force; and a stated effective date wins.
+    assert_eq!(
+        effective("On December 2, Washington announced curbs on exports of HBM to China."),
+        None
+    );
+    assert_eq!(
+        effective(
+            "On December 2, Washington imposed curbs on exports of HBM to China. \
+             The curbs take effect on January 15."
+        )
+        .as_deref(),
+        Some("2025-01-15")
+    );
+}
