@@ -628,3 +628,25 @@ fn a_date_on_the_verb_that_imposes_a_control_is_when_it_took_effect() {
         Some("2025-01-15")
     );
 }
+
+#[test]
+fn delivery_is_read_past_what_is_delivered_and_how() {
+    let r = rules();
+    for (follow_up, delivery) in [
+        ("Deliveries of the accelerators start in late 2025.", "2025"),
+        (
+            "The accelerators will be installed in stages through 2026.",
+            "2026",
+        ),
+        (
+            "Shipment of these GPUs is due to begin in March.",
+            "2025-03",
+        ),
+    ] {
+        let text = format!("Baidu ordered 1,600 Ascend 910B chips from Huawei. {follow_up}");
+        let e = r.extract_events(&text, day("2024-12-01"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        let got = order(&e[0]).delivery.map(|d| d.to_string());
+        assert_eq!(got.as_deref(), Some(delivery), "{text}");
+    }
+}
