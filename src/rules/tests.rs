@@ -650,3 +650,13 @@ fn delivery_is_read_past_what_is_delivered_and_how() {
         assert_eq!(got.as_deref(), Some(delivery), "{text}");
     }
 }
+
+#[test]
+fn an_adverb_in_ly_does_not_hide_the_subject() {
+    let r = rules();
+    let text = "Several cloud firms, including Tencent and Baidu, are quietly stockpiling \
+        HBM3 chips from SK Hynix.";
+    let e = r.extract_events(text, day("2025-02-01"));
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Tencent", "Baidu"], "{e:#?}");
+}

@@ -70,7 +70,7 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
         !PREPOSITIONS.contains(&w)
             && !DETERMINERS.contains(&w)
             && !AUXILIARIES.contains(&w)
-            && !ADVERBS.contains(&w)
+            && !is_adverb(w)
             && !CLAUSE_OPENERS.contains(&w)
             && !matches!(
                 w,
@@ -143,7 +143,7 @@ pub(super) fn is_passive(s: &Sent<'_>, verb_at: usize, form: VerbForm) -> bool {
         steps += 1;
         match s.words.get(k).copied().flatten() {
             Some(w) if PASSIVE_AUX.contains(&w) => return true,
-            Some(w) if ADVERBS.contains(&w) || w == "not" || w == "n't" => {}
+            Some(w) if is_adverb(w) || w == "not" || w == "n't" => {}
             _ => break,
         }
     }
@@ -474,7 +474,7 @@ pub(super) fn is_finite(s: &Sent<'_>, k: usize) -> bool {
     while j > 0 {
         j -= 1;
         match s.words.get(j).copied().flatten() {
-            Some(a) if ADVERBS.contains(&a) || a == "not" => continue,
+            Some(a) if is_adverb(a) || a == "not" => continue,
             Some("to") => return false,
             Some(p) if w.ends_with("ing") && !AUXILIARIES.contains(&p) => return false,
             _ => return true,

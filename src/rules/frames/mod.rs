@@ -678,7 +678,7 @@ impl Lexicon {
                     w.len() > 2
                         && !DETERMINERS.contains(&w)
                         && !NOUN_MODIFIERS.contains(&w)
-                        && !ADVERBS.contains(&w)
+                        && !is_adverb(w)
                         && !PREPOSITIONS.contains(&w)
                         && !is_verbish(s, w)
                         && !kw.goods.iter().any(|g| g == w)
