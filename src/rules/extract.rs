@@ -199,13 +199,17 @@ impl RuleSet {
                         .frames
                         .get(hit.frame)
                         .map_or(&[][..], |f| &f.requires[..]);
-                    for fields in self.fields_of(hit, &t.ann, resolved) {
+                    let all_fields = self.fields_of(hit, &t.ann, resolved);
+                    // The buyers sharing the sentence: none of them sells to another.
+                    let buyers: Vec<String> =
+                        all_fields.iter().filter_map(|f| f.buyer.clone()).collect();
+                    for fields in all_fields {
                         if requires.iter().any(|r| !fields.has(r)) {
                             continue;
                         }
                         let mut fields = fields;
                         if kind == EventKind::ChipOrder {
-                            self.seller_in_sentence(&t, &mut fields);
+                            self.seller_in_sentence(&t, &mut fields, &buyers);
                         }
                         let mut extra = Vec::new();
                         // "even these alternatives cannot be sold": the products named in
@@ -369,6 +373,9 @@ impl RuleSet {
         let g = &self.gazetteer;
         let mut f = Fields::default();
         let mut buyers: Vec<String> = Vec::new();
+        // Sellers named after the first ("tools from Applied Materials and Tokyo
+        // Electron"): one order each, like buyers.
+        let mut more_suppliers: Vec<String> = Vec::new();
         let mut parties: Vec<String> = Vec::new();
         if let (Some(r), Some(name)) = (hit.reference, reference) {
             match r.role {
@@ -391,7 +398,12 @@ impl RuleSet {
                     Role::Buyer,
                 ) => push_unique(&mut buyers, g.name(*e)),
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Supplier) => {
-                    f.supplier.get_or_insert_with(|| g.name(*e).to_string());
+                    let name = g.name(*e);
+                    match &f.supplier {
+                        None => f.supplier = Some(name.to_string()),
+                        Some(first) if first != name => push_unique(&mut more_suppliers, name),
+                        Some(_) => {}
+                    }
                 }
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Party) => {
                     push_unique(&mut parties, g.name(*e))
@@ -491,33 +503,38 @@ impl RuleSet {
                 f.targets.retain(|t| t != a);
             }
         }
-        match buyers.len() {
-            0 => vec![f],
-            1 => {
-                f.buyer = buyers.pop();
-                vec![f]
+        more_suppliers.retain(|s| !buyers.contains(s));
+        let mut sellers: Vec<Option<String>> = vec![f.supplier.clone()];
+        sellers.extend(more_suppliers.into_iter().map(Some));
+        let shared = buyers.len() > 1 || sellers.len() > 1;
+        let buyers: Vec<Option<String>> = if buyers.is_empty() {
+            vec![None]
+        } else {
+            buyers.into_iter().map(Some).collect()
+        };
+        let mut out = Vec::new();
+        for b in &buyers {
+            for seller in &sellers {
+                let mut one = f.clone();
+                one.buyer = b.clone();
+                one.supplier = seller.clone();
+                // Figures shared by several parties are their total, unless they are
+                // "each" one's ("will each install 50,000 GPUs").
+                if shared && !hit.each {
+                    one.quantity = None;
+                    one.value = None;
+                    one.value_usd = None;
+                }
+                out.push(one);
             }
-            _ => buyers
-                .into_iter()
-                .map(|b| {
-                    let mut one = f.clone();
-                    one.buyer = Some(b);
-                    // "will each install 50,000 GPUs": the figures are per buyer.
-                    if !hit.each {
-                        one.quantity = None;
-                        one.value = None;
-                        one.value_usd = None;
-                    }
-                    one
-                })
-                .collect(),
         }
+        out
     }
 
     /// An order with a buyer and no seller, in a sentence that names exactly one other
     /// company that sells chips ("Apple will purchase all the 3nm chips TSMC has to
     /// offer"): that company supplies, unless the product's maker says who does.
-    fn seller_in_sentence(&self, t: &Typed, fields: &mut Fields) {
+    fn seller_in_sentence(&self, t: &Typed, fields: &mut Fields, buyers: &[String]) {
         let g = &self.gazetteer;
         let Some(buyer) = fields.buyer.clone() else {
             return;
@@ -538,7 +555,7 @@ impl RuleSet {
                     t.ann.annotations.get(*a).map(|a| &a.value)
                 {
                     let name = g.name(*e);
-                    if name != buyer && g.tier(name) < 5 {
+                    if name != buyer && !buyers.iter().any(|b| b == name) && g.tier(name) < 5 {
                         push_unique(&mut sellers, name);
                     }
                 }

@@ -332,6 +332,11 @@ impl RuleSet {
             self.infer_supplier(event);
             self.home_vendors(event);
         }
+        // A company does not order from itself: one side was misread.
+        events.retain(|e| match &e.details {
+            EventDetails::ChipOrder(o) => o.buyer.is_none() || o.buyer != o.supplier,
+            EventDetails::ExportControl(_) => true,
+        });
         self.destinations_from_passage(&mut events);
         events
     }

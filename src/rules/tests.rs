@@ -660,3 +660,40 @@ fn an_adverb_in_ly_does_not_hide_the_subject() {
     let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
     assert_eq!(buyers, ["Tencent", "Baidu"], "{e:#?}");
 }
+
+#[test]
+fn several_sellers_make_one_order_each_and_buyers_do_not_sell_to_each_other() {
+    let r = rules();
+    let text = "Nvidia bought 300,000 HBM3E stacks from SK Hynix and Micron.";
+    let e = r.extract_events(text, day("2024-05-01"));
+    let sellers: Vec<_> = e
+        .iter()
+        .filter_map(|e| order(e).supplier.as_deref())
+        .collect();
+    assert_eq!(sellers, ["SK Hynix", "Micron"], "{e:#?}");
+    // The shared figure is their total, not each one's.
+    assert!(e.iter().all(|e| order(e).quantity.is_none()), "{e:#?}");
+
+    // Two buyers and a product whose maker is named elsewhere in the sentence: neither
+    // buyer is the other's seller.
+    let text = "Hyundai and Samsung will buy 50,000 GPUs each.";
+    let e = r.extract_events(text, day("2025-10-31"));
+    assert_eq!(e.len(), 2, "{e:#?}");
+    for e in &e {
+        let o = order(e);
+        assert!(
+            !matches!(o.supplier.as_deref(), Some("SK Hynix" | "Samsung")),
+            "{e:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_us_without_its_last_period_is_still_the_us() {
+    let e = rules().extract_events(
+        "The U.S imposed curbs on exports of HBM chips to China.",
+        day("2024-12-03"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).authority.as_deref(), Some("United States"));
+}
