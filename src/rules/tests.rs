@@ -697,3 +697,45 @@ fn the_us_without_its_last_period_is_still_the_us() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(control(&e[0]).authority.as_deref(), Some("United States"));
 }
+
+#[test]
+fn a_noun_that_is_also_a_trigger_verb_reads_as_a_noun() {
+    let r = rules();
+    // A plural opening its clause before an auxiliary is a noun, not "permits" granting.
+    let e = r.extract_events(
+        "Permits will now be needed for shipments of AI chips to Iran, the Malaysian trade \
+         ministry said.",
+        day("2025-07-14"),
+    );
+    assert!(!e.is_empty(), "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| control(e).action == Some(ControlAction::Restrict)),
+        "{e:#?}"
+    );
+    // "the Nvidia order" is a noun: Micron is no buyer.
+    let e = r.extract_events(
+        "Micron has won the Nvidia order for HBM3E stacks.",
+        day("2025-07-14"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| order(e).buyer.as_deref() != Some("Micron")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn one_deal_read_by_two_frames_is_one_order() {
+    let e = rules().extract_events(
+        "SK Hynix signed a $4 billion deal with Nvidia to supply HBM4 stacks for use in its \
+         Rubin accelerators.",
+        day("2025-06-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(
+        (o.buyer.as_deref(), o.supplier.as_deref()),
+        (Some("Nvidia"), Some("SK Hynix"))
+    );
+}
