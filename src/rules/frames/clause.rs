@@ -126,7 +126,7 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
         && prev
             .and_then(Tok::word)
             .is_some_and(|w| NOUN_MODIFIERS.contains(&w));
-    !(participle && before_noun && after_link) && !(gerund_compound && before_noun)
+    !(before_noun && (gerund_compound || participle && after_link))
 }
 
 /// Whether a word that is both a verb and a noun head reads as a noun at `i`.
