@@ -17,7 +17,7 @@ use super::frames::{Hit, Reference};
 use super::gazetteer::{EntityRef, Gazetteer};
 use super::lexicon::Role;
 use super::matcher::{last_product_list, push_unique, Fields};
-use super::tokens::{tokenize, Tok, ORG_NOUNS};
+use super::tokens::{tokenize, Tok, ORG_NOUNS, ORG_PLURALS};
 use super::{kind_index, KindSettings, RuleSet};
 
 /// A sentence annotated, with its tokens and their plain words (placeholders as `<O>`).
@@ -193,7 +193,8 @@ impl RuleSet {
                     let older = settings.older.iter().any(|o| o.is_match(&context));
                     let resolved = hit
                         .reference
-                        .and_then(|r| self.resolve(r, &t, &mut cache, sentences, i, published));
+                        .map(|r| self.resolve(r, &t, &mut cache, sentences, i, published))
+                        .unwrap_or_default();
                     let requires = self
                         .lexicon
                         .frames
@@ -286,6 +287,18 @@ impl RuleSet {
                     // Fillers complete what fired in this sentence (run once per sentence).
                     let mut filled = Fields::default();
                     self.apply_fillers(settings, &t.ann, &mut filled);
+                    // Several buyers in the sentence: a figure it states is their total.
+                    let mut buyers: Vec<&str> = mentions[first_new..]
+                        .iter()
+                        .filter_map(|m| m.fields.buyer.as_deref())
+                        .collect();
+                    buyers.sort_unstable();
+                    buyers.dedup();
+                    if buyers.len() > 1 {
+                        filled.quantity = None;
+                        filled.value = None;
+                        filled.value_usd = None;
+                    }
                     for m in &mut mentions[first_new..] {
                         // A family ("Instinct GPUs") gives way to a model of it the
                         // fillers found ("starting with MI450 chips").
@@ -369,7 +382,7 @@ impl RuleSet {
 
     /// The fields of a hit: one set per named buyer (a sentence naming several buyers
     /// reports one order each; their shared quantity and value are the total, not theirs).
-    fn fields_of(&self, hit: &Hit, ann: &Annotated, reference: Option<String>) -> Vec<Fields> {
+    fn fields_of(&self, hit: &Hit, ann: &Annotated, reference: Vec<String>) -> Vec<Fields> {
         let g = &self.gazetteer;
         let mut f = Fields::default();
         let mut buyers: Vec<String> = Vec::new();
@@ -377,13 +390,17 @@ impl RuleSet {
         // Electron"): one order each, like buyers.
         let mut more_suppliers: Vec<String> = Vec::new();
         let mut parties: Vec<String> = Vec::new();
-        if let (Some(r), Some(name)) = (hit.reference, reference) {
-            match r.role {
-                Role::Buyer => buyers.push(name),
-                Role::Supplier => f.supplier = Some(name),
-                Role::Party => parties.push(name),
-                Role::Companies => push_unique(&mut f.companies, &name),
-                _ => {}
+        if let Some(r) = hit.reference {
+            for name in reference {
+                match r.role {
+                    Role::Buyer => buyers.push(name),
+                    Role::Supplier => {
+                        f.supplier.get_or_insert(name);
+                    }
+                    Role::Party => parties.push(name),
+                    Role::Companies => push_unique(&mut f.companies, &name),
+                    _ => {}
+                }
             }
         }
         for arg in &hit.args {
@@ -566,10 +583,46 @@ impl RuleSet {
         }
     }
 
-    /// The organisation a reference stands for: the nearest one named before it in its
-    /// sentence, else the first one named as a subject in the closest earlier sentence
-    /// that names one (a maker for "the chipmaker").
+    /// The organisations a reference stands for: for a plural description ("the two
+    /// companies"), the latest list of organisations named together; otherwise one.
     fn resolve(
+        &self,
+        r: Reference,
+        t: &Typed,
+        cache: &mut [Option<Typed>],
+        sentences: &[Sentence<'_>],
+        i: usize,
+        published: Option<NaiveDate>,
+    ) -> Vec<String> {
+        let plural = t
+            .toks
+            .get(r.at)
+            .and_then(Tok::word)
+            .is_some_and(|w| ORG_PLURALS.contains(&w));
+        if !plural {
+            return self
+                .resolve_one(r, t, cache, sentences, i, published)
+                .into_iter()
+                .collect();
+        }
+        let g = &self.gazetteer;
+        if let Some(list) = org_list(t, r.at, g) {
+            return list;
+        }
+        for j in (1..=4).filter_map(|b| i.checked_sub(b)) {
+            let text = sentences.get(j).map_or("", |s| s.text);
+            let prev = cached(cache, j, g, text, published);
+            if let Some(list) = org_list(prev, prev.toks.len(), g) {
+                return list;
+            }
+        }
+        Vec::new()
+    }
+
+    /// The organisation a singular reference stands for: the nearest one named before it
+    /// in its sentence, else the first one named as a subject in the closest earlier
+    /// sentence that names one (a maker for "the chipmaker").
+    fn resolve_one(
         &self,
         r: Reference,
         t: &Typed,
@@ -725,4 +778,50 @@ fn latest(mentions: &[Mention], kind: EventKind) -> Option<usize> {
         .map(|(i, _)| i)
         .next_back();
     standalone.or_else(|| of_kind().map(|(i, _)| i).next_back())
+}
+
+/// The last list of two or more organisations named together before token `end` ("Alibaba,
+/// Tencent and ByteDance", "Samsung as well as SK Hynix").
+fn org_list(t: &Typed, end: usize, g: &Gazetteer) -> Option<Vec<String>> {
+    let org = |k: usize| match t.toks.get(k) {
+        Some(Tok::Ent(a, 'O')) => match t.ann.annotations.get(*a).map(|a| &a.value) {
+            Some(Value::Entity(e)) => Some(g.name(*e).to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let joiner = |k: usize| match t.toks.get(k) {
+        Some(Tok::Punct(',' | '&')) => true,
+        Some(Tok::Word(w)) => matches!(w.as_str(), "and" | "as" | "well"),
+        _ => false,
+    };
+    let mut best: Option<Vec<String>> = None;
+    let mut k = 0;
+    let end = end.min(t.toks.len());
+    while k < end {
+        let Some(first) = org(k) else {
+            k += 1;
+            continue;
+        };
+        let mut list = vec![first];
+        let mut j = k + 1;
+        loop {
+            let mut gap = j;
+            while gap < end && joiner(gap) {
+                gap += 1;
+            }
+            match (gap > j, org(gap)) {
+                (true, Some(name)) if gap < end => {
+                    push_unique(&mut list, &name);
+                    j = gap + 1;
+                }
+                _ => break,
+            }
+        }
+        if list.len() >= 2 {
+            best = Some(list);
+        }
+        k = j;
+    }
+    best
 }

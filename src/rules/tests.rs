@@ -739,3 +739,19 @@ fn one_deal_read_by_two_frames_is_one_order() {
         (Some("Nvidia"), Some("SK Hynix"))
     );
 }
+
+#[test]
+fn a_plural_description_stands_for_the_companies_named_together_before() {
+    let r = rules();
+    let text = "Kakao, Naver and LG have been racing to secure accelerators. The three \
+        companies have ordered 30,000 H200 chips from Nvidia, worth $900 million.";
+    let e = r.extract_events(text, day("2025-03-01"));
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Kakao", "Naver", "LG Electronics"], "{e:#?}");
+    // The quantity and the value are the three orders' total, not each one's.
+    for e in &e {
+        let o = order(e);
+        assert_eq!((o.quantity, o.value_usd), (None, None), "{e:#?}");
+        assert_eq!(o.product.as_deref(), Some("H200"));
+    }
+}

@@ -568,7 +568,12 @@ pub(super) fn definite_description(s: &Sent<'_>, k: usize) -> Option<usize> {
         j -= 1;
         steps += 1;
         match s.toks.get(j)? {
-            Tok::Word(w) if matches!(w.as_str(), "the" | "this" | "that" | "its" | "their") => {
+            Tok::Word(w)
+                if matches!(
+                    w.as_str(),
+                    "the" | "this" | "that" | "its" | "their" | "these" | "those" | "both"
+                ) =>
+            {
                 return Some(j)
             }
             Tok::Word(w)
