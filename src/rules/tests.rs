@@ -760,7 +760,7 @@ fn a_plural_description_stands_for_the_companies_named_together_before() {
 fn where_listed_entities_are_is_what_the_control_targets() {
     let r = rules();
     let e = r.extract_events(
-        "Commerce added 40 entities from Belarus, Iran and Pakistan to the Entity List.",
+        "The Commerce Department added 40 entities from Belarus, Iran and Pakistan to the Entity List.",
         day("2025-03-25"),
     );
     assert_eq!(e.len(), 1, "{e:#?}");
