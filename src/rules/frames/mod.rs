@@ -614,9 +614,19 @@ impl Lexicon {
                         // "chips destined for China": a destination, not a new verb.
                         && !matches!(w, "destined" | "headed")
             };
-            if let Some(v) =
-                (h.end..end).find(|&k| s.words.get(k).copied().flatten().is_some_and(verb_form))
-            {
+            // "restrictions on selling chips to China": a gerund of trade after a
+            // preposition says what the measure covers; its arguments are the measure's.
+            let trade_gerund = |k: usize| {
+                s.words.get(k).copied().flatten().is_some_and(|w| {
+                    w.ends_with("ing") && is_trade_verb(w)
+                }) && k
+                    .checked_sub(1)
+                    .and_then(|p| s.words.get(p).copied().flatten())
+                    .is_some_and(|p| matches!(p, "on" | "against" | "from" | "for" | "of"))
+            };
+            if let Some(v) = (h.end..end).find(|&k| {
+                s.words.get(k).copied().flatten().is_some_and(verb_form) && !trade_gerund(k)
+            }) {
                 // "export restrictions imposed by the US last year": a governor's
                 // participle states the measure and brings its agent and date.
                 let participle = s.words.get(v).copied().flatten().and_then(|w| {
