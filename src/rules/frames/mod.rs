@@ -437,6 +437,25 @@ impl Lexicon {
                         maker: *maker,
                     });
                 }
+                // "The Netherlands confirms it will restrict": the government named
+                // earlier in the sentence as a subject.
+                Subject::Government if frame.kind == EventKind::ExportControl => {
+                    let start = subject.as_ref().map_or(verb_at, |(start, _)| *start);
+                    // The nearest name standing as a subject; a company there means "it"
+                    // is the company ("Nvidia announced it will resume sales").
+                    let named = (0..start).rev().find(|&k| {
+                        matches!(s.toks.get(k), Some(Tok::Ent(_, 'J' | 'A' | 'O')))
+                            && cue_before(s, k).is_none()
+                            && !next_is_name(s, k)
+                    });
+                    if let Some(Tok::Ent(ann, 'J' | 'A')) = named.and_then(|k| s.toks.get(k)) {
+                        args.push(Arg {
+                            role: Role::Authority,
+                            ann: *ann,
+                            quantity: false,
+                        });
+                    }
+                }
                 Subject::Government => {}
             }
         } else if let (Some((_, Subject::Ents(list))), None) = (&subject, subject_role) {
@@ -617,12 +636,14 @@ impl Lexicon {
             // "restrictions on selling chips to China": a gerund of trade after a
             // preposition says what the measure covers; its arguments are the measure's.
             let trade_gerund = |k: usize| {
-                s.words.get(k).copied().flatten().is_some_and(|w| {
-                    w.ends_with("ing") && is_trade_verb(w)
-                }) && k
-                    .checked_sub(1)
-                    .and_then(|p| s.words.get(p).copied().flatten())
-                    .is_some_and(|p| matches!(p, "on" | "against" | "from" | "for" | "of"))
+                s.words
+                    .get(k)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| w.ends_with("ing") && is_trade_verb(w))
+                    && k.checked_sub(1)
+                        .and_then(|p| s.words.get(p).copied().flatten())
+                        .is_some_and(|p| matches!(p, "on" | "against" | "from" | "for" | "of"))
             };
             if let Some(v) = (h.end..end).find(|&k| {
                 s.words.get(k).copied().flatten().is_some_and(verb_form) && !trade_gerund(k)
