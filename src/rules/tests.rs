@@ -808,3 +808,17 @@ fn the_government_that_acts_is_found_behind_a_pronoun_a_subordinator_and_a_list(
         "{e:#?}"
     );
 }
+
+#[test]
+fn a_licence_one_is_required_to_get_is_a_restriction() {
+    let e = rules().extract_events(
+        "Tokyo will require exporters to obtain a licence before shipping EUV tools to China.",
+        day("2023-05-23"),
+    );
+    assert!(!e.is_empty(), "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| control(e).action == Some(ControlAction::Restrict)),
+        "{e:#?}"
+    );
+}

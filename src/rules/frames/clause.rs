@@ -834,3 +834,28 @@ pub(super) fn noun_phrase_start(s: &Sent<'_>, k: usize) -> usize {
     let _ = s.words;
     j
 }
+
+/// Whether the verb at `k` is what someone is required to do: "require X to get",
+/// "must obtain", "will need to apply for and receive".
+pub(super) fn required_before(s: &Sent<'_>, k: usize) -> bool {
+    (k.saturating_sub(8)..k).any(|j| {
+        s.words.get(j).copied().flatten().is_some_and(|w| {
+            matches!(
+                w,
+                "require"
+                    | "requires"
+                    | "required"
+                    | "requiring"
+                    | "must"
+                    | "need"
+                    | "needs"
+                    | "needed"
+                    | "obliged"
+                    | "forced"
+                    | "mandate"
+                    | "mandates"
+                    | "mandated"
+            )
+        })
+    })
+}

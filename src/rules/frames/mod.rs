@@ -295,6 +295,14 @@ impl Lexicon {
         let verb_at = governor.map_or(h.start, |g| g.0);
         let mut status = gov.and_then(|g| g.status).or(frame.status);
         let mut action = gov.and_then(|g| g.action).or(frame.action);
+        // "require chipmakers to get a licence", "must obtain a permit": getting a licence
+        // one is made to get is the requirement, not its relaxation.
+        if frame.kind == EventKind::ExportControl
+            && action == Some(ControlAction::Relax)
+            && governor.is_some_and(|(g, _)| required_before(s, g))
+        {
+            action = Some(ControlAction::Restrict);
+        }
         let confidence = gov.and_then(|g| g.confidence).unwrap_or(frame.confidence);
         let dates = gov.and_then(|g| g.dates).or(frame.roles.dates);
         let cue_role = |cue: &str| -> Option<Role> {
