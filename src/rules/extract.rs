@@ -448,7 +448,7 @@ impl RuleSet {
                     f.delivery.get_or_insert(*d);
                 }
                 (Value::Date(Some(d)), Role::Effective) => {
-                    f.effective.get_or_insert(*d);
+                    f.effective_adjunct.get_or_insert(*d);
                 }
                 (Value::Entity(e @ EntityRef::Product(_)), Role::Products) => {
                     push_unique(&mut f.products, g.name(*e))

@@ -563,3 +563,100 @@ fn random_text_never_panics_and_spans_round_trip() {
         }
     }
 }
+
+#[test]
+fn a_list_of_targets_goes_on_past_an_aside() {
+    let r = rules();
+    let text =
+        "Washington imposed a licence requirement on exports to Iran (including Kish Island) \
+        and Belarus of upcoming MI400 and existing MI300X accelerators.";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, strings(&["Iran", "Belarus"]));
+    assert_eq!(control(&e[0]).products.len(), 2, "{e:#?}");
+
+    // A country narrowed by "including" shares the cue of the one it narrows.
+    let text = "Washington imposed a licence requirement on exports to China (including Macau).";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, strings(&["China", "Macau"]));
+}
+
+#[test]
+fn goods_destined_for_a_country_make_it_the_target() {
+    let r = rules();
+    let text = "The Commerce Department's new licence requirement for accelerators destined for \
+        Belarus takes effect on Monday.";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert!(
+        e.iter()
+            .any(|e| control(e).targets == strings(&["Belarus"])),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn a_date_on_the_verb_that_imposes_a_control_is_when_it_took_effect() {
+    let r = rules();
+    let effective = |text: &str| {
+        let e = r.extract_events(text, day("2024-12-04"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        control(&e[0]).effective.map(|d| d.to_string())
+    };
+    assert_eq!(
+        effective("On December 2, Washington imposed curbs on exports of HBM to China.").as_deref(),
+        Some("2024-12-02")
+    );
+    assert_eq!(
+        effective(
+            "The Commerce Department on December 2 added 140 Chinese firms to the Entity List."
+        )
+        .as_deref(),
+        Some("2024-12-02")
+    );
+    // Announcing is not putting in force; and a stated effective date wins.
+    assert_eq!(
+        effective("On December 2, Washington announced curbs on exports of HBM to China."),
+        None
+    );
+    assert_eq!(
+        effective(
+            "On December 2, Washington imposed curbs on exports of HBM to China. \
+             The curbs take effect on January 15."
+        )
+        .as_deref(),
+        Some("2025-01-15")
+    );
+}
+
+#[test]
+fn delivery_is_read_past_what_is_delivered_and_how() {
+    let r = rules();
+    for (follow_up, delivery) in [
+        ("Deliveries of the accelerators start in late 2025.", "2025"),
+        (
+            "The accelerators will be installed in stages through 2026.",
+            "2026",
+        ),
+        (
+            "Shipment of these GPUs is due to begin in March.",
+            "2025-03",
+        ),
+    ] {
+        let text = format!("Baidu ordered 1,600 Ascend 910B chips from Huawei. {follow_up}");
+        let e = r.extract_events(&text, day("2024-12-01"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        let got = order(&e[0]).delivery.map(|d| d.to_string());
+        assert_eq!(got.as_deref(), Some(delivery), "{text}");
+    }
+}
+
+#[test]
+fn an_adverb_in_ly_does_not_hide_the_subject() {
+    let r = rules();
+    let text = "Several cloud firms, including Tencent and Baidu, are quietly stockpiling \
+        HBM3 chips from SK Hynix.";
+    let e = r.extract_events(text, day("2025-02-01"));
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Tencent", "Baidu"], "{e:#?}");
+}

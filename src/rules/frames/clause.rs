@@ -70,7 +70,7 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
         !PREPOSITIONS.contains(&w)
             && !DETERMINERS.contains(&w)
             && !AUXILIARIES.contains(&w)
-            && !ADVERBS.contains(&w)
+            && !is_adverb(w)
             && !CLAUSE_OPENERS.contains(&w)
             && !matches!(
                 w,
@@ -143,7 +143,7 @@ pub(super) fn is_passive(s: &Sent<'_>, verb_at: usize, form: VerbForm) -> bool {
         steps += 1;
         match s.words.get(k).copied().flatten() {
             Some(w) if PASSIVE_AUX.contains(&w) => return true,
-            Some(w) if ADVERBS.contains(&w) || w == "not" || w == "n't" => {}
+            Some(w) if is_adverb(w) || w == "not" || w == "n't" => {}
             _ => break,
         }
     }
@@ -298,10 +298,17 @@ pub(super) fn coordinated_cue(s: &Sent<'_>, k: usize) -> Option<String> {
 
 pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Option<String> {
     let own = cue_before(s, k);
+    let letter = s.toks.get(k).and_then(Tok::letter)?;
+    // "to China (including Hong Kong)": a name that narrows the one before it shares
+    // that name's cue.
+    if own.as_deref() == Some("including") && depth > 0 {
+        if let Some(outer) = narrowed_name(s, k, letter) {
+            return coordinated_cue_within(s, outer, depth - 1);
+        }
+    }
     if own.is_some() || depth == 0 {
         return own;
     }
-    let letter = s.toks.get(k).and_then(Tok::letter)?;
     // A comma alone joins a list only when the list goes on after this name ("to China,
     // Hong Kong and Macau"); "according to a report, SK Hynix has" is no list.
     let list_goes_on = || {
@@ -322,6 +329,14 @@ pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Op
     let mut conjunction = false;
     while j > 0 {
         match s.toks.get(j - 1)? {
+            // "China (including Hong Kong) and Russia": the aside is part of the list.
+            Tok::Punct(')') if joined => match open_paren_before(s, j - 1) {
+                Some(open) => {
+                    j = open;
+                    continue;
+                }
+                None => return None,
+            },
             Tok::Punct(',') => joined = true,
             Tok::Punct('&') => {
                 joined = true;
@@ -344,6 +359,28 @@ pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Op
         j -= 1;
     }
     None
+}
+
+/// The name that the aside holding `k` narrows: in "China (including Hong Kong)" or
+/// "Asia, including Japan", Hong Kong and Japan narrow China and Asia.
+fn narrowed_name(s: &Sent<'_>, k: usize, letter: char) -> Option<usize> {
+    let including = (0..k)
+        .rev()
+        .take(4)
+        .find(|&j| s.words.get(j).copied().flatten() == Some("including"))?;
+    let before = including.checked_sub(1)?;
+    if !matches!(s.toks.get(before), Some(Tok::Punct('(' | ','))) {
+        return None;
+    }
+    let outer = before.checked_sub(1)?;
+    (s.toks.get(outer).and_then(Tok::letter) == Some(letter)).then_some(outer)
+}
+
+/// The `(` that the `)` at `close` ends, within a short aside.
+fn open_paren_before(s: &Sent<'_>, close: usize) -> Option<usize> {
+    (close.saturating_sub(8)..close)
+        .rev()
+        .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
 }
 
 /// Whether the name at `k` stands in front of goods: "Huawei 910B chips", "Nvidia's
@@ -437,7 +474,7 @@ pub(super) fn is_finite(s: &Sent<'_>, k: usize) -> bool {
     while j > 0 {
         j -= 1;
         match s.words.get(j).copied().flatten() {
-            Some(a) if ADVERBS.contains(&a) || a == "not" => continue,
+            Some(a) if is_adverb(a) || a == "not" => continue,
             Some("to") => return false,
             Some(p) if w.ends_with("ing") && !AUXILIARIES.contains(&p) => return false,
             _ => return true,

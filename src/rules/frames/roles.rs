@@ -183,7 +183,7 @@ impl Lexicon {
             .is_some_and(|w| {
                 !AUXILIARIES.contains(&w)
                     && !PREPOSITIONS.contains(&w)
-                    && !ADVERBS.contains(&w)
+                    && !is_adverb(w)
                     && !DETERMINERS.contains(&w)
                     && !matches!(w, "and" | "or" | "to" | "not")
                     && !is_verbish(s, w)
@@ -401,7 +401,7 @@ pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
     // "Nvidia was barred", "Nvidia and AMD were told": skip the verb group to the cue.
     while let Some(w) = s.words.get(j).copied().flatten() {
         if AUXILIARIES.contains(&w)
-            || ADVERBS.contains(&w)
+            || is_adverb(w)
             || matches!(
                 w,
                 "barred"
