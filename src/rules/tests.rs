@@ -660,3 +660,98 @@ fn an_adverb_in_ly_does_not_hide_the_subject() {
     let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
     assert_eq!(buyers, ["Tencent", "Baidu"], "{e:#?}");
 }
+
+#[test]
+fn several_sellers_make_one_order_each_and_buyers_do_not_sell_to_each_other() {
+    let r = rules();
+    let text = "Nvidia bought 300,000 HBM3E stacks from SK Hynix and Micron.";
+    let e = r.extract_events(text, day("2024-05-01"));
+    let sellers: Vec<_> = e
+        .iter()
+        .filter_map(|e| order(e).supplier.as_deref())
+        .collect();
+    assert_eq!(sellers, ["SK Hynix", "Micron"], "{e:#?}");
+    // The shared figure is their total, not each one's.
+    assert!(e.iter().all(|e| order(e).quantity.is_none()), "{e:#?}");
+
+    // Two buyers and a product whose maker is named elsewhere in the sentence: neither
+    // buyer is the other's seller.
+    let text = "Hyundai and Samsung will buy 50,000 GPUs each.";
+    let e = r.extract_events(text, day("2025-10-31"));
+    assert_eq!(e.len(), 2, "{e:#?}");
+    for e in &e {
+        let o = order(e);
+        assert!(
+            !matches!(o.supplier.as_deref(), Some("SK Hynix" | "Samsung")),
+            "{e:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_us_without_its_last_period_is_still_the_us() {
+    let e = rules().extract_events(
+        "The U.S imposed curbs on exports of HBM chips to China.",
+        day("2024-12-03"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).authority.as_deref(), Some("United States"));
+}
+
+#[test]
+fn a_noun_that_is_also_a_trigger_verb_reads_as_a_noun() {
+    let r = rules();
+    // A plural opening its clause before an auxiliary is a noun, not "permits" granting.
+    let e = r.extract_events(
+        "Permits will now be needed for shipments of AI chips to Iran, the Malaysian trade \
+         ministry said.",
+        day("2025-07-14"),
+    );
+    assert!(!e.is_empty(), "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| control(e).action == Some(ControlAction::Restrict)),
+        "{e:#?}"
+    );
+    // "the Nvidia order" is a noun: Micron is no buyer.
+    let e = r.extract_events(
+        "Micron has won the Nvidia order for HBM3E stacks.",
+        day("2025-07-14"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| order(e).buyer.as_deref() != Some("Micron")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn one_deal_read_by_two_frames_is_one_order() {
+    let e = rules().extract_events(
+        "SK Hynix signed a $4 billion deal with Nvidia to supply HBM4 stacks for use in its \
+         Rubin accelerators.",
+        day("2025-06-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(
+        (o.buyer.as_deref(), o.supplier.as_deref()),
+        (Some("Nvidia"), Some("SK Hynix"))
+    );
+}
+
+#[test]
+fn a_plural_description_stands_for_the_companies_named_together_before() {
+    let r = rules();
+    let text = "Kakao, Naver and LG have been racing to secure accelerators. The three \
+        companies have ordered 30,000 H200 chips from Nvidia, worth $900 million.";
+    let e = r.extract_events(text, day("2025-03-01"));
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Kakao", "Naver", "LG Electronics"], "{e:#?}");
+    // The quantity and the value are the three orders' total, not each one's.
+    for e in &e {
+        let o = order(e);
+        assert_eq!((o.quantity, o.value_usd), (None, None), "{e:#?}");
+        assert_eq!(o.product.as_deref(), Some("H200"));
+    }
+}

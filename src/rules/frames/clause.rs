@@ -51,17 +51,40 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
                 | "licenses"
                 | "licence"
                 | "license"
+                | "order"
+                | "orders"
+                | "requirement"
+                | "requirements"
         )
     }) {
         return false;
     }
-    let after_determiner = prev.and_then(Tok::word).is_some_and(|w| {
-        matches!(
-            w,
-            "a" | "an" | "the" | "its" | "their" | "this" | "these" | "those" | "our"
-        )
-    });
-    if after_determiner {
+    let determiner = |t: Option<&Tok>| {
+        t.and_then(Tok::word).is_some_and(|w| {
+            matches!(
+                w,
+                "a" | "an" | "the" | "its" | "their" | "this" | "these" | "those" | "our"
+            )
+        })
+    };
+    // "the order", "the Nvidia order".
+    if determiner(prev)
+        || matches!(prev, Some(Tok::Ent(_, 'O' | 'P')))
+            && matches!(
+                kind,
+                HeadKind::Verb(VerbForm::Base | VerbForm::Third) | HeadKind::Noun
+            )
+            && determiner(i.checked_sub(2).and_then(|p| s.toks.get(p)))
+    {
+        return false;
+    }
+    // "Curbs will ...": a plural noun opening the clause before its auxiliary.
+    if kind == HeadKind::Verb(VerbForm::Third)
+        && matches!(prev, None | Some(Tok::Punct(_)))
+        && next
+            .and_then(Tok::word)
+            .is_some_and(|w| AUXILIARIES.contains(&w) && w != "'s")
+    {
         return false;
     }
     // A participle right before a noun, after a preposition, conjunction or comma.
@@ -98,11 +121,35 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
         }
         Some(Tok::Ent(..)) => false,
     };
-    !(participle && before_noun && after_link)
+    // "chip manufacturing tools": a gerund between a modifier and a noun.
+    let gerund_compound = kind == HeadKind::Verb(VerbForm::Ing)
+        && prev
+            .and_then(Tok::word)
+            .is_some_and(|w| NOUN_MODIFIERS.contains(&w));
+    !(before_noun && (gerund_compound || participle && after_link))
 }
 
 /// Whether a word that is both a verb and a noun head reads as a noun at `i`.
 pub(super) fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) -> bool {
+    // "Permits will now be required": a plural opening the clause before its auxiliary.
+    let opens = i == 0
+        || i.checked_sub(1)
+            .and_then(|p| s.toks.get(p))
+            .is_some_and(|t| matches!(t, Tok::Punct(c) if *c != '-'));
+    if opens
+        && s.words
+            .get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|w| w.ends_with('s'))
+        && s.words
+            .get(i + 1)
+            .copied()
+            .flatten()
+            .is_some_and(|w| AUXILIARIES.contains(&w) && w != "'s")
+    {
+        return true;
+    }
     let Some(prev) = i.checked_sub(1).and_then(|p| s.toks.get(p)) else {
         return false;
     };
@@ -521,7 +568,12 @@ pub(super) fn definite_description(s: &Sent<'_>, k: usize) -> Option<usize> {
         j -= 1;
         steps += 1;
         match s.toks.get(j)? {
-            Tok::Word(w) if matches!(w.as_str(), "the" | "this" | "that" | "its" | "their") => {
+            Tok::Word(w)
+                if matches!(
+                    w.as_str(),
+                    "the" | "this" | "that" | "its" | "their" | "these" | "those" | "both"
+                ) =>
+            {
                 return Some(j)
             }
             Tok::Word(w)

@@ -18,8 +18,8 @@ use crate::model::{ControlAction, EventKind, OrderStatus};
 
 use super::lexicon::{HeadKind, Lexicon, Role, VerbForm};
 use super::tokens::{
-    Tok, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PRONOUNS, PASSIVE_AUX,
-    PREPOSITIONS,
+    Tok, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PLURALS, ORG_PRONOUNS,
+    PASSIVE_AUX, PREPOSITIONS,
 };
 
 use clause::*;

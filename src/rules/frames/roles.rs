@@ -261,6 +261,14 @@ impl Lexicon {
                             EventKind::ExportControl => (k, Subject::Government),
                         });
                     }
+                    // "the two companies", "the Chinese groups": several buyers named before.
+                    if kind == EventKind::ChipOrder && ORG_PLURALS.contains(&w.as_str()) {
+                        if let Some(start) = definite_description(s, k) {
+                            if cue_before(s, start).is_none() {
+                                return Some((start, Subject::Reference(k, false)));
+                            }
+                        }
+                    }
                     if kind == EventKind::ChipOrder && ORG_NOUNS.contains(&w.as_str()) {
                         if let Some(start) = definite_description(s, k) {
                             if cue_before(s, start).is_none() {
