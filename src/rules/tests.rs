@@ -755,3 +755,17 @@ fn a_plural_description_stands_for_the_companies_named_together_before() {
         assert_eq!(o.product.as_deref(), Some("H200"));
     }
 }
+
+#[test]
+fn where_listed_entities_are_is_what_the_control_targets() {
+    let r = rules();
+    let e = r.extract_events(
+        "The Commerce Department added 40 entities from Belarus, Iran and Pakistan to the Entity List.",
+        day("2025-03-25"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(
+        control(&e[0]).targets,
+        strings(&["Belarus", "Iran", "Pakistan"])
+    );
+}

@@ -287,6 +287,11 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                         .checked_sub(1)
                         .and_then(|p| s.words.get(p).copied().flatten())
                     {
+                        // "firms in India", "entities from Bulgaria": where the listed
+                        // entities are, which a control targets.
+                        if matches!(w.as_str(), "in" | "from") && ENTITY_NOUNS.contains(&prev) {
+                            return Some(format!("entities {w}"));
+                        }
                         if matches!(
                             (prev, w.as_str()),
                             ("valued", "at")

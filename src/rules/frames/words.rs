@@ -2,6 +2,20 @@
 //! subject search walks over, government nouns, nouns a jurisdiction only qualifies, and
 //! causative verbs.
 /// Words that may sit between a determiner and a noun head ("a new $2 billion order").
+/// Nouns for what a control lists: "entities in China", "firms from Iran".
+pub(super) const ENTITY_NOUNS: &[&str] = &[
+    "entities",
+    "companies",
+    "firms",
+    "organizations",
+    "organisations",
+    "individuals",
+    "institutes",
+    "universities",
+    "businesses",
+    "parties",
+];
+
 pub(super) const NOUN_MODIFIERS: &[&str] = &[
     "so",
     "called",
