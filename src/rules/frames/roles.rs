@@ -183,7 +183,7 @@ impl Lexicon {
             .is_some_and(|w| {
                 !AUXILIARIES.contains(&w)
                     && !PREPOSITIONS.contains(&w)
-                    && !ADVERBS.contains(&w)
+                    && !is_adverb(w)
                     && !DETERMINERS.contains(&w)
                     && !matches!(w, "and" | "or" | "to" | "not")
                     && !is_verbish(s, w)
@@ -260,6 +260,14 @@ impl Lexicon {
                             // "it will not allow": the authority the article names.
                             EventKind::ExportControl => (k, Subject::Government),
                         });
+                    }
+                    // "the two companies", "the Chinese groups": several buyers named before.
+                    if kind == EventKind::ChipOrder && ORG_PLURALS.contains(&w.as_str()) {
+                        if let Some(start) = definite_description(s, k) {
+                            if cue_before(s, start).is_none() {
+                                return Some((start, Subject::Reference(k, false)));
+                            }
+                        }
                     }
                     if kind == EventKind::ChipOrder && ORG_NOUNS.contains(&w.as_str()) {
                         if let Some(start) = definite_description(s, k) {
@@ -401,7 +409,7 @@ pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
     // "Nvidia was barred", "Nvidia and AMD were told": skip the verb group to the cue.
     while let Some(w) = s.words.get(j).copied().flatten() {
         if AUXILIARIES.contains(&w)
-            || ADVERBS.contains(&w)
+            || is_adverb(w)
             || matches!(
                 w,
                 "barred"
