@@ -769,3 +769,56 @@ fn where_listed_entities_are_is_what_the_control_targets() {
         strings(&["Belarus", "Iran", "Pakistan"])
     );
 }
+
+#[test]
+fn the_government_that_acts_is_found_behind_a_pronoun_a_subordinator_and_a_list() {
+    let r = rules();
+    let authority = |text: &str| {
+        let e = r.extract_events(text, day("2025-07-15"));
+        let controls: Vec<_> = e
+            .iter()
+            .filter(|e| e.kind() == EventKind::ExportControl)
+            .collect();
+        assert_eq!(controls.len(), 1, "{text}: {e:#?}");
+        control(controls[0]).authority.clone()
+    };
+    // "it" after the government that says so.
+    assert_eq!(
+        authority("Japan confirmed on Friday it will restrict exports of photoresists to Korea.")
+            .as_deref(),
+        Some("Japan")
+    );
+    // A subordinator, and a list of companies after the verb.
+    assert_eq!(
+        authority(
+            "Tencent ordered more H20 chips as Washington allows Nvidia and AMD to resume \
+             sales to China."
+        )
+        .as_deref(),
+        Some("United States")
+    );
+    // "it" that is a company is no government.
+    let e = r.extract_events(
+        "Nvidia announced on Tuesday it will resume sales of its H20 chips to China.",
+        day("2025-07-15"),
+    );
+    assert!(
+        e.iter().all(|e| e.kind() != EventKind::ExportControl
+            || control(e).authority.as_deref() != Some("China")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn a_licence_one_is_required_to_get_is_a_restriction() {
+    let e = rules().extract_events(
+        "Tokyo will require exporters to obtain a licence before shipping EUV tools to China.",
+        day("2023-05-23"),
+    );
+    assert!(!e.is_empty(), "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| control(e).action == Some(ControlAction::Restrict)),
+        "{e:#?}"
+    );
+}

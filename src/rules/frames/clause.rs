@@ -281,6 +281,17 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                 {
                     continue;
                 }
+                // "as Washington allows Nvidia to": a subordinator opening a clause whose
+                // subject the name is, not a preposition governing it.
+                if matches!(w.as_str(), "as" | "after" | "before" | "since" | "until")
+                    && s.words
+                        .get(k + 1)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|v| is_finite_verb_word(s, v))
+                {
+                    return None;
+                }
                 if PREPOSITIONS.contains(&w.as_str()) {
                     // Two-word cues: "valued at", "destined for", "on behalf of".
                     if let Some(prev) = j
@@ -481,6 +492,30 @@ pub(super) fn demonym_of_entities(s: &Sent<'_>, k: usize, kw: &KindWords) -> boo
     }) && !matches!(s.toks.get(k + 1), Some(Tok::Ent(..)))
 }
 
+/// Whether a word right after a name is a finite verb of its clause ("Washington allows",
+/// "the US has"), not a participle modifying it.
+fn is_finite_verb_word(s: &Sent<'_>, w: &str) -> bool {
+    matches!(
+        w,
+        "is" | "are"
+            | "was"
+            | "were"
+            | "has"
+            | "have"
+            | "had"
+            | "will"
+            | "would"
+            | "can"
+            | "could"
+            | "may"
+            | "might"
+            | "must"
+            | "should"
+            | "did"
+            | "does"
+    ) || w.len() > 3 && w.ends_with('s') && s.verbs.contains(&w[..w.len() - 1])
+}
+
 /// Whether a word not in any closed list reads as a verb: a verb of the lexicon or a
 /// form ending in -ed or -ing (adjectives such as "advanced" are modifiers).
 pub(super) fn is_verbish(s: &Sent<'_>, w: &str) -> bool {
@@ -560,8 +595,18 @@ pub(super) fn is_unit_price(s: &Sent<'_>, k: usize) -> bool {
 
 /// Whether the token after `k` is a name (so a demonym at `k` modifies it).
 pub(super) fn next_is_name(s: &Sent<'_>, k: usize) -> bool {
-    (k + 1..(k + 4).min(s.toks.len())).any(|j| matches!(s.toks.get(j), Some(Tok::Ent(_, 'O'))))
-        && !(k + 1..(k + 4).min(s.toks.len())).any(|j| matches!(s.toks.get(j), Some(Tok::Word(w)) if PREPOSITIONS.contains(&w.as_str()) || AUXILIARIES.contains(&w.as_str())))
+    let end = (k + 4).min(s.toks.len());
+    let Some(name) = (k + 1..end).find(|&j| matches!(s.toks.get(j), Some(Tok::Ent(_, 'O')))) else {
+        return false;
+    };
+    // Only nouns and adjectives stand between ("Chinese tech giant Baidu"), not a verb or
+    // a conjunction ("Washington allows Nvidia", "China and Huawei").
+    !(k + 1..name).any(|j| {
+        matches!(s.toks.get(j), Some(Tok::Word(w)) if PREPOSITIONS.contains(&w.as_str())
+            || AUXILIARIES.contains(&w.as_str())
+            || matches!(w.as_str(), "and" | "or")
+            || is_verbish(s, w))
+    })
 }
 
 /// "the company", "the Chinese search giant": where the description starts, if the noun
@@ -788,4 +833,29 @@ pub(super) fn noun_phrase_start(s: &Sent<'_>, k: usize) -> usize {
     }
     let _ = s.words;
     j
+}
+
+/// Whether the verb at `k` is what someone is required to do: "require X to get",
+/// "must obtain", "will need to apply for and receive".
+pub(super) fn required_before(s: &Sent<'_>, k: usize) -> bool {
+    (k.saturating_sub(8)..k).any(|j| {
+        s.words.get(j).copied().flatten().is_some_and(|w| {
+            matches!(
+                w,
+                "require"
+                    | "requires"
+                    | "required"
+                    | "requiring"
+                    | "must"
+                    | "need"
+                    | "needs"
+                    | "needed"
+                    | "obliged"
+                    | "forced"
+                    | "mandate"
+                    | "mandates"
+                    | "mandated"
+            )
+        })
+    })
 }

@@ -295,6 +295,14 @@ impl Lexicon {
         let verb_at = governor.map_or(h.start, |g| g.0);
         let mut status = gov.and_then(|g| g.status).or(frame.status);
         let mut action = gov.and_then(|g| g.action).or(frame.action);
+        // "require chipmakers to get a licence", "must obtain a permit": getting a licence
+        // one is made to get is the requirement, not its relaxation.
+        if frame.kind == EventKind::ExportControl
+            && action == Some(ControlAction::Relax)
+            && governor.is_some_and(|(g, _)| required_before(s, g))
+        {
+            action = Some(ControlAction::Restrict);
+        }
         let confidence = gov.and_then(|g| g.confidence).unwrap_or(frame.confidence);
         let dates = gov.and_then(|g| g.dates).or(frame.roles.dates);
         let cue_role = |cue: &str| -> Option<Role> {
@@ -436,6 +444,25 @@ impl Lexicon {
                         at: *at,
                         maker: *maker,
                     });
+                }
+                // "The Netherlands confirms it will restrict": the government named
+                // earlier in the sentence as a subject.
+                Subject::Government if frame.kind == EventKind::ExportControl => {
+                    let start = subject.as_ref().map_or(verb_at, |(start, _)| *start);
+                    // The nearest name standing as a subject; a company there means "it"
+                    // is the company ("Nvidia announced it will resume sales").
+                    let named = (0..start).rev().find(|&k| {
+                        matches!(s.toks.get(k), Some(Tok::Ent(_, 'J' | 'A' | 'O')))
+                            && cue_before(s, k).is_none()
+                            && !next_is_name(s, k)
+                    });
+                    if let Some(Tok::Ent(ann, 'J' | 'A')) = named.and_then(|k| s.toks.get(k)) {
+                        args.push(Arg {
+                            role: Role::Authority,
+                            ann: *ann,
+                            quantity: false,
+                        });
+                    }
                 }
                 Subject::Government => {}
             }
@@ -614,9 +641,21 @@ impl Lexicon {
                         // "chips destined for China": a destination, not a new verb.
                         && !matches!(w, "destined" | "headed")
             };
-            if let Some(v) =
-                (h.end..end).find(|&k| s.words.get(k).copied().flatten().is_some_and(verb_form))
-            {
+            // "restrictions on selling chips to China": a gerund of trade after a
+            // preposition says what the measure covers; its arguments are the measure's.
+            let trade_gerund = |k: usize| {
+                s.words
+                    .get(k)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| w.ends_with("ing") && is_trade_verb(w))
+                    && k.checked_sub(1)
+                        .and_then(|p| s.words.get(p).copied().flatten())
+                        .is_some_and(|p| matches!(p, "on" | "against" | "from" | "for" | "of"))
+            };
+            if let Some(v) = (h.end..end).find(|&k| {
+                s.words.get(k).copied().flatten().is_some_and(verb_form) && !trade_gerund(k)
+            }) {
                 // "export restrictions imposed by the US last year": a governor's
                 // participle states the measure and brings its agent and date.
                 let participle = s.words.get(v).copied().flatten().and_then(|w| {

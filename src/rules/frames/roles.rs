@@ -406,6 +406,15 @@ pub(super) fn typed_role(role: Role, letter: char, kind: EventKind, _maker: bool
 /// *selling* makes it an affected vendor, barred from *buying* a listed party.
 pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
     let mut j = k + 1;
+    // "allows both Nvidia and AMD to resume": a name shares the role of the list it opens.
+    while matches!(s.words.get(j).copied().flatten(), Some("and" | "or"))
+        || s.toks.get(j).is_some_and(|t| t.is_punct(','))
+    {
+        match s.toks.get(j + 1) {
+            Some(Tok::Ent(_, 'O')) => j += 2,
+            _ => break,
+        }
+    }
     // "Nvidia was barred", "Nvidia and AMD were told": skip the verb group to the cue.
     while let Some(w) = s.words.get(j).copied().flatten() {
         if AUXILIARIES.contains(&w)
