@@ -211,7 +211,7 @@ pub(crate) struct Verdicts {
     /// The signals of every `class` value met so far: pages repeat a few hundred values
     /// over thousands of elements, and splitting one into words costs far more than a
     /// look-up.
-    class_values: RefCell<HashMap<Box<str>, (bool, bool), BuildHasherDefault<TextHasher>>>,
+    class_values: RefCell<ClassSignals>,
 }
 
 impl Verdicts {
@@ -236,6 +236,9 @@ impl Verdicts {
         found
     }
 }
+
+/// `class` value → whether it carries chrome words and content words.
+type ClassSignals = HashMap<Box<str>, (bool, bool), BuildHasherDefault<TextHasher>>;
 
 /// Hashes short strings eight bytes at a time (FxHash's mix): the default SipHash would
 /// cost as much as the word split the class memo saves.
