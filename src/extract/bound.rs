@@ -24,6 +24,9 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use super::tag::{self, AttributeSpan};
 
@@ -227,8 +230,7 @@ fn is_unread(name: &str, start_tag: &[u8], contents: &[u8]) -> bool {
         // JSON-LD is metadata. `<!--` inside a script starts the parser's escaped states,
         // where the first `</script>` may not end it.
         "script" => {
-            !contains_ignoring_case(start_tag, b"ld+json")
-                && memchr::memmem::find(contents, b"<!--").is_none()
+            !contains_ignoring_case(start_tag, b"ld+json") && COMMENT_OPEN.find(contents).is_none()
         }
         _ => false,
     }
@@ -275,7 +277,7 @@ fn scan_tag(bytes: &[u8], start: usize, attributes: &mut Vec<AttributeSpan>) -> 
         })
     };
     if rest.starts_with(b"!--") {
-        return other(find(bytes, start + 4, b"-->").map_or(bytes.len(), |e| e + 3));
+        return other(find(bytes, start + 4, &COMMENT_CLOSE).map_or(bytes.len(), |e| e + 3));
     }
     let (is_end, name_start) = match rest.first()? {
         // Doctypes and bogus comments end at the first `>`.
@@ -297,13 +299,16 @@ fn scan_tag(bytes: &[u8], start: usize, attributes: &mut Vec<AttributeSpan>) -> 
         // Cut off by the end of input: the parser drops it, nothing follows.
         return other(bytes.len());
     };
-    let nests = !is_void_or_optional(&bytes[name.clone()]);
+    // Lower-cased once: every name the scan looks for fits in the buffer.
+    let lowered = lower_name(&bytes[name.clone()]);
+    let lowered = lowered.as_ref().map(|(buffer, len)| &buffer[..*len]);
+    let nests = !lowered.is_some_and(is_void_or_optional);
     let kind = if is_end {
         TagKind::End { nests }
     } else {
         TagKind::Start {
             nests: nests && !end.self_closing,
-            raw_text: raw_text_name(&bytes[name.clone()]),
+            raw_text: lowered.and_then(raw_text_name),
             name,
         }
     };
@@ -319,7 +324,7 @@ fn scan_tag(bytes: &[u8], start: usize, attributes: &mut Vec<AttributeSpan>) -> 
 /// `true`; else the end of input, with `false`.
 fn raw_text_end(bytes: &[u8], from: usize, name: &str) -> (usize, bool) {
     let mut i = from;
-    while let Some(pos) = find(bytes, i, b"</") {
+    while let Some(pos) = find(bytes, i, &END_TAG_OPEN) {
         let after = pos + 2;
         let candidate = bytes.get(after..after + name.len());
         if candidate.is_some_and(|c| c.eq_ignore_ascii_case(name.as_bytes()))
@@ -334,56 +339,57 @@ fn raw_text_end(bytes: &[u8], from: usize, name: &str) -> (usize, bool) {
     (bytes.len(), false)
 }
 
-fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(bytes.get(from..)?, needle).map(|p| from + p)
+/// Searchers built once: building one costs more than most searches it makes.
+static END_TAG_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"</"));
+static COMMENT_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<!--"));
+static COMMENT_CLOSE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"-->"));
+
+fn find(bytes: &[u8], from: usize, needle: &Finder<'_>) -> Option<usize> {
+    needle.find(bytes.get(from..)?).map(|p| from + p)
 }
 
 /// Elements that never hold others (void) or whose end tag is usually left out, so that
 /// counting them would mistake a flat list for deep nesting.
-fn is_void_or_optional(name: &[u8]) -> bool {
+fn is_void_or_optional(lowered: &[u8]) -> bool {
     matches!(
-        lower_name(name)
-            .as_ref()
-            .map(|(buffer, len)| &buffer[..*len]),
-        Some(
-            b"area"
-                | b"base"
-                | b"br"
-                | b"col"
-                | b"embed"
-                | b"hr"
-                | b"img"
-                | b"input"
-                | b"link"
-                | b"meta"
-                | b"param"
-                | b"source"
-                | b"track"
-                | b"wbr"
-                | b"p"
-                | b"li"
-                | b"dt"
-                | b"dd"
-                | b"option"
-                | b"optgroup"
-                | b"tr"
-                | b"td"
-                | b"th"
-                | b"thead"
-                | b"tbody"
-                | b"tfoot"
-                | b"colgroup"
-                | b"rb"
-                | b"rt"
-                | b"rp"
-                | b"a"
-        )
+        lowered,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"option"
+            | b"optgroup"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"thead"
+            | b"tbody"
+            | b"tfoot"
+            | b"colgroup"
+            | b"rb"
+            | b"rt"
+            | b"rp"
+            | b"a"
     )
 }
 
-fn raw_text_name(name: &[u8]) -> Option<&'static str> {
-    let (buffer, len) = lower_name(name)?;
-    Some(match &buffer[..len] {
+/// The name of a raw-text element, given lower-cased.
+fn raw_text_name(lowered: &[u8]) -> Option<&'static str> {
+    Some(match lowered {
         b"script" => "script",
         b"style" => "style",
         b"textarea" => "textarea",
