@@ -1,19 +1,17 @@
 //! The `chipwatch` binary as users and scripts run it: exit codes, stdout contracts.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
-use crate::common::{fixture, seed_site, test_config_text};
+use crate::common::{chipwatch_binary, fixture, seed_site, test_config_text};
 
 /// Runs chipwatch in `cwd` with no config from the environment.
 fn chipwatch(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chipwatch"))
+    chipwatch_binary()
         .args(args)
         .current_dir(cwd)
-        .env_remove("CHIPWATCH_CONFIG")
-        .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .output()
         .unwrap()
@@ -111,10 +109,9 @@ fn extract_plain_seed_text_without_config_gives_the_page_events() {
 #[test]
 fn extract_reads_standard_input() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chipwatch"))
+    let mut child = chipwatch_binary()
         .args(["extract", "--text", "--published", "2023-11-09", "-"])
         .current_dir(dir.path())
-        .env_remove("CHIPWATCH_CONFIG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,7 +1,7 @@
 //! The README is the front door: its usage block is the binary's `--help`, and its exit
 //! code table is the `ExitCode` enum.
 
-use std::process::Command;
+use crate::common::chipwatch_binary;
 
 use chipwatch::cli::ExitCode;
 
@@ -11,10 +11,7 @@ fn readme() -> String {
 
 #[test]
 fn readme_usage_block_is_the_help_output() {
-    let output = Command::new(env!("CARGO_BIN_EXE_chipwatch"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let output = chipwatch_binary().arg("--help").output().unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
     let readme = readme();
@@ -54,10 +51,7 @@ fn readme_exit_codes_match_the_enum() {
 /// See: issue 6 — "The README documents every command with an example of its output."
 #[test]
 fn readme_shows_every_command() {
-    let output = Command::new(env!("CARGO_BIN_EXE_chipwatch"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let output = chipwatch_binary().arg("--help").output().unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
     let readme = readme();
     let commands = help

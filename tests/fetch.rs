@@ -1010,7 +1010,12 @@ async fn a_slow_robots_txt_does_not_hold_up_other_hosts() {
         let url = format!("{}/a", slow.uri());
         tokio::spawn(async move { fetcher.fetch_article(&url).await })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The slow host's robots.txt is in flight (a fixed delay may not be, under load).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while slow.received_requests().await.unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "robots.txt never requested");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let started = Instant::now();
     let fetched = fetcher
         .fetch_article(&format!("{}/a", fast.uri()))

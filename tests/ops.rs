@@ -3,8 +3,10 @@
 //! logs, and the shipped systemd units and cron entry.
 //! See: issue 6.
 
+use std::io::Read;
 use std::path::Path;
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -16,9 +18,11 @@ use crate::common::{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overlapping_runs_one_proceeds_one_exits_with_the_lock_code() {
-    // Long enough for the second process to start while the first is mid-pass.
-    let server = seed_site_with_delay(Duration::from_millis(3500)).await;
-    let setup = Setup::new(&seed_feed(&server), "");
+    // Long enough for the second process to start (a debug build compiles its rules for
+    // most of a second before it asks for the lock) while the first is mid-pass, on a
+    // loaded machine too; within the request timeout, so the pages still count.
+    let server = seed_site_with_delay(Duration::from_secs(6)).await;
+    let setup = seed_setup_with(&server, "timeout_secs = 5\n", "timeout_secs = 20\n");
     let first = setup.spawn(&["run"]);
     wait_for_lock(&setup.db(), first.id()).await;
 
@@ -45,7 +49,8 @@ async fn a_run_killed_mid_pass_leaves_no_lock_and_the_next_run_completes_the_wor
     let setup = Setup::new(&seed_feed(&server), "");
     let mut victim = setup.spawn(&["run"]);
     wait_for_lock(&setup.db(), victim.id()).await;
-    tokio::time::sleep(Duration::from_millis(1800)).await;
+    // Not a fixed delay: a loaded machine may not have started the pass by then.
+    wait_for_article_requests(&server, 2).await;
     victim.kill().unwrap(); // SIGKILL
     victim.wait().unwrap();
     assert_eq!(
@@ -88,8 +93,9 @@ async fn watch_stops_on_sigterm_with_everything_committed() {
     let setup = Setup::new(&seed_feed(&server), "");
     let watch = setup.spawn(&["--log-format", "json", "watch"]);
     wait_for_lock(&setup.db(), watch.id()).await;
-    // Mid-pass: the first page is still on its way.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Mid-pass, both pages on their way. Not a fixed delay: on a loaded machine the
+    // signal then came before the feed was read, and the pass stored nothing.
+    wait_for_article_requests(&server, 2).await;
     signal(&watch, "TERM");
     let (output, took) = wait_exit(watch, Duration::from_secs(15)).await;
     assert_code(&output, 0);
@@ -107,7 +113,8 @@ async fn watch_stops_on_sigterm_with_everything_committed() {
     // Idle between passes, it stops at once; a run can take the lock afterwards.
     let watch = setup.spawn(&["watch"]);
     wait_for_lock(&setup.db(), watch.id()).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Its first pass (no feed is due) is recorded: now it idles.
+    wait_for_finished_runs(&setup, 2).await;
     signal(&watch, "INT");
     let (output, took) = wait_exit(watch, Duration::from_secs(10)).await;
     assert_code(&output, 0);
@@ -119,13 +126,16 @@ async fn watch_stops_on_sigterm_with_everything_committed() {
 async fn a_second_signal_stops_watch_at_once() {
     let server = seed_site_with_delay(Duration::from_secs(20)).await;
     let setup = Setup::new(&seed_feed(&server), "");
-    let watch = setup.spawn(&["watch"]);
+    let mut watch = setup.spawn(&["watch"]);
+    let log = collect_stderr(&mut watch);
     wait_for_lock(&setup.db(), watch.id()).await;
     // Not a fixed delay: under load the first signal then came before any article was
     // in flight, the pass ended at once and the second signal found nothing to cut.
-    wait_for_article_request(&server).await;
+    wait_for_article_requests(&server, 1).await;
     signal(&watch, "TERM");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Two signals before the first is handled count as one (signals do not queue), so
+    // the second goes once watch says it is stopping, not after a fixed delay.
+    wait_for_line(&log, "stopping: finishing the work in flight").await;
     signal(&watch, "TERM");
     let (output, took) = wait_exit(watch, Duration::from_secs(10)).await;
     assert_code(&output, 1);
@@ -261,18 +271,67 @@ fn json_log_lines(output: &std::process::Output) -> Vec<Value> {
         .collect()
 }
 
-/// Waits until the server has been asked for an article page, so the signal lands while
-/// one is in flight however slowly a loaded machine starts the pass.
-async fn wait_for_article_request(server: &wiremock::MockServer) {
+/// Waits until the server has been asked for `pages` article pages, so a signal or a
+/// kill lands while they are in flight however slowly a loaded machine starts the pass.
+async fn wait_for_article_requests(server: &wiremock::MockServer, pages: usize) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let requests = server.received_requests().await.unwrap_or_default();
-        if requests.iter().any(|r| r.url.path().starts_with("/news/")) {
+        let asked = requests
+            .iter()
+            .filter(|r| r.url.path().starts_with("/news/"))
+            .count();
+        if asked >= pages {
             return;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no article was ever requested"
+            "{asked} of {pages} article pages requested"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Collects the child's stderr as it comes (it is then missing from its `Output`).
+fn collect_stderr(child: &mut std::process::Child) -> Arc<Mutex<String>> {
+    let log = Arc::new(Mutex::new(String::new()));
+    let mut stderr = child.stderr.take().unwrap();
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stderr.read(&mut buf) {
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    log
+}
+
+/// Waits until the collected stderr holds `line`.
+async fn wait_for_line(log: &Mutex<String>, line: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !log.lock().unwrap().contains(line) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {line:?} in stderr: {}",
+            log.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until `runs` passes are recorded as finished.
+async fn wait_for_finished_runs(setup: &Setup, runs: i64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let finished = setup.count("SELECT count(*) FROM runs WHERE finished_at IS NOT NULL");
+        if finished >= runs {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{finished} of {runs} passes finished"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -285,7 +344,7 @@ async fn assert_run_interrupted(
 ) {
     let run = setup.spawn(&["run"]);
     wait_for_lock(&setup.db(), run.id()).await;
-    wait_for_article_request(server).await;
+    wait_for_article_requests(server, 1).await;
     signal(&run, "TERM");
     let (output, took) = wait_exit(run, Duration::from_secs(15)).await;
     assert_code(&output, 1);
@@ -365,7 +424,7 @@ async fn a_feed_removed_during_a_pass_does_not_fail_it() {
     assert_code(&setup.run(&["feeds", "add", "doomed", &url]).await, 0);
     let run = setup.spawn(&["run"]);
     wait_for_lock(&setup.db(), run.id()).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for_article_requests(&server, 2).await;
     // The pages are still loading when the feed goes.
     assert_code(&setup.run(&["feeds", "remove", "doomed"]).await, 0);
     let (output, _) = wait_exit(run, Duration::from_secs(30)).await;

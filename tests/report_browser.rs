@@ -138,6 +138,13 @@ impl Browser {
 
     /// Sends a command (to a page's session when given) and returns its result.
     fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        let reply = self.call_for_reply(session, method, params);
+        assert!(reply["error"].is_null(), "{method}: {}", reply["error"]);
+        reply["result"].clone()
+    }
+
+    /// Sends a command and returns Chromium's whole reply, an error included.
+    fn call_for_reply(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = json!({"id": id, "method": method, "params": params});
@@ -153,8 +160,7 @@ impl Browser {
                 continue;
             };
             if reply["id"] == json!(id) {
-                assert!(reply["error"].is_null(), "{method}: {}", reply["error"]);
-                return reply["result"].clone();
+                return reply;
             }
             self.events.push(reply);
         }
@@ -227,9 +233,30 @@ impl Browser {
         session
     }
 
+    /// Navigates to `url` and waits until that document has loaded. A load event alone
+    /// is not proof: the new tab's own about:blank may fire one late, on a slow machine
+    /// after `Page.enable`, so the page is asked what it shows.
     fn load(&mut self, session: &str, url: &str) {
         self.call(Some(session), "Page.navigate", json!({"url": url}));
-        self.wait_for(session, "Page.loadEventFired");
+        assert!(url.starts_with("file:"), "{url}");
+        let loaded = "document.readyState === 'complete' && location.protocol === 'file:'";
+        let deadline = Instant::now() + CALL_TIMEOUT;
+        loop {
+            self.wait_for(session, "Page.loadEventFired");
+            // Asked mid-navigation, the page may answer with an error: not loaded yet.
+            let reply = self.call_for_reply(
+                Some(session),
+                "Runtime.evaluate",
+                json!({"expression": loaded, "returnByValue": true}),
+            );
+            if reply["result"]["result"]["value"] == json!(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{url} did not load within {CALL_TIMEOUT:?}"
+            );
+        }
     }
 
     /// What went wrong in the page so far: console errors, uncaught exceptions, log

@@ -720,9 +720,12 @@ async fn retries_follow_the_named_feeds_and_wake_watch() {
     assert_eq!((h.server.hits("/a/page"), h.server.hits("/b/page")), (2, 1));
     assert_eq!(h.page("/b/page").state.as_deref(), Some("pending"));
 
-    // b's page falls due two seconds after watch starts; no feed is due for 30 minutes.
-    // watch looks again no sooner than PAGE_RETRY_IDLE after its first pass.
-    let soon = chrono::Utc::now() + chrono::Duration::seconds(2);
+    // b's page falls due ten seconds after watch starts (well before PAGE_RETRY_IDLE, and
+    // well after watch's first pass has chosen its pages even on a loaded machine: with
+    // two seconds, truncated to whole seconds, a slow start let that pass fetch it); no
+    // feed is due for 30 minutes. watch looks again no sooner than PAGE_RETRY_IDLE after
+    // its first pass.
+    let soon = chrono::Utc::now() + chrono::Duration::seconds(10);
     h.sql(&format!(
         "UPDATE articles SET page_next_attempt_at = '{}' WHERE page_state = 'pending'",
         soon.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -350,7 +350,7 @@ fn finish(
                 !f.products.is_empty(),
                 !f.companies.is_empty(),
                 d.action.is_some(),
-                f.effective.is_some(),
+                f.effective.or(f.effective_adjunct).is_some(),
             ];
             // A country does not control exports to itself, even when the authority came
             // from an earlier control of the article.
@@ -365,7 +365,7 @@ fn finish(
                 products: f.products,
                 companies: f.companies,
                 action: d.action,
-                effective: f.effective,
+                effective: f.effective.or(f.effective_adjunct),
             };
             (
                 EventDetails::ExportControl(control),

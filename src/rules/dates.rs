@@ -246,7 +246,9 @@ fn month_year(published: NaiveDate, month: u32, tense: Tense) -> i32 {
     match tense {
         Tense::Past if month > published.month() => y - 1,
         Tense::Future if month < published.month() => y + 1,
-        Tense::Nearest => {
+        // A present tense ("the curbs take effect on January 15") does not say which
+        // side of publication the date falls on: the nearer one.
+        Tense::Nearest | Tense::Present => {
             // Months apart, published month 0: pick the year within six months.
             let diff = i64::from(month) - i64::from(published.month());
             if diff > 6 {

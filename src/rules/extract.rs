@@ -1,7 +1,6 @@
 //! The per-sentence pass of extraction. This module owns walking an article's sentences:
 //! the per-sentence prefilter (sentences with no frame word, or naming nothing, are never
-//! annotated), annotating
-//! lazily, running the frames, resolving the references they leave ("the company", "it")
+//! annotated), annotating lazily, running the frames, resolving the references they leave ("the company", "it")
 //! to an organisation named earlier in the article, turning hits into mentions (one per
 //! named buyer), completing them with the kind's fillers, and turning anaphoric sentences
 //! ("The order is worth ...") into fill-ins of the latest mention. The result is the
@@ -19,7 +18,7 @@ use super::gazetteer::{EntityRef, Gazetteer};
 use super::lexicon::Role;
 use super::matcher::{last_product_list, push_unique, Fields};
 use super::prefilter::HeadHits;
-use super::tokens::{tokenize, Tok, ORG_NOUNS};
+use super::tokens::{tokenize, Tok, ORG_NOUNS, ORG_PLURALS};
 use super::{kind_index, KindSettings, RuleSet};
 
 /// A sentence annotated, with its tokens and their plain words (placeholders as `<O>`).
@@ -200,19 +199,24 @@ impl RuleSet {
                     let older = settings.older.is_match(&context);
                     let resolved = hit
                         .reference
-                        .and_then(|r| self.resolve(r, &t, &mut cache, sentences, i, published));
+                        .map(|r| self.resolve(r, &t, &mut cache, sentences, i, published))
+                        .unwrap_or_default();
                     let requires = self
                         .lexicon
                         .frames
                         .get(hit.frame)
                         .map_or(&[][..], |f| &f.requires[..]);
-                    for fields in self.fields_of(hit, &t.ann, resolved) {
+                    let all_fields = self.fields_of(hit, &t.ann, resolved);
+                    // The buyers sharing the sentence: none of them sells to another.
+                    let buyers: Vec<String> =
+                        all_fields.iter().filter_map(|f| f.buyer.clone()).collect();
+                    for fields in all_fields {
                         if requires.iter().any(|r| !fields.has(r)) {
                             continue;
                         }
                         let mut fields = fields;
                         if kind == EventKind::ChipOrder {
-                            self.seller_in_sentence(&t, &mut fields);
+                            self.seller_in_sentence(&t, &mut fields, &buyers);
                         }
                         let mut extra = Vec::new();
                         // "even these alternatives cannot be sold": the products named in
@@ -289,6 +293,18 @@ impl RuleSet {
                     // Fillers complete what fired in this sentence (run once per sentence).
                     let mut filled = Fields::default();
                     self.apply_fillers(settings, &t.ann, &mut filled);
+                    // Several buyers in the sentence: a figure it states is their total.
+                    let mut buyers: Vec<&str> = mentions[first_new..]
+                        .iter()
+                        .filter_map(|m| m.fields.buyer.as_deref())
+                        .collect();
+                    buyers.sort_unstable();
+                    buyers.dedup();
+                    if buyers.len() > 1 {
+                        filled.quantity = None;
+                        filled.value = None;
+                        filled.value_usd = None;
+                    }
                     for m in &mut mentions[first_new..] {
                         // A family ("Instinct GPUs") gives way to a model of it the
                         // fillers found ("starting with MI450 chips").
@@ -363,18 +379,25 @@ impl RuleSet {
 
     /// The fields of a hit: one set per named buyer (a sentence naming several buyers
     /// reports one order each; their shared quantity and value are the total, not theirs).
-    fn fields_of(&self, hit: &Hit, ann: &Annotated, reference: Option<String>) -> Vec<Fields> {
+    fn fields_of(&self, hit: &Hit, ann: &Annotated, reference: Vec<String>) -> Vec<Fields> {
         let g = &self.gazetteer;
         let mut f = Fields::default();
         let mut buyers: Vec<String> = Vec::new();
+        // Sellers named after the first ("tools from Applied Materials and Tokyo
+        // Electron"): one order each, like buyers.
+        let mut more_suppliers: Vec<String> = Vec::new();
         let mut parties: Vec<String> = Vec::new();
-        if let (Some(r), Some(name)) = (hit.reference, reference) {
-            match r.role {
-                Role::Buyer => buyers.push(name),
-                Role::Supplier => f.supplier = Some(name),
-                Role::Party => parties.push(name),
-                Role::Companies => push_unique(&mut f.companies, &name),
-                _ => {}
+        if let Some(r) = hit.reference {
+            for name in reference {
+                match r.role {
+                    Role::Buyer => buyers.push(name),
+                    Role::Supplier => {
+                        f.supplier.get_or_insert(name);
+                    }
+                    Role::Party => parties.push(name),
+                    Role::Companies => push_unique(&mut f.companies, &name),
+                    _ => {}
+                }
             }
         }
         for arg in &hit.args {
@@ -389,7 +412,12 @@ impl RuleSet {
                     Role::Buyer,
                 ) => push_unique(&mut buyers, g.name(*e)),
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Supplier) => {
-                    f.supplier.get_or_insert_with(|| g.name(*e).to_string());
+                    let name = g.name(*e);
+                    match &f.supplier {
+                        None => f.supplier = Some(name.to_string()),
+                        Some(first) if first != name => push_unique(&mut more_suppliers, name),
+                        Some(_) => {}
+                    }
                 }
                 (Value::Entity(e @ EntityRef::Org(_)), Role::Party) => {
                     push_unique(&mut parties, g.name(*e))
@@ -446,7 +474,7 @@ impl RuleSet {
                     f.delivery.get_or_insert(*d);
                 }
                 (Value::Date(Some(d)), Role::Effective) => {
-                    f.effective.get_or_insert(*d);
+                    f.effective_adjunct.get_or_insert(*d);
                 }
                 (Value::Entity(e @ EntityRef::Product(_)), Role::Products) => {
                     push_unique(&mut f.products, g.name(*e))
@@ -489,33 +517,38 @@ impl RuleSet {
                 f.targets.retain(|t| t != a);
             }
         }
-        match buyers.len() {
-            0 => vec![f],
-            1 => {
-                f.buyer = buyers.pop();
-                vec![f]
+        more_suppliers.retain(|s| !buyers.contains(s));
+        let mut sellers: Vec<Option<String>> = vec![f.supplier.clone()];
+        sellers.extend(more_suppliers.into_iter().map(Some));
+        let shared = buyers.len() > 1 || sellers.len() > 1;
+        let buyers: Vec<Option<String>> = if buyers.is_empty() {
+            vec![None]
+        } else {
+            buyers.into_iter().map(Some).collect()
+        };
+        let mut out = Vec::new();
+        for b in &buyers {
+            for seller in &sellers {
+                let mut one = f.clone();
+                one.buyer = b.clone();
+                one.supplier = seller.clone();
+                // Figures shared by several parties are their total, unless they are
+                // "each" one's ("will each install 50,000 GPUs").
+                if shared && !hit.each {
+                    one.quantity = None;
+                    one.value = None;
+                    one.value_usd = None;
+                }
+                out.push(one);
             }
-            _ => buyers
-                .into_iter()
-                .map(|b| {
-                    let mut one = f.clone();
-                    one.buyer = Some(b);
-                    // "will each install 50,000 GPUs": the figures are per buyer.
-                    if !hit.each {
-                        one.quantity = None;
-                        one.value = None;
-                        one.value_usd = None;
-                    }
-                    one
-                })
-                .collect(),
         }
+        out
     }
 
     /// An order with a buyer and no seller, in a sentence that names exactly one other
     /// company that sells chips ("Apple will purchase all the 3nm chips TSMC has to
     /// offer"): that company supplies, unless the product's maker says who does.
-    fn seller_in_sentence(&self, t: &Typed, fields: &mut Fields) {
+    fn seller_in_sentence(&self, t: &Typed, fields: &mut Fields, buyers: &[String]) {
         let g = &self.gazetteer;
         let Some(buyer) = fields.buyer.clone() else {
             return;
@@ -536,7 +569,7 @@ impl RuleSet {
                     t.ann.annotations.get(*a).map(|a| &a.value)
                 {
                     let name = g.name(*e);
-                    if name != buyer && g.tier(name) < 5 {
+                    if name != buyer && !buyers.iter().any(|b| b == name) && g.tier(name) < 5 {
                         push_unique(&mut sellers, name);
                     }
                 }
@@ -547,10 +580,46 @@ impl RuleSet {
         }
     }
 
-    /// The organisation a reference stands for: the nearest one named before it in its
-    /// sentence, else the first one named as a subject in the closest earlier sentence
-    /// that names one (a maker for "the chipmaker").
+    /// The organisations a reference stands for: for a plural description ("the two
+    /// companies"), the latest list of organisations named together; otherwise one.
     fn resolve(
+        &self,
+        r: Reference,
+        t: &Typed,
+        cache: &mut [Option<Typed>],
+        sentences: &[Sentence<'_>],
+        i: usize,
+        published: Option<NaiveDate>,
+    ) -> Vec<String> {
+        let plural = t
+            .toks
+            .get(r.at)
+            .and_then(Tok::word)
+            .is_some_and(|w| ORG_PLURALS.contains(&w));
+        if !plural {
+            return self
+                .resolve_one(r, t, cache, sentences, i, published)
+                .into_iter()
+                .collect();
+        }
+        let g = &self.gazetteer;
+        if let Some(list) = org_list(t, r.at, g) {
+            return list;
+        }
+        for j in (1..=4).filter_map(|b| i.checked_sub(b)) {
+            let text = sentences.get(j).map_or("", |s| s.text);
+            let prev = cached(cache, j, g, text, published);
+            if let Some(list) = org_list(prev, prev.toks.len(), g) {
+                return list;
+            }
+        }
+        Vec::new()
+    }
+
+    /// The organisation a singular reference stands for: the nearest one named before it
+    /// in its sentence, else the first one named as a subject in the closest earlier
+    /// sentence that names one (a maker for "the chipmaker").
+    fn resolve_one(
         &self,
         r: Reference,
         t: &Typed,
@@ -711,4 +780,50 @@ fn latest(mentions: &[Mention], kind: EventKind) -> Option<usize> {
         .map(|(i, _)| i)
         .next_back();
     standalone.or_else(|| of_kind().map(|(i, _)| i).next_back())
+}
+
+/// The last list of two or more organisations named together before token `end` ("Alibaba,
+/// Tencent and ByteDance", "Samsung as well as SK Hynix").
+fn org_list(t: &Typed, end: usize, g: &Gazetteer) -> Option<Vec<String>> {
+    let org = |k: usize| match t.toks.get(k) {
+        Some(Tok::Ent(a, 'O')) => match t.ann.annotations.get(*a).map(|a| &a.value) {
+            Some(Value::Entity(e)) => Some(g.name(*e).to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let joiner = |k: usize| match t.toks.get(k) {
+        Some(Tok::Punct(',' | '&')) => true,
+        Some(Tok::Word(w)) => matches!(w.as_str(), "and" | "as" | "well"),
+        _ => false,
+    };
+    let mut best: Option<Vec<String>> = None;
+    let mut k = 0;
+    let end = end.min(t.toks.len());
+    while k < end {
+        let Some(first) = org(k) else {
+            k += 1;
+            continue;
+        };
+        let mut list = vec![first];
+        let mut j = k + 1;
+        loop {
+            let mut gap = j;
+            while gap < end && joiner(gap) {
+                gap += 1;
+            }
+            match (gap > j, org(gap)) {
+                (true, Some(name)) if gap < end => {
+                    push_unique(&mut list, &name);
+                    j = gap + 1;
+                }
+                _ => break,
+            }
+        }
+        if list.len() >= 2 {
+            best = Some(list);
+        }
+        k = j;
+    }
+    best
 }

@@ -86,6 +86,8 @@ pub struct Governor {
     pub object: Option<Role>,
     /// Cue roles that replace the frame's own ("won an order *from* X": X is the buyer).
     pub cues: HashMap<String, Role>,
+    /// Role of dates, replacing the frame's.
+    pub dates: Option<Role>,
     pub status: Option<OrderStatus>,
     pub action: Option<ControlAction>,
     pub confidence: Option<f64>,
@@ -279,6 +281,7 @@ impl Lexicon {
                     subject: role("governor subject", &g.subject)?,
                     object: role("governor object", &g.object)?,
                     cues: cues(&g.cues, "governor cue")?,
+                    dates: role("governor dates", &g.dates)?,
                     status: g.status,
                     action: g.action,
                     confidence: g.confidence,

@@ -302,6 +302,10 @@ pub struct Fields {
     pub products: Vec<String>,
     pub companies: Vec<String>,
     pub effective: Option<PartialDate>,
+    /// A date the control's verb carries ("imposed on December 2"): its effective date
+    /// only when nothing says when it takes effect, and no reason to keep two reports
+    /// of one control apart.
+    pub effective_adjunct: Option<PartialDate>,
     /// The products slot said "these alternatives": resolved from the previous sentence.
     pub products_ref: bool,
 }
@@ -358,6 +362,7 @@ impl Fields {
         opt(&mut self.authority, &other.authority);
         opt(&mut self.agency, &other.agency);
         opt(&mut self.effective, &other.effective);
+        opt(&mut self.effective_adjunct, &other.effective_adjunct);
         list(&mut self.targets, &other.targets);
         list(&mut self.products, &other.products);
         list(&mut self.companies, &other.companies);

@@ -35,7 +35,7 @@ use chrono::NaiveDate;
 use regex::{Regex, RegexBuilder};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Event, EventDetails, EventKind};
+use crate::model::{Event, EventDetails, EventKind, Span};
 use crate::text::split_sentences;
 
 use assemble::{assemble, SentenceRef};
@@ -349,6 +349,12 @@ impl RuleSet {
             self.infer_supplier(event);
             self.home_vendors(event);
         }
+        // A company does not order from itself: one side was misread.
+        events.retain(|e| match &e.details {
+            EventDetails::ChipOrder(o) => o.buyer.is_none() || o.buyer != o.supplier,
+            EventDetails::ExportControl(_) => true,
+        });
+        merge_repeated_orders(&mut events);
         self.destinations_from_passage(&mut events);
         events
     }
@@ -533,4 +539,63 @@ fn check_example(
         )));
     }
     Ok(())
+}
+
+/// Two orders that only the sides' reading kept apart (one frame read the buyer as the
+/// seller until chips were set flowing downstream) are one: the same parties and
+/// product, and figures that do not differ. The later one's evidence joins the first.
+fn merge_repeated_orders(events: &mut Vec<Event>) {
+    let mut i = 0;
+    while i < events.len() {
+        let twin = events.iter().take(i).position(|earlier| {
+            let (EventDetails::ChipOrder(a), EventDetails::ChipOrder(b)) =
+                (&earlier.details, &events[i].details)
+            else {
+                return false;
+            };
+            a.buyer.is_some()
+                && a.supplier.is_some()
+                && a.product.is_some()
+                && (&a.buyer, &a.supplier, &a.product) == (&b.buyer, &b.supplier, &b.product)
+                && agree(&a.quantity, &b.quantity)
+                && agree(&a.value, &b.value)
+                && agree(&a.delivery, &b.delivery)
+                && a.status == b.status
+        });
+        let Some(first) = twin else {
+            i += 1;
+            continue;
+        };
+        let later = events.remove(i);
+        let EventDetails::ChipOrder(b) = later.details else {
+            continue;
+        };
+        let target = &mut events[first];
+        if let EventDetails::ChipOrder(a) = &mut target.details {
+            a.quantity = a.quantity.or(b.quantity);
+            if a.value.is_none() {
+                a.value = b.value;
+                a.value_usd = b.value_usd;
+            }
+            a.delivery = a.delivery.or(b.delivery);
+        }
+        let mut evidence: Vec<(Span, String)> = target
+            .spans
+            .drain(..)
+            .zip(target.evidence.drain(..))
+            .collect();
+        for (span, sentence) in later.spans.into_iter().zip(later.evidence) {
+            if !evidence.iter().any(|(s, _)| *s == span) {
+                evidence.push((span, sentence));
+            }
+        }
+        evidence.sort_by_key(|(span, _)| *span);
+        (target.spans, target.evidence) = evidence.into_iter().unzip();
+        target.hedged &= later.hedged;
+        target.confidence = target.confidence.max(later.confidence);
+    }
+}
+
+fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+    a.is_none() || b.is_none() || a == b
 }

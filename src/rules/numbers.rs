@@ -22,7 +22,7 @@ pub struct Found<T> {
 
 const APPROX: &str = r"(?:(?:approximately|approx\.|about|around|roughly|nearly|almost|some|over|more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|close\s+to|an\s+estimated|as\s+many\s+as|as\s+much\s+as)\s+)?";
 const NUM: &str = r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)";
-const SCALE_WORD: &str = r"(?:\s+(?P<word>thousand|million|billion|trillion))";
+const SCALE_WORD: &str = r"(?:\s+(?P<word>(?i:thousand|million|billion|trillion)))";
 
 fn number_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
@@ -40,7 +40,7 @@ fn money_regex() -> &'static Regex {
     RE.get_or_init(|| {
         let prefix = r"(?P<pre>US\$|USD\s?|HK\$|NT\$|S\$|A\$|C\$|\$|€|EUR\s?|£|GBP\s?|¥|RMB\s?|CNY\s?|JPY\s?|KRW\s?|₩|₹)";
         let suffix = r"(?P<post>(?:US\s+)?dollars|USD|yuan|renminbi|RMB|CNY|euros?|EUR|yen|JPY|won|KRW|pounds|GBP|rupees)";
-        let scale = r"(?:\s*(?P<word>thousand|million|billion|trillion)|\s?(?P<abbr>k|K|m|M|mn|bn|b|B|tn)\b)";
+        let scale = r"(?:\s*(?P<word>(?i:thousand|million|billion|trillion))|\s?(?P<abbr>k|K|m|M|mn|bn|b|B|tn)\b)";
         let p = format!(
             r"(?i:{APPROX})(?:{prefix}{NUM}{scale}?|\b{NUM2}{scale2}?\s+{suffix}\b)",
             NUM2 = NUM.replace("?P<num>", "?P<num2>"),
@@ -311,6 +311,7 @@ mod tests {
             ("cost $1,250", "$1,250", 1250.0, "USD"),
             ("cost $19.99 each", "$19.99", 19.99, "USD"),
             ("5 billion US dollars", "5 billion US dollars", 5e9, "USD"),
+            ("a USD 3 Billion agreement", "USD 3 Billion", 3e9, "USD"),
         ];
         for (text, token, amount, currency) in cases {
             let found = find_money(text);

@@ -236,6 +236,9 @@ pub struct RawGovernor {
     pub object: Option<String>,
     #[serde(default)]
     pub cues: BTreeMap<String, String>,
+    /// Role of dates, replacing the frame's ("announced on Monday" dates no effect).
+    #[serde(default)]
+    pub dates: Option<String>,
     #[serde(default)]
     pub status: Option<OrderStatus>,
     #[serde(default)]

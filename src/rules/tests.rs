@@ -563,3 +563,262 @@ fn random_text_never_panics_and_spans_round_trip() {
         }
     }
 }
+
+#[test]
+fn a_list_of_targets_goes_on_past_an_aside() {
+    let r = rules();
+    let text =
+        "Washington imposed a licence requirement on exports to Iran (including Kish Island) \
+        and Belarus of upcoming MI400 and existing MI300X accelerators.";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, strings(&["Iran", "Belarus"]));
+    assert_eq!(control(&e[0]).products.len(), 2, "{e:#?}");
+
+    // A country narrowed by "including" shares the cue of the one it narrows.
+    let text = "Washington imposed a licence requirement on exports to China (including Macau).";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, strings(&["China", "Macau"]));
+}
+
+#[test]
+fn goods_destined_for_a_country_make_it_the_target() {
+    let r = rules();
+    let text = "The Commerce Department's new licence requirement for accelerators destined for \
+        Belarus takes effect on Monday.";
+    let e = r.extract_events(text, day("2025-03-02"));
+    assert!(
+        e.iter()
+            .any(|e| control(e).targets == strings(&["Belarus"])),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn a_date_on_the_verb_that_imposes_a_control_is_when_it_took_effect() {
+    let r = rules();
+    let effective = |text: &str| {
+        let e = r.extract_events(text, day("2024-12-04"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        control(&e[0]).effective.map(|d| d.to_string())
+    };
+    assert_eq!(
+        effective("On December 2, Washington imposed curbs on exports of HBM to China.").as_deref(),
+        Some("2024-12-02")
+    );
+    assert_eq!(
+        effective(
+            "The Commerce Department on December 2 added 140 Chinese firms to the Entity List."
+        )
+        .as_deref(),
+        Some("2024-12-02")
+    );
+    // Announcing is not putting in force; and a stated effective date wins.
+    assert_eq!(
+        effective("On December 2, Washington announced curbs on exports of HBM to China."),
+        None
+    );
+    assert_eq!(
+        effective(
+            "On December 2, Washington imposed curbs on exports of HBM to China. \
+             The curbs take effect on January 15."
+        )
+        .as_deref(),
+        Some("2025-01-15")
+    );
+}
+
+#[test]
+fn delivery_is_read_past_what_is_delivered_and_how() {
+    let r = rules();
+    for (follow_up, delivery) in [
+        ("Deliveries of the accelerators start in late 2025.", "2025"),
+        (
+            "The accelerators will be installed in stages through 2026.",
+            "2026",
+        ),
+        (
+            "Shipment of these GPUs is due to begin in March.",
+            "2025-03",
+        ),
+    ] {
+        let text = format!("Baidu ordered 1,600 Ascend 910B chips from Huawei. {follow_up}");
+        let e = r.extract_events(&text, day("2024-12-01"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        let got = order(&e[0]).delivery.map(|d| d.to_string());
+        assert_eq!(got.as_deref(), Some(delivery), "{text}");
+    }
+}
+
+#[test]
+fn an_adverb_in_ly_does_not_hide_the_subject() {
+    let r = rules();
+    let text = "Several cloud firms, including Tencent and Baidu, are quietly stockpiling \
+        HBM3 chips from SK Hynix.";
+    let e = r.extract_events(text, day("2025-02-01"));
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Tencent", "Baidu"], "{e:#?}");
+}
+
+#[test]
+fn several_sellers_make_one_order_each_and_buyers_do_not_sell_to_each_other() {
+    let r = rules();
+    let text = "Nvidia bought 300,000 HBM3E stacks from SK Hynix and Micron.";
+    let e = r.extract_events(text, day("2024-05-01"));
+    let sellers: Vec<_> = e
+        .iter()
+        .filter_map(|e| order(e).supplier.as_deref())
+        .collect();
+    assert_eq!(sellers, ["SK Hynix", "Micron"], "{e:#?}");
+    // The shared figure is their total, not each one's.
+    assert!(e.iter().all(|e| order(e).quantity.is_none()), "{e:#?}");
+
+    // Two buyers and a product whose maker is named elsewhere in the sentence: neither
+    // buyer is the other's seller.
+    let text = "Hyundai and Samsung will buy 50,000 GPUs each.";
+    let e = r.extract_events(text, day("2025-10-31"));
+    assert_eq!(e.len(), 2, "{e:#?}");
+    for e in &e {
+        let o = order(e);
+        assert!(
+            !matches!(o.supplier.as_deref(), Some("SK Hynix" | "Samsung")),
+            "{e:#?}"
+        );
+    }
+}
+
+#[test]
+fn the_us_without_its_last_period_is_still_the_us() {
+    let e = rules().extract_events(
+        "The U.S imposed curbs on exports of HBM chips to China.",
+        day("2024-12-03"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).authority.as_deref(), Some("United States"));
+}
+
+#[test]
+fn a_noun_that_is_also_a_trigger_verb_reads_as_a_noun() {
+    let r = rules();
+    // A plural opening its clause before an auxiliary is a noun, not "permits" granting.
+    let e = r.extract_events(
+        "Permits will now be needed for shipments of AI chips to Iran, the Malaysian trade \
+         ministry said.",
+        day("2025-07-14"),
+    );
+    assert!(!e.is_empty(), "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| control(e).action == Some(ControlAction::Restrict)),
+        "{e:#?}"
+    );
+    // "the Nvidia order" is a noun: Micron is no buyer.
+    let e = r.extract_events(
+        "Micron has won the Nvidia order for HBM3E stacks.",
+        day("2025-07-14"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| order(e).buyer.as_deref() != Some("Micron")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn one_deal_read_by_two_frames_is_one_order() {
+    let e = rules().extract_events(
+        "SK Hynix signed a $4 billion deal with Nvidia to supply HBM4 stacks for use in its \
+         Rubin accelerators.",
+        day("2025-06-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(
+        (o.buyer.as_deref(), o.supplier.as_deref()),
+        (Some("Nvidia"), Some("SK Hynix"))
+    );
+}
+
+#[test]
+fn a_plural_description_stands_for_the_companies_named_together_before() {
+    let r = rules();
+    let text = "Kakao, Naver and LG have been racing to secure accelerators. The three \
+        companies have ordered 30,000 H200 chips from Nvidia, worth $900 million.";
+    let e = r.extract_events(text, day("2025-03-01"));
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Kakao", "Naver", "LG Electronics"], "{e:#?}");
+    // The quantity and the value are the three orders' total, not each one's.
+    for e in &e {
+        let o = order(e);
+        assert_eq!((o.quantity, o.value_usd), (None, None), "{e:#?}");
+        assert_eq!(o.product.as_deref(), Some("H200"));
+    }
+}
+
+#[test]
+fn where_listed_entities_are_is_what_the_control_targets() {
+    let r = rules();
+    let e = r.extract_events(
+        "The Commerce Department added 40 entities from Belarus, Iran and Pakistan to the Entity List.",
+        day("2025-03-25"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(
+        control(&e[0]).targets,
+        strings(&["Belarus", "Iran", "Pakistan"])
+    );
+}
+
+#[test]
+fn the_government_that_acts_is_found_behind_a_pronoun_a_subordinator_and_a_list() {
+    let r = rules();
+    let authority = |text: &str| {
+        let e = r.extract_events(text, day("2025-07-15"));
+        let controls: Vec<_> = e
+            .iter()
+            .filter(|e| e.kind() == EventKind::ExportControl)
+            .collect();
+        assert_eq!(controls.len(), 1, "{text}: {e:#?}");
+        control(controls[0]).authority.clone()
+    };
+    // "it" after the government that says so.
+    assert_eq!(
+        authority("Japan confirmed on Friday it will restrict exports of photoresists to Korea.")
+            .as_deref(),
+        Some("Japan")
+    );
+    // A subordinator, and a list of companies after the verb.
+    assert_eq!(
+        authority(
+            "Tencent ordered more H20 chips as Washington allows Nvidia and AMD to resume \
+             sales to China."
+        )
+        .as_deref(),
+        Some("United States")
+    );
+    // "it" that is a company is no government.
+    let e = r.extract_events(
+        "Nvidia announced on Tuesday it will resume sales of its H20 chips to China.",
+        day("2025-07-15"),
+    );
+    assert!(
+        e.iter().all(|e| e.kind() != EventKind::ExportControl
+            || control(e).authority.as_deref() != Some("China")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn a_licence_one_is_required_to_get_is_a_restriction() {
+    let e = rules().extract_events(
+        "Tokyo will require exporters to obtain a licence before shipping EUV tools to China.",
+        day("2023-05-23"),
+    );
+    assert!(!e.is_empty(), "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| control(e).action == Some(ControlAction::Restrict)),
+        "{e:#?}"
+    );
+}

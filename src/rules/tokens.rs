@@ -261,6 +261,25 @@ pub const ORG_NOUNS: &[&str] = &[
     "outfit",
 ];
 
+/// Plural descriptions that refer back to several organisations named together ("the
+/// two companies", "the Chinese groups").
+pub const ORG_PLURALS: &[&str] = &[
+    "companies",
+    "firms",
+    "groups",
+    "giants",
+    "chipmakers",
+    "makers",
+    "startups",
+    "operators",
+    "hyperscalers",
+    "players",
+    "conglomerates",
+    "carriers",
+    "labs",
+    "laboratories",
+];
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

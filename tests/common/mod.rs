@@ -96,6 +96,18 @@ pub fn test_config(dir: &Path, feeds: &[(&str, String)]) -> Config {
 
 // --- The `chipwatch` binary against a temporary config and database (ops, queries). ---
 
+/// The `chipwatch` binary without what the caller's environment could change in what it
+/// reads or prints: a config path, a log filter, or forced colour (clap's help and errors
+/// honour `CLICOLOR_FORCE` even on a pipe).
+pub fn chipwatch_binary() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chipwatch"));
+    command
+        .env_remove("CHIPWATCH_CONFIG")
+        .env_remove("RUST_LOG")
+        .env_remove("CLICOLOR_FORCE");
+    command
+}
+
 /// A temporary folder with a config watching `feeds`; the database lives beside it.
 pub struct Setup {
     pub dir: tempfile::TempDir,
@@ -116,14 +128,12 @@ impl Setup {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_chipwatch"));
+        let mut command = chipwatch_binary();
         command
             .arg("--config")
             .arg(&self.config)
             .args(args)
             .current_dir(self.dir.path())
-            .env_remove("CHIPWATCH_CONFIG")
-            .env_remove("RUST_LOG")
             .stdin(Stdio::null());
         command
     }

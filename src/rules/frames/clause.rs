@@ -51,17 +51,40 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
                 | "licenses"
                 | "licence"
                 | "license"
+                | "order"
+                | "orders"
+                | "requirement"
+                | "requirements"
         )
     }) {
         return false;
     }
-    let after_determiner = prev.and_then(Tok::word).is_some_and(|w| {
-        matches!(
-            w,
-            "a" | "an" | "the" | "its" | "their" | "this" | "these" | "those" | "our"
-        )
-    });
-    if after_determiner {
+    let determiner = |t: Option<&Tok>| {
+        t.and_then(Tok::word).is_some_and(|w| {
+            matches!(
+                w,
+                "a" | "an" | "the" | "its" | "their" | "this" | "these" | "those" | "our"
+            )
+        })
+    };
+    // "the order", "the Nvidia order".
+    if determiner(prev)
+        || matches!(prev, Some(Tok::Ent(_, 'O' | 'P')))
+            && matches!(
+                kind,
+                HeadKind::Verb(VerbForm::Base | VerbForm::Third) | HeadKind::Noun
+            )
+            && determiner(i.checked_sub(2).and_then(|p| s.toks.get(p)))
+    {
+        return false;
+    }
+    // "Curbs will ...": a plural noun opening the clause before its auxiliary.
+    if kind == HeadKind::Verb(VerbForm::Third)
+        && matches!(prev, None | Some(Tok::Punct(_)))
+        && next
+            .and_then(Tok::word)
+            .is_some_and(|w| AUXILIARIES.contains(&w) && w != "'s")
+    {
         return false;
     }
     // A participle right before a noun, after a preposition, conjunction or comma.
@@ -70,7 +93,7 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
         !PREPOSITIONS.contains(&w)
             && !DETERMINERS.contains(&w)
             && !AUXILIARIES.contains(&w)
-            && !ADVERBS.contains(&w)
+            && !is_adverb(w)
             && !CLAUSE_OPENERS.contains(&w)
             && !matches!(
                 w,
@@ -98,11 +121,35 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
         }
         Some(Tok::Ent(..)) => false,
     };
-    !(participle && before_noun && after_link)
+    // "chip manufacturing tools": a gerund between a modifier and a noun.
+    let gerund_compound = kind == HeadKind::Verb(VerbForm::Ing)
+        && prev
+            .and_then(Tok::word)
+            .is_some_and(|w| NOUN_MODIFIERS.contains(&w));
+    !(before_noun && (gerund_compound || participle && after_link))
 }
 
 /// Whether a word that is both a verb and a noun head reads as a noun at `i`.
 pub(super) fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) -> bool {
+    // "Permits will now be required": a plural opening the clause before its auxiliary.
+    let opens = i == 0
+        || i.checked_sub(1)
+            .and_then(|p| s.toks.get(p))
+            .is_some_and(|t| matches!(t, Tok::Punct(c) if *c != '-'));
+    if opens
+        && s.words
+            .get(i)
+            .copied()
+            .flatten()
+            .is_some_and(|w| w.ends_with('s'))
+        && s.words
+            .get(i + 1)
+            .copied()
+            .flatten()
+            .is_some_and(|w| AUXILIARIES.contains(&w) && w != "'s")
+    {
+        return true;
+    }
     let Some(prev) = i.checked_sub(1).and_then(|p| s.toks.get(p)) else {
         return false;
     };
@@ -143,7 +190,7 @@ pub(super) fn is_passive(s: &Sent<'_>, verb_at: usize, form: VerbForm) -> bool {
         steps += 1;
         match s.words.get(k).copied().flatten() {
             Some(w) if PASSIVE_AUX.contains(&w) => return true,
-            Some(w) if ADVERBS.contains(&w) || w == "not" || w == "n't" => {}
+            Some(w) if is_adverb(w) || w == "not" || w == "n't" => {}
             _ => break,
         }
     }
@@ -234,12 +281,28 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                 {
                     continue;
                 }
+                // "as Washington allows Nvidia to": a subordinator opening a clause whose
+                // subject the name is, not a preposition governing it.
+                if matches!(w.as_str(), "as" | "after" | "before" | "since" | "until")
+                    && s.words
+                        .get(k + 1)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|v| is_finite_verb_word(s, v))
+                {
+                    return None;
+                }
                 if PREPOSITIONS.contains(&w.as_str()) {
                     // Two-word cues: "valued at", "destined for", "on behalf of".
                     if let Some(prev) = j
                         .checked_sub(1)
                         .and_then(|p| s.words.get(p).copied().flatten())
                     {
+                        // "firms in India", "entities from Bulgaria": where the listed
+                        // entities are, which a control targets.
+                        if matches!(w.as_str(), "in" | "from") && ENTITY_NOUNS.contains(&prev) {
+                            return Some(format!("entities {w}"));
+                        }
                         if matches!(
                             (prev, w.as_str()),
                             ("valued", "at")
@@ -298,10 +361,17 @@ pub(super) fn coordinated_cue(s: &Sent<'_>, k: usize) -> Option<String> {
 
 pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Option<String> {
     let own = cue_before(s, k);
+    let letter = s.toks.get(k).and_then(Tok::letter)?;
+    // "to China (including Hong Kong)": a name that narrows the one before it shares
+    // that name's cue.
+    if own.as_deref() == Some("including") && depth > 0 {
+        if let Some(outer) = narrowed_name(s, k, letter) {
+            return coordinated_cue_within(s, outer, depth - 1);
+        }
+    }
     if own.is_some() || depth == 0 {
         return own;
     }
-    let letter = s.toks.get(k).and_then(Tok::letter)?;
     // A comma alone joins a list only when the list goes on after this name ("to China,
     // Hong Kong and Macau"); "according to a report, SK Hynix has" is no list.
     let list_goes_on = || {
@@ -322,6 +392,14 @@ pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Op
     let mut conjunction = false;
     while j > 0 {
         match s.toks.get(j - 1)? {
+            // "China (including Hong Kong) and Russia": the aside is part of the list.
+            Tok::Punct(')') if joined => match open_paren_before(s, j - 1) {
+                Some(open) => {
+                    j = open;
+                    continue;
+                }
+                None => return None,
+            },
             Tok::Punct(',') => joined = true,
             Tok::Punct('&') => {
                 joined = true;
@@ -344,6 +422,28 @@ pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Op
         j -= 1;
     }
     None
+}
+
+/// The name that the aside holding `k` narrows: in "China (including Hong Kong)" or
+/// "Asia, including Japan", Hong Kong and Japan narrow China and Asia.
+fn narrowed_name(s: &Sent<'_>, k: usize, letter: char) -> Option<usize> {
+    let including = (0..k)
+        .rev()
+        .take(4)
+        .find(|&j| s.words.get(j).copied().flatten() == Some("including"))?;
+    let before = including.checked_sub(1)?;
+    if !matches!(s.toks.get(before), Some(Tok::Punct('(' | ','))) {
+        return None;
+    }
+    let outer = before.checked_sub(1)?;
+    (s.toks.get(outer).and_then(Tok::letter) == Some(letter)).then_some(outer)
+}
+
+/// The `(` that the `)` at `close` ends, within a short aside.
+fn open_paren_before(s: &Sent<'_>, close: usize) -> Option<usize> {
+    (close.saturating_sub(8)..close)
+        .rev()
+        .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
 }
 
 /// Whether the name at `k` stands in front of goods: "Huawei 910B chips", "Nvidia's
@@ -392,6 +492,30 @@ pub(super) fn demonym_of_entities(s: &Sent<'_>, k: usize, kw: &KindWords) -> boo
     }) && !matches!(s.toks.get(k + 1), Some(Tok::Ent(..)))
 }
 
+/// Whether a word right after a name is a finite verb of its clause ("Washington allows",
+/// "the US has"), not a participle modifying it.
+fn is_finite_verb_word(s: &Sent<'_>, w: &str) -> bool {
+    matches!(
+        w,
+        "is" | "are"
+            | "was"
+            | "were"
+            | "has"
+            | "have"
+            | "had"
+            | "will"
+            | "would"
+            | "can"
+            | "could"
+            | "may"
+            | "might"
+            | "must"
+            | "should"
+            | "did"
+            | "does"
+    ) || w.len() > 3 && w.ends_with('s') && s.verbs.contains(&w[..w.len() - 1])
+}
+
 /// Whether a word not in any closed list reads as a verb: a verb of the lexicon or a
 /// form ending in -ed or -ing (adjectives such as "advanced" are modifiers).
 pub(super) fn is_verbish(s: &Sent<'_>, w: &str) -> bool {
@@ -437,7 +561,7 @@ pub(super) fn is_finite(s: &Sent<'_>, k: usize) -> bool {
     while j > 0 {
         j -= 1;
         match s.words.get(j).copied().flatten() {
-            Some(a) if ADVERBS.contains(&a) || a == "not" => continue,
+            Some(a) if is_adverb(a) || a == "not" => continue,
             Some("to") => return false,
             Some(p) if w.ends_with("ing") && !AUXILIARIES.contains(&p) => return false,
             _ => return true,
@@ -471,8 +595,18 @@ pub(super) fn is_unit_price(s: &Sent<'_>, k: usize) -> bool {
 
 /// Whether the token after `k` is a name (so a demonym at `k` modifies it).
 pub(super) fn next_is_name(s: &Sent<'_>, k: usize) -> bool {
-    (k + 1..(k + 4).min(s.toks.len())).any(|j| matches!(s.toks.get(j), Some(Tok::Ent(_, 'O'))))
-        && !(k + 1..(k + 4).min(s.toks.len())).any(|j| matches!(s.toks.get(j), Some(Tok::Word(w)) if PREPOSITIONS.contains(&w.as_str()) || AUXILIARIES.contains(&w.as_str())))
+    let end = (k + 4).min(s.toks.len());
+    let Some(name) = (k + 1..end).find(|&j| matches!(s.toks.get(j), Some(Tok::Ent(_, 'O')))) else {
+        return false;
+    };
+    // Only nouns and adjectives stand between ("Chinese tech giant Baidu"), not a verb or
+    // a conjunction ("Washington allows Nvidia", "China and Huawei").
+    !(k + 1..name).any(|j| {
+        matches!(s.toks.get(j), Some(Tok::Word(w)) if PREPOSITIONS.contains(&w.as_str())
+            || AUXILIARIES.contains(&w.as_str())
+            || matches!(w.as_str(), "and" | "or")
+            || is_verbish(s, w))
+    })
 }
 
 /// "the company", "the Chinese search giant": where the description starts, if the noun
@@ -484,7 +618,12 @@ pub(super) fn definite_description(s: &Sent<'_>, k: usize) -> Option<usize> {
         j -= 1;
         steps += 1;
         match s.toks.get(j)? {
-            Tok::Word(w) if matches!(w.as_str(), "the" | "this" | "that" | "its" | "their") => {
+            Tok::Word(w)
+                if matches!(
+                    w.as_str(),
+                    "the" | "this" | "that" | "its" | "their" | "these" | "those" | "both"
+                ) =>
+            {
                 return Some(j)
             }
             Tok::Word(w)
@@ -694,4 +833,29 @@ pub(super) fn noun_phrase_start(s: &Sent<'_>, k: usize) -> usize {
     }
     let _ = s.words;
     j
+}
+
+/// Whether the verb at `k` is what someone is required to do: "require X to get",
+/// "must obtain", "will need to apply for and receive".
+pub(super) fn required_before(s: &Sent<'_>, k: usize) -> bool {
+    (k.saturating_sub(8)..k).any(|j| {
+        s.words.get(j).copied().flatten().is_some_and(|w| {
+            matches!(
+                w,
+                "require"
+                    | "requires"
+                    | "required"
+                    | "requiring"
+                    | "must"
+                    | "need"
+                    | "needs"
+                    | "needed"
+                    | "obliged"
+                    | "forced"
+                    | "mandate"
+                    | "mandates"
+                    | "mandated"
+            )
+        })
+    })
 }

@@ -18,8 +18,8 @@ use crate::model::{ControlAction, EventKind, OrderStatus};
 
 use super::lexicon::{HeadKind, Lexicon, Role, VerbForm};
 use super::tokens::{
-    Tok, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PRONOUNS, PASSIVE_AUX,
-    PREPOSITIONS,
+    Tok, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PLURALS, ORG_PRONOUNS,
+    PASSIVE_AUX, PREPOSITIONS,
 };
 
 use clause::*;
@@ -295,7 +295,16 @@ impl Lexicon {
         let verb_at = governor.map_or(h.start, |g| g.0);
         let mut status = gov.and_then(|g| g.status).or(frame.status);
         let mut action = gov.and_then(|g| g.action).or(frame.action);
+        // "require chipmakers to get a licence", "must obtain a permit": getting a licence
+        // one is made to get is the requirement, not its relaxation.
+        if frame.kind == EventKind::ExportControl
+            && action == Some(ControlAction::Relax)
+            && governor.is_some_and(|(g, _)| required_before(s, g))
+        {
+            action = Some(ControlAction::Restrict);
+        }
         let confidence = gov.and_then(|g| g.confidence).unwrap_or(frame.confidence);
+        let dates = gov.and_then(|g| g.dates).or(frame.roles.dates);
         let cue_role = |cue: &str| -> Option<Role> {
             gov.and_then(|g| g.cues.get(cue).copied())
                 .or_else(|| frame.roles.cue(cue))
@@ -436,6 +445,25 @@ impl Lexicon {
                         maker: *maker,
                     });
                 }
+                // "The Netherlands confirms it will restrict": the government named
+                // earlier in the sentence as a subject.
+                Subject::Government if frame.kind == EventKind::ExportControl => {
+                    let start = subject.as_ref().map_or(verb_at, |(start, _)| *start);
+                    // The nearest name standing as a subject; a company there means "it"
+                    // is the company ("Nvidia announced it will resume sales").
+                    let named = (0..start).rev().find(|&k| {
+                        matches!(s.toks.get(k), Some(Tok::Ent(_, 'J' | 'A' | 'O')))
+                            && cue_before(s, k).is_none()
+                            && !next_is_name(s, k)
+                    });
+                    if let Some(Tok::Ent(ann, 'J' | 'A')) = named.and_then(|k| s.toks.get(k)) {
+                        args.push(Arg {
+                            role: Role::Authority,
+                            ann: *ann,
+                            quantity: false,
+                        });
+                    }
+                }
                 Subject::Government => {}
             }
         } else if let (Some((_, Subject::Ents(list))), None) = (&subject, subject_role) {
@@ -449,6 +477,44 @@ impl Lexicon {
                 quantity: false,
             });
         }
+        // A control's date may open its clause or follow its subject ("On December 2,
+        // the US imposed", "BIS on May 16 added"); an order's date there is when it was
+        // placed, not when the goods arrive.
+        let left_dates = (frame.kind == EventKind::ExportControl && verb_form.is_some())
+            .then_some(dates)
+            .flatten();
+        if left_dates.is_some() {
+            for k in clause_start(s, left_start)..left_start {
+                // "The administration on Friday published rules, including a measure
+                // to cut China off": that date belongs to another verb.
+                let another_verb = || {
+                    (k + 1..left_start).any(|j| {
+                        s.words
+                            .get(j)
+                            .copied()
+                            .flatten()
+                            .is_some_and(|w| is_verbish(s, w) || AUXILIARIES.contains(&w))
+                    })
+                };
+                if !matches!(s.toks.get(k), Some(Tok::Ent(_, 'D'))) || another_verb() {
+                    continue;
+                }
+                if let Some((Some(a), true, _)) = self.argument(
+                    s,
+                    k,
+                    &cue_role,
+                    None,
+                    left_dates,
+                    frame.kind,
+                    kw,
+                    frame.names,
+                    h.end,
+                    None,
+                ) {
+                    args.push(a);
+                }
+            }
+        }
         // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
         for k in left_start..verb_at {
             if let Some(arg) = self.argument(
@@ -456,7 +522,7 @@ impl Lexicon {
                 k,
                 &cue_role,
                 None,
-                None,
+                left_dates,
                 frame.kind,
                 kw,
                 frame.names,
@@ -485,7 +551,7 @@ impl Lexicon {
                     k,
                     &cue_role,
                     object,
-                    frame.roles.dates,
+                    dates,
                     frame.kind,
                     kw,
                     frame.names,
@@ -572,10 +638,24 @@ impl Lexicon {
                         && (w.ends_with("ed") || w.ends_with("ing"))
                         && !NOUN_MODIFIERS.contains(&w)
                         && !PREPOSITIONS.contains(&w)
+                        // "chips destined for China": a destination, not a new verb.
+                        && !matches!(w, "destined" | "headed")
             };
-            if let Some(v) =
-                (h.end..end).find(|&k| s.words.get(k).copied().flatten().is_some_and(verb_form))
-            {
+            // "restrictions on selling chips to China": a gerund of trade after a
+            // preposition says what the measure covers; its arguments are the measure's.
+            let trade_gerund = |k: usize| {
+                s.words
+                    .get(k)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| w.ends_with("ing") && is_trade_verb(w))
+                    && k.checked_sub(1)
+                        .and_then(|p| s.words.get(p).copied().flatten())
+                        .is_some_and(|p| matches!(p, "on" | "against" | "from" | "for" | "of"))
+            };
+            if let Some(v) = (h.end..end).find(|&k| {
+                s.words.get(k).copied().flatten().is_some_and(verb_form) && !trade_gerund(k)
+            }) {
                 // "export restrictions imposed by the US last year": a governor's
                 // participle states the measure and brings its agent and date.
                 let participle = s.words.get(v).copied().flatten().and_then(|w| {
@@ -602,7 +682,7 @@ impl Lexicon {
                 k,
                 &cue_role,
                 frame.roles.object,
-                frame.roles.dates,
+                dates,
                 frame.kind,
                 kw,
                 frame.names,
@@ -637,7 +717,7 @@ impl Lexicon {
                     w.len() > 2
                         && !DETERMINERS.contains(&w)
                         && !NOUN_MODIFIERS.contains(&w)
-                        && !ADVERBS.contains(&w)
+                        && !is_adverb(w)
                         && !PREPOSITIONS.contains(&w)
                         && !is_verbish(s, w)
                         && !kw.goods.iter().any(|g| g == w)

@@ -183,7 +183,7 @@ impl Lexicon {
             .is_some_and(|w| {
                 !AUXILIARIES.contains(&w)
                     && !PREPOSITIONS.contains(&w)
-                    && !ADVERBS.contains(&w)
+                    && !is_adverb(w)
                     && !DETERMINERS.contains(&w)
                     && !matches!(w, "and" | "or" | "to" | "not")
                     && !is_verbish(s, w)
@@ -260,6 +260,14 @@ impl Lexicon {
                             // "it will not allow": the authority the article names.
                             EventKind::ExportControl => (k, Subject::Government),
                         });
+                    }
+                    // "the two companies", "the Chinese groups": several buyers named before.
+                    if kind == EventKind::ChipOrder && ORG_PLURALS.contains(&w.as_str()) {
+                        if let Some(start) = definite_description(s, k) {
+                            if cue_before(s, start).is_none() {
+                                return Some((start, Subject::Reference(k, false)));
+                            }
+                        }
                     }
                     if kind == EventKind::ChipOrder && ORG_NOUNS.contains(&w.as_str()) {
                         if let Some(start) = definite_description(s, k) {
@@ -398,10 +406,19 @@ pub(super) fn typed_role(role: Role, letter: char, kind: EventKind, _maker: bool
 /// *selling* makes it an affected vendor, barred from *buying* a listed party.
 pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
     let mut j = k + 1;
+    // "allows both Nvidia and AMD to resume": a name shares the role of the list it opens.
+    while matches!(s.words.get(j).copied().flatten(), Some("and" | "or"))
+        || s.toks.get(j).is_some_and(|t| t.is_punct(','))
+    {
+        match s.toks.get(j + 1) {
+            Some(Tok::Ent(_, 'O')) => j += 2,
+            _ => break,
+        }
+    }
     // "Nvidia was barred", "Nvidia and AMD were told": skip the verb group to the cue.
     while let Some(w) = s.words.get(j).copied().flatten() {
         if AUXILIARIES.contains(&w)
-            || ADVERBS.contains(&w)
+            || is_adverb(w)
             || matches!(
                 w,
                 "barred"

@@ -2,6 +2,20 @@
 //! subject search walks over, government nouns, nouns a jurisdiction only qualifies, and
 //! causative verbs.
 /// Words that may sit between a determiner and a noun head ("a new $2 billion order").
+/// Nouns for what a control lists: "entities in China", "firms from Iran".
+pub(super) const ENTITY_NOUNS: &[&str] = &[
+    "entities",
+    "companies",
+    "firms",
+    "organizations",
+    "organisations",
+    "individuals",
+    "institutes",
+    "universities",
+    "businesses",
+    "parties",
+];
+
 pub(super) const NOUN_MODIFIERS: &[&str] = &[
     "so",
     "called",
@@ -53,6 +67,8 @@ pub(super) const NOUN_MODIFIERS: &[&str] = &[
     "sweeping",
     "current",
     "existing",
+    "forthcoming",
+    "upcoming",
     "previous",
     "earlier",
     "prior",
@@ -97,6 +113,15 @@ pub(super) const NOUN_MODIFIERS: &[&str] = &[
 ];
 
 /// Adverbs and hedges skipped between an auxiliary and a verb or a subject and a verb.
+/// Whether `w` is an adverb: a listed one, or a word in -ly that is not a noun
+/// ("are rapidly stockpiling", "has quietly ordered").
+pub(super) fn is_adverb(w: &str) -> bool {
+    const NOUNS_IN_LY: &[&str] = &[
+        "supply", "family", "assembly", "monopoly", "anomaly", "rally",
+    ];
+    ADVERBS.contains(&w) || w.len() > 5 && w.ends_with("ly") && !NOUNS_IN_LY.contains(&w)
+}
+
 pub(super) const ADVERBS: &[&str] = &[
     "reportedly",
     "also",
