@@ -822,3 +822,21 @@ fn a_licence_one_is_required_to_get_is_a_restriction() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn an_intended_installation_is_a_planned_order() {
+    let e = rules().extract_events(
+        "Sakura Internet plans to install 2,000 Nvidia H200 GPUs at its Hokkaido campus.",
+        day("2024-04-19"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Sakura Internet"));
+    assert_eq!(o.status, Some(OrderStatus::Planned));
+    // Used to do something else, it is no order.
+    let e = rules().extract_events(
+        "Researchers plan to use Nvidia's H100 GPUs to train the model.",
+        day("2024-04-19"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}

@@ -859,3 +859,28 @@ pub(super) fn required_before(s: &Sent<'_>, k: usize) -> bool {
         })
     })
 }
+
+/// Whether the verb at `k` is an infinitive of intent: "plans to install", "agreed to
+/// deploy" (the order is planned, and the planned patterns say so).
+pub(super) fn planned_infinitive(s: &Sent<'_>, k: usize) -> bool {
+    k >= 2
+        && s.words.get(k - 1).copied().flatten() == Some("to")
+        && s.words.get(k - 2).copied().flatten().is_some_and(|w| {
+            matches!(
+                w,
+                "plans"
+                    | "plan"
+                    | "planned"
+                    | "planning"
+                    | "intends"
+                    | "intend"
+                    | "aims"
+                    | "agreed"
+                    | "agrees"
+                    | "expects"
+                    | "expected"
+                    | "set"
+                    | "going"
+            )
+        })
+}

@@ -323,7 +323,7 @@ impl Lexicon {
             (None, HeadKind::Noun) => None,
         };
         let passive = verb_form.is_some_and(|f| is_passive(s, verb_at, f));
-        if frame.finite && !is_finite(s, verb_at) {
+        if frame.finite && !is_finite(s, verb_at) && !planned_infinitive(s, verb_at) {
             return None;
         }
         let active_subject = gov.and_then(|g| g.subject).or(frame.roles.subject);
