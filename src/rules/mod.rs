@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 use crate::model::{Event, EventDetails, EventKind, Span};
 use crate::text::split_sentences;
 
-use assemble::{assemble, SentenceRef};
+use assemble::{agree, assemble, SentenceRef};
 use frames::KindWords;
 use gazetteer::Gazetteer;
 use lexicon::Lexicon;
@@ -594,8 +594,4 @@ fn merge_repeated_orders(events: &mut Vec<Event>) {
         target.hedged &= later.hedged;
         target.confidence = target.confidence.max(later.confidence);
     }
-}
-
-fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
-    a.is_none() || b.is_none() || a == b
 }
