@@ -9,7 +9,7 @@
 //! cargo run --release --example extraction_benchmark -- DIR --worst 10 --dump out/
 //! ```
 //! `--worst N` lists the N lowest-scoring pages; `--dump DIR` writes each prediction to
-//! `DIR/<id>.txt`; `--floor` also times html5ever parsing alone on the same pages (the
+//! `DIR/<id>.txt` and its metadata to `DIR/<id>.meta` (for comparing two versions); `--floor` also times html5ever parsing alone on the same pages (the
 //! part of the work no scraper-based extractor can avoid) and prints its median.
 
 mod metric;
@@ -62,6 +62,11 @@ fn main() -> anyhow::Result<()> {
         let score = metric::score_page(body, &page.text);
         if let Some(d) = &dump {
             std::fs::write(d.join(format!("{id}.txt")), &page.text)?;
+            let meta = chipwatch::extract::ExtractedPage {
+                text: String::new(),
+                ..page.clone()
+            };
+            std::fs::write(d.join(format!("{id}.meta")), format!("{meta:#?}\n"))?;
         }
         rows.push((score, id.clone(), url.clone()));
         scores.push(score);

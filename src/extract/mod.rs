@@ -42,6 +42,7 @@ mod dateline;
 mod decode;
 mod lang;
 mod metadata;
+mod tag;
 mod walk;
 
 #[cfg(test)]
