@@ -87,7 +87,8 @@ fn is_bare(m: &Mention) -> bool {
     }
 }
 
-fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
+/// Two optional values agree when either is unknown or both are equal.
+pub(super) fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => a == b,
         _ => true,

@@ -1,6 +1,6 @@
 //! The per-sentence pass of extraction. This module owns walking an article's sentences:
-//! the head-word prefilter (sentences with no frame word are never annotated), annotating
-//! lazily, running the frames, resolving the references they leave ("the company", "it")
+//! the per-sentence prefilter (sentences with no frame word, or naming nothing, are never
+//! annotated), annotating lazily, running the frames, resolving the references they leave ("the company", "it")
 //! to an organisation named earlier in the article, turning hits into mentions (one per
 //! named buyer), completing them with the kind's fillers, and turning anaphoric sentences
 //! ("The order is worth ...") into fill-ins of the latest mention. The result is the
@@ -17,6 +17,7 @@ use super::frames::{Hit, Reference};
 use super::gazetteer::{EntityRef, Gazetteer};
 use super::lexicon::Role;
 use super::matcher::{last_product_list, push_unique, Fields};
+use super::prefilter::HeadHits;
 use super::tokens::{tokenize, Tok, ORG_NOUNS, ORG_PLURALS};
 use super::{kind_index, KindSettings, RuleSet};
 
@@ -45,7 +46,13 @@ fn typed(g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> Typed {
             {
                 "<On>".to_string()
             }
-            Tok::Ent(_, l) => format!("<{l}>"),
+            Tok::Ent(_, l) => {
+                let mut p = String::with_capacity(3);
+                p.push('<');
+                p.push(*l);
+                p.push('>');
+                p
+            }
             Tok::Punct(c) => c.to_string(),
         })
         .collect();
@@ -142,10 +149,12 @@ impl RuleSet {
         out
     }
 
-    /// The mentions of one article's sentences, in text order.
+    /// The mentions of one article's sentences, in text order. `heads` are the article's
+    /// head words.
     pub(super) fn mentions(
         &self,
         sentences: &[Sentence<'_>],
+        heads: &HeadHits,
         published: Option<NaiveDate>,
     ) -> Vec<Mention> {
         let mut cache: Vec<Option<Typed>> = Vec::new();
@@ -157,14 +166,11 @@ impl RuleSet {
             // A sentence is read only when it holds a frame's head word (as a whole word)
             // and names something the gazetteer knows: every event needs a party, an
             // authority or a product.
-            let has_head = self.has_head_word(s.text)
+            let has_head = heads.within(s.span.start, s.span.end)
                 && (self.gazetteer.names_something(s.text) || refers_to_company(s.text));
             let can_refer = [EventKind::ChipOrder, EventKind::ExportControl]
                 .iter()
-                .any(|&k| {
-                    seen[kind_index(k)]
-                        && self.settings(k).anaphora.iter().any(|a| a.is_match(s.text))
-                });
+                .any(|&k| seen[kind_index(k)] && self.settings(k).anaphora.is_match(s.text));
             if !has_head && !can_refer {
                 continue;
             }
@@ -190,7 +196,7 @@ impl RuleSet {
                         .get(..=hit.at)
                         .map(|p| p.join(" "))
                         .unwrap_or_default();
-                    let older = settings.older.iter().any(|o| o.is_match(&context));
+                    let older = settings.older.is_match(&context);
                     let resolved = hit
                         .reference
                         .map(|r| self.resolve(r, &t, &mut cache, sentences, i, published))
@@ -225,7 +231,7 @@ impl RuleSet {
                                 .get(..hit.at)
                                 .map(|p| p.join(" "))
                                 .unwrap_or_default();
-                            if self.product_refs.iter().any(|r| r.is_match(&before_verb)) {
+                            if self.product_refs.is_match(&before_verb) {
                                 let prev = sentences.get(i - 1).map_or("", |p| p.text);
                                 let prev_t =
                                     cached(&mut cache, i - 1, &self.gazetteer, prev, published);
@@ -318,7 +324,7 @@ impl RuleSet {
                             push_unique(&mut m.fields.companies, c);
                         }
                     }
-                } else if settings.anaphora.iter().any(|a| a.is_match(&t.ann.typed)) {
+                } else if settings.anaphora.is_match(&t.ann.typed) {
                     // "The order is worth ...": fills the latest event of the kind, when the
                     // sentence adds something.
                     let target = latest(&mentions, kind);
@@ -369,15 +375,6 @@ impl RuleSet {
             }
         }
         mentions
-    }
-
-    /// Whether `text` holds some frame's head word standing as a whole word.
-    fn has_head_word(&self, text: &str) -> bool {
-        let bytes = text.as_bytes();
-        let is_word = |i: usize| bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric());
-        self.prefilter
-            .find_overlapping_iter(text)
-            .any(|m| !is_word(m.end()) && (m.start() == 0 || !is_word(m.start() - 1)))
     }
 
     /// The fields of a hit: one set per named buyer (a sentence naming several buyers
@@ -694,7 +691,12 @@ impl RuleSet {
 
     fn apply_fillers(&self, settings: &KindSettings, ann: &Annotated, fields: &mut Fields) -> bool {
         let mut changed = false;
-        for f in &settings.fillers {
+        // One set pass first: most fillers do not match, and their search is then skipped.
+        let can_match = settings.filler_set.as_ref().map(|s| s.matches(&ann.typed));
+        for (n, f) in settings.fillers.iter().enumerate() {
+            if can_match.as_ref().is_some_and(|m| !m.matched(n)) {
+                continue;
+            }
             for caps in f.regex.captures_iter(&ann.typed) {
                 changed |= f.bind(&caps, ann, &self.gazetteer, fields);
             }

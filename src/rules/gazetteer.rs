@@ -83,9 +83,18 @@ struct Collapsed<'a> {
 
 impl<'a> Collapsed<'a> {
     fn new(text: &'a str) -> Self {
-        let needs = text.char_indices().any(|(i, c)| {
-            c.is_whitespace() && (c != ' ' || text[i + 1..].starts_with(char::is_whitespace))
-        });
+        let needs = if text.is_ascii() {
+            // The same test on bytes: ASCII whitespace is 9..=13 and the space.
+            let white = |b: u8| b == b' ' || (b'\t'..=b'\r').contains(&b);
+            let bytes = text.as_bytes();
+            bytes.iter().enumerate().any(|(i, &b)| {
+                white(b) && (b != b' ' || bytes.get(i + 1).is_some_and(|&n| white(n)))
+            })
+        } else {
+            text.char_indices().any(|(i, c)| {
+                c.is_whitespace() && (c != ' ' || text[i + 1..].starts_with(char::is_whitespace))
+            })
+        };
         if !needs {
             return Collapsed {
                 text: std::borrow::Cow::Borrowed(text),
@@ -343,8 +352,17 @@ impl Gazetteer {
     /// the longest alias that stands as whole words (no letter, digit or `_` touching it).
     pub fn scan(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
+        self.scan_until(text, |hit| {
+            hits.push(hit);
+            true
+        });
+        hits
+    }
+
+    /// The scan of `scan`, handing each hit to `more` until it returns false.
+    fn scan_until(&self, text: &str, mut more: impl FnMut(Hit) -> bool) {
         let Some(scanner) = &self.scanner else {
-            return hits;
+            return;
         };
         // Aliases are stored with single spaces; any whitespace run in the text matches
         // one, so search a collapsed copy and map offsets back.
@@ -365,23 +383,30 @@ impl Gazetteer {
                 continue;
             }
             if let Some(entity) = scanner.entities.get(m.pattern().as_usize()) {
-                hits.push(Hit {
+                let hit = Hit {
                     start: collapsed.start(start),
                     end: collapsed.end(end),
                     entity: *entity,
-                });
+                };
+                if !more(hit) {
+                    return;
+                }
             }
             pos = end.max(pos + 1);
             while pos < hay.len() && !hay.is_char_boundary(pos) {
                 pos += 1;
             }
         }
-        hits
     }
 
-    /// Whether `text` names any entity of the gazetteer.
+    /// Whether `text` names any entity of the gazetteer (the scan stops at the first).
     pub fn names_something(&self, text: &str) -> bool {
-        !self.scan(text).is_empty()
+        let mut found = false;
+        self.scan_until(text, |_| {
+            found = true;
+            false
+        });
+        found
     }
 
     pub fn name(&self, entity: EntityRef) -> &str {

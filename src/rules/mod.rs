@@ -5,9 +5,10 @@
 //! (names), `numbers` and `dates` (built-in recognisers), `annotate` (typed sentences),
 //! `matcher` (the pattern language and slot binding) and `assemble` (mentions → events).
 //!
-//! Per sentence: a `RegexSet` of the rules' literal triggers decides which rules can fire
-//! (most sentences stop there, unannotated); the rest are annotated and their rules run
-//! over the typed sentence; per-kind fillers add slots to what fired, anaphora add to the
+//! Per article: the frames' head words are found once (`prefilter`); an article with none
+//! has no event and is not even split into sentences. Per sentence: one without a head
+//! word, or naming nothing, stops there, unannotated; the rest are annotated and the
+//! frames run over the typed sentence; per-kind fillers add slots to what fired, anaphora add to the
 //! latest event; then the article's mentions are merged into events.
 
 mod annotate;
@@ -23,13 +24,13 @@ mod matcher;
 mod names;
 mod numbers;
 mod pack;
+mod prefilter;
 #[cfg(test)]
 mod tests;
 mod tokens;
 
 use std::path::PathBuf;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use chrono::NaiveDate;
 use regex::{Regex, RegexBuilder};
 use sha2::{Digest, Sha256};
@@ -37,12 +38,13 @@ use sha2::{Digest, Sha256};
 use crate::model::{Event, EventDetails, EventKind, Span};
 use crate::text::split_sentences;
 
-use assemble::{assemble, SentenceRef};
+use assemble::{agree, assemble, SentenceRef};
 use frames::KindWords;
 use gazetteer::Gazetteer;
 use lexicon::Lexicon;
 use matcher::{compile, Pattern};
 use pack::RawPack;
+use prefilter::{AnyOf, HeadWords};
 
 /// What went wrong loading rule packs. Every variant names the pack file and, where it
 /// applies, the rule or entry, and says what to fix.
@@ -82,8 +84,10 @@ pub enum RuleError {
 #[derive(Default)]
 struct KindSettings {
     fillers: Vec<Pattern>,
-    anaphora: Vec<Regex>,
-    older: Vec<Regex>,
+    /// The fillers' regexes as one set: which of them can match a sentence at all.
+    filler_set: Option<regex::RegexSet>,
+    anaphora: AnyOf,
+    older: AnyOf,
 }
 
 /// Compiled rule packs. Build once per process; matching borrows it immutably.
@@ -92,13 +96,13 @@ pub struct RuleSet {
     gazetteer: Gazetteer,
     lexicon: Lexicon,
     /// Every head word of every frame: a sentence with none is never annotated.
-    prefilter: AhoCorasick,
+    head_words: HeadWords,
     /// Fillers, anaphora and older cues, indexed by `kind_index`.
     kinds: [KindSettings; 2],
     /// Negation, intention and speculation cues and word lists, by `kind_index`.
     kind_words: [KindWords; 2],
     /// Phrases standing for the previous sentence's products ("these alternatives").
-    product_refs: Vec<Regex>,
+    product_refs: AnyOf,
     hedges: Option<Regex>,
     /// Primary language subtags the rules cover; empty when no pack says.
     languages: Vec<String>,
@@ -179,6 +183,9 @@ impl RuleSet {
         };
 
         let mut kinds = [KindSettings::default(), KindSettings::default()];
+        // Compiled one by one, so an error names its pack; joined once all are read.
+        let mut anaphora: [Vec<Regex>; 2] = [Vec::new(), Vec::new()];
+        let mut older: [Vec<Regex>; 2] = [Vec::new(), Vec::new()];
         let mut kind_words = [KindWords::default(), KindWords::default()];
         let mut product_refs: Vec<Regex> = Vec::new();
         let mut hedges: Vec<String> = Vec::new();
@@ -217,15 +224,13 @@ impl RuleSet {
                     })?;
                     kinds[k].fillers.push(pattern);
                 }
-                kinds[k].anaphora.extend(compile_regexes(
+                anaphora[k].extend(compile_regexes(
                     path,
                     kind_name(k),
                     "anaphora",
                     &s.anaphora,
                 )?);
-                kinds[k]
-                    .older
-                    .extend(compile_regexes(path, kind_name(k), "older", &s.older)?);
+                older[k].extend(compile_regexes(path, kind_name(k), "older", &s.older)?);
                 product_refs.extend(compile_regexes(
                     path,
                     kind_name(k),
@@ -269,20 +274,26 @@ impl RuleSet {
                 }
             }
         }
-        let mut first_words: Vec<&str> = lexicon.first_words().collect();
-        first_words.sort_unstable();
-        // Overlapping matches, so a head word inside a longer word ("use" in "because")
-        // does not hide the real one after it.
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&first_words)
-            .map_err(|e| RuleError::Setting {
+        let head_words = HeadWords::new(lexicon.first_words()).map_err(|e| RuleError::Setting {
+            path: "(all packs)".into(),
+            section: "frames".into(),
+            key: "verbs".into(),
+            message: format!("head words do not compile: {e}"),
+        })?;
+        let joined = |key: &str, regexes: &[Regex]| {
+            AnyOf::new(regexes).map_err(|e| RuleError::Setting {
                 path: "(all packs)".into(),
-                section: "frames".into(),
-                key: "verbs".into(),
-                message: format!("head words do not compile: {e}"),
-            })?;
+                section: "chip_order, export_control".into(),
+                key: key.into(),
+                message: format!("the patterns do not compile together: {e}"),
+            })
+        };
+        for (k, settings) in kinds.iter_mut().enumerate() {
+            settings.anaphora = joined("anaphora", &anaphora[k])?;
+            settings.older = joined("older", &older[k])?;
+            settings.filler_set = prefilter::regex_set(settings.fillers.iter().map(|f| &f.regex));
+        }
+        let product_refs = joined("product_refs", &product_refs)?;
         let hedges = if hedges.is_empty() {
             None
         } else {
@@ -302,7 +313,7 @@ impl RuleSet {
             version,
             gazetteer,
             lexicon,
-            prefilter,
+            head_words,
             kinds,
             kind_words,
             product_refs,
@@ -317,8 +328,14 @@ impl RuleSet {
 
     /// Events of one article, ordered by first span. `published` resolves relative dates.
     pub fn extract_events(&self, text: &str, published: Option<NaiveDate>) -> Vec<Event> {
+        // Every mention needs a sentence with a head word (an anaphoric sentence needs an
+        // earlier mention), so an article without one has no event.
+        let heads = self.head_words.find(text);
+        if heads.is_empty() {
+            return Vec::new();
+        }
         let sentences = split_sentences(text);
-        let mentions = self.mentions(&sentences, published);
+        let mentions = self.mentions(&sentences, &heads, published);
         let refs: Vec<SentenceRef<'_>> = sentences
             .iter()
             .map(|s| SentenceRef {
@@ -577,8 +594,4 @@ fn merge_repeated_orders(events: &mut Vec<Event>) {
         target.hedged &= later.hedged;
         target.confidence = target.confidence.max(later.confidence);
     }
-}
-
-fn agree<T: PartialEq>(a: &Option<T>, b: &Option<T>) -> bool {
-    a.is_none() || b.is_none() || a == b
 }

@@ -63,11 +63,11 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                 out.push(Tok::Ent(i, letter));
             }
         } else if c.is_alphanumeric() {
-            let mut word = String::new();
-            word.extend(c.to_lowercase());
+            let mut word = String::with_capacity(16);
+            push_lowercase(&mut word, c);
             while let Some(&(_, d)) = chars.peek() {
                 if d.is_alphanumeric() {
-                    word.extend(d.to_lowercase());
+                    push_lowercase(&mut word, d);
                     chars.next();
                 } else if d == '\'' || d == '.' {
                     // "don't" and "Inc." stay one word; "Nvidia's" becomes two.
@@ -117,6 +117,16 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
         }
     }
     out
+}
+
+/// Appends `c` lower-cased; ASCII, nearly every letter of news text, without the Unicode
+/// tables.
+fn push_lowercase(word: &mut String, c: char) {
+    if c.is_ascii() {
+        word.push(c.to_ascii_lowercase());
+    } else {
+        word.extend(c.to_lowercase());
+    }
 }
 
 /// Prepositions and the pseudo-prepositions that introduce a role ("worth", "valued at").

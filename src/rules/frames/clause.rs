@@ -78,13 +78,7 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
     {
         return false;
     }
-    // "Curbs will ...": a plural noun opening the clause before its auxiliary.
-    if kind == HeadKind::Verb(VerbForm::Third)
-        && matches!(prev, None | Some(Tok::Punct(_)))
-        && next
-            .and_then(Tok::word)
-            .is_some_and(|w| AUXILIARIES.contains(&w) && w != "'s")
-    {
+    if kind == HeadKind::Verb(VerbForm::Third) && plural_opens_clause(s, i) {
         return false;
     }
     // A participle right before a noun, after a preposition, conjunction or comma.
@@ -129,25 +123,22 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
     !(before_noun && (gerund_compound || participle && after_link))
 }
 
-/// Whether a word that is both a verb and a noun head reads as a noun at `i`.
-pub(super) fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) -> bool {
-    // "Permits will now be required": a plural opening the clause before its auxiliary.
+/// "Permits will now be required", "Curbs will ...": a plural opening its clause right
+/// before an auxiliary is that clause's subject, not a verb.
+fn plural_opens_clause(s: &Sent<'_>, i: usize) -> bool {
     let opens = i == 0
         || i.checked_sub(1)
             .and_then(|p| s.toks.get(p))
             .is_some_and(|t| matches!(t, Tok::Punct(c) if *c != '-'));
-    if opens
-        && s.words
-            .get(i)
-            .copied()
-            .flatten()
-            .is_some_and(|w| w.ends_with('s'))
-        && s.words
-            .get(i + 1)
-            .copied()
-            .flatten()
-            .is_some_and(|w| AUXILIARIES.contains(&w) && w != "'s")
-    {
+    let word = |k: usize| s.words.get(k).copied().flatten();
+    opens
+        && word(i).is_some_and(|w| w.ends_with('s'))
+        && word(i + 1).is_some_and(|w| AUXILIARIES.contains(&w) && w != "'s")
+}
+
+/// Whether a word that is both a verb and a noun head reads as a noun at `i`.
+pub(super) fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) -> bool {
+    if plural_opens_clause(s, i) {
         return true;
     }
     let Some(prev) = i.checked_sub(1).and_then(|p| s.toks.get(p)) else {
