@@ -9,6 +9,8 @@
 //! a small part of the article; the content walker checks that.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -33,23 +35,40 @@ pub(crate) enum Verdict {
 }
 
 /// Tags whose content is never article text.
-const NOISE_TAGS: &[&str] = &[
-    "head", "title", "script", "style", "noscript", "template", "iframe", "object", "embed",
-    "canvas", "svg", "math", "video", "audio", "map", "button", "select", "textarea", "input",
-    "dialog",
-];
+fn is_noise_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "head"
+            | "title"
+            | "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "canvas"
+            | "svg"
+            | "math"
+            | "video"
+            | "audio"
+            | "map"
+            | "button"
+            | "select"
+            | "textarea"
+            | "input"
+            | "dialog"
+    )
+}
 
 /// Tags that hold page furniture. `form` is among them although some sites (ASP.NET) wrap
 /// the whole page in one: the walker only looks below the chosen content root.
-const CHROME_TAGS: &[&str] = &[
-    "nav",
-    "footer",
-    "aside",
-    "form",
-    "figure",
-    "figcaption",
-    "menu",
-];
+fn is_chrome_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "nav" | "footer" | "aside" | "form" | "figure" | "figcaption" | "menu"
+    )
+}
 
 /// ARIA landmark roles of page furniture.
 const CHROME_ROLES: &[&str] = &[
@@ -189,6 +208,10 @@ const CONTENT_WORDS: &[&str] = &[
 #[derive(Default)]
 pub(crate) struct Verdicts {
     known: RefCell<NodeMap<Verdict>>,
+    /// The signals of every `class` value met so far: pages repeat a few hundred values
+    /// over thousands of elements, and splitting one into words costs far more than a
+    /// look-up.
+    class_values: RefCell<ClassSignals>,
 }
 
 impl Verdicts {
@@ -198,9 +221,47 @@ impl Verdicts {
         if let Some(&known) = self.known.borrow().get(&key) {
             return known;
         }
-        let found = verdict(element);
+        let found = verdict_with(element, Some(self));
         self.known.borrow_mut().insert(key, found);
         found
+    }
+
+    /// [`class_signals`] of one `class` value, remembered.
+    fn class_value_signals(&self, value: &str) -> (bool, bool) {
+        if let Some(&known) = self.class_values.borrow().get(value) {
+            return known;
+        }
+        let found = class_signals([Some(value), None]);
+        self.class_values.borrow_mut().insert(value.into(), found);
+        found
+    }
+}
+
+/// `class` value → whether it carries chrome words and content words.
+type ClassSignals = HashMap<Box<str>, (bool, bool), BuildHasherDefault<TextHasher>>;
+
+/// Hashes short strings eight bytes at a time (FxHash's mix): the default SipHash would
+/// cost as much as the word split the class memo saves.
+#[derive(Default)]
+pub(crate) struct TextHasher(u64);
+
+impl Hasher for TextHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+        }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
     }
 }
 
@@ -222,20 +283,26 @@ impl Classifier<'_> {
 }
 
 /// Classifies one element for the content walker.
+#[cfg(test)]
 pub(crate) fn verdict(element: &Element) -> Verdict {
-    verdict_with(element, true)
+    verdict_with(element, None)
 }
 
 /// Classifies by tag, role and visibility only. Used to find the article again when the
 /// class words hid all of it: some sites give their page wrapper a chrome-like class
 /// (`Page-ad-margins`, `content paywall`).
 pub(crate) fn verdict_ignoring_classes(element: &Element) -> Verdict {
-    verdict_with(element, false)
+    verdict_of(element, false, None)
 }
 
-fn verdict_with(element: &Element, use_classes: bool) -> Verdict {
+/// Classifies by tag, role, visibility and class words; `memo` remembers class values.
+fn verdict_with(element: &Element, memo: Option<&Verdicts>) -> Verdict {
+    verdict_of(element, true, memo)
+}
+
+fn verdict_of(element: &Element, use_classes: bool, memo: Option<&Verdicts>) -> Verdict {
     let name = element.name();
-    if NOISE_TAGS.contains(&name) {
+    if is_noise_tag(name) {
         return Verdict::Noise;
     }
     // One look at the attributes: the walks classify every element several times, and
@@ -259,7 +326,7 @@ fn verdict_with(element: &Element, use_classes: bool) -> Verdict {
     if hidden {
         return Verdict::Noise;
     }
-    if CHROME_TAGS.contains(&name) {
+    if is_chrome_tag(name) {
         return Verdict::Chrome;
     }
     if let Some(role) = role {
@@ -268,10 +335,15 @@ fn verdict_with(element: &Element, use_classes: bool) -> Verdict {
             return Verdict::Chrome;
         }
     }
-    let (chrome, content) = if use_classes {
-        class_signals([class, id])
-    } else {
-        (false, false)
+    let (chrome, content) = match (use_classes, class, memo) {
+        (false, _, _) => (false, false),
+        // Signals of separate values combine with `or`, like those of separate tokens.
+        (true, Some(class), Some(memo)) => {
+            let (class_chrome, class_content) = memo.class_value_signals(class);
+            let (id_chrome, id_content) = class_signals([id, None]);
+            (class_chrome || id_chrome, class_content || id_content)
+        }
+        (true, _, _) => class_signals([class, id]),
     };
     match (chrome, content) {
         (true, false) => return Verdict::Chrome,
@@ -316,7 +388,7 @@ const TOKEN_WORDS: usize = 24;
 /// is not an ASCII letter or digit and at camel-case word starts (`newsCaption` → news,
 /// caption), so they match like dashed ones. Lower-cased on the stack unless the token is
 /// unusually long.
-fn with_words(token: &str, f: impl FnOnce(&[&str])) {
+fn with_words(token: &str, f: impl FnOnce(&[&[u8]])) {
     let bytes = token.as_bytes();
     let mut spans = [(0usize, 0usize); TOKEN_WORDS];
     let mut count = 0;
@@ -330,20 +402,19 @@ fn with_words(token: &str, f: impl FnOnce(&[&str])) {
             room
         });
     if !fits {
-        let lowered: Vec<String> = word_spans(bytes)
-            .map(|(start, end)| token[start..end].to_ascii_lowercase())
+        let lowered: Vec<Vec<u8>> = word_spans(bytes)
+            .map(|(start, end)| bytes[start..end].to_ascii_lowercase())
             .collect();
-        let words: Vec<&str> = lowered.iter().map(String::as_str).collect();
+        let words: Vec<&[u8]> = lowered.iter().map(Vec::as_slice).collect();
         return f(&words);
     }
     let mut buffer = [0u8; TOKEN_BYTES];
     let lowered = &mut buffer[..bytes.len()];
     lowered.copy_from_slice(bytes);
     lowered.make_ascii_lowercase();
-    let mut words = [""; TOKEN_WORDS];
+    let mut words: [&[u8]; TOKEN_WORDS] = [&[]; TOKEN_WORDS];
     for (word, &(start, end)) in words.iter_mut().zip(&spans[..count]) {
-        // The words are ASCII letters and digits, so always UTF-8.
-        *word = std::str::from_utf8(&lowered[start..end]).unwrap_or_default();
+        *word = &lowered[start..end];
     }
     f(&words[..count])
 }
@@ -370,39 +441,67 @@ fn word_spans(token: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
-/// A word list for quick look-ups: sorted, with the length of its longest word.
+/// A word list for quick look-ups of words and of words written together: an
+/// open-addressing table keyed by a hash that runs over the parts in turn, so a joined
+/// pair (`most` + `read`) is looked up without being copied.
 struct WordSet {
-    sorted: Vec<&'static str>,
+    slots: Vec<Option<&'static str>>,
     longest: usize,
 }
 
 impl WordSet {
     fn new(words: &[&'static str]) -> WordSet {
-        let mut sorted = words.to_vec();
-        sorted.sort_unstable();
+        let size = (words.len() * 4).next_power_of_two();
+        let mut slots = vec![None; size];
+        for &word in words {
+            let mut at = Self::hash(&[word.as_bytes()]) & (size - 1);
+            while slots[at].is_some_and(|w| w != word) {
+                at = (at + 1) & (size - 1);
+            }
+            slots[at] = Some(word);
+        }
         WordSet {
-            longest: sorted.iter().map(|w| w.len()).max().unwrap_or(0),
-            sorted,
+            slots,
+            longest: words.iter().map(|w| w.len()).max().unwrap_or(0),
         }
     }
 
-    fn contains(&self, word: &str) -> bool {
-        self.sorted.binary_search(&word).is_ok()
+    /// FNV-1a over the bytes of all parts.
+    fn hash(parts: &[&[u8]]) -> usize {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for part in parts {
+            for &b in *part {
+                hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        (hash ^ (hash >> 32)) as usize
     }
 
-    /// Whether the words written together are in the set.
-    fn contains_joined(&self, parts: &[&str]) -> bool {
+    /// Whether the parts written together are in the set.
+    fn contains(&self, parts: &[&[u8]]) -> bool {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if len > self.longest {
             return false;
         }
-        let mut buffer = [0u8; TOKEN_BYTES];
-        let mut at = 0;
-        for part in parts {
-            buffer[at..at + part.len()].copy_from_slice(part.as_bytes());
-            at += part.len();
+        let mask = self.slots.len() - 1;
+        let mut at = Self::hash(parts) & mask;
+        while let Some(word) = self.slots[at] {
+            if word.len() == len && Self::joined_equals(word.as_bytes(), parts) {
+                return true;
+            }
+            at = (at + 1) & mask;
         }
-        std::str::from_utf8(&buffer[..at]).is_ok_and(|joined| self.contains(joined))
+        false
+    }
+
+    fn joined_equals(mut word: &[u8], parts: &[&[u8]]) -> bool {
+        for part in parts {
+            match word.strip_prefix(*part) {
+                Some(rest) => word = rest,
+                None => return false,
+            }
+        }
+        word.is_empty()
     }
 }
 
@@ -412,10 +511,10 @@ static CONTENT_SET: LazyLock<WordSet> = LazyLock::new(|| WordSet::new(CONTENT_WO
 
 /// Whether `words`, a single word, two neighbours joined (`most`+`read`) or all of them
 /// joined (`you-may-also-like`), is in `set`.
-fn has_word(words: &[&str], set: &WordSet) -> bool {
-    words.iter().any(|w| set.contains(w))
-        || words.windows(2).any(|pair| set.contains_joined(pair))
-        || (words.len() > 2 && set.contains_joined(words))
+fn has_word(words: &[&[u8]], set: &WordSet) -> bool {
+    words.iter().any(|w| set.contains(std::slice::from_ref(w)))
+        || words.windows(2).any(|pair| set.contains(pair))
+        || (words.len() > 2 && set.contains(words))
 }
 
 /// Whether an inline style hides the element (`display: none`, `visibility:hidden`),
@@ -560,6 +659,24 @@ mod tests {
             first_div_verdict(r#"<div class="entry-content has-share">"#),
             Verdict::MixedChrome
         );
+    }
+
+    #[test]
+    fn every_listed_word_is_found_alone_and_as_parts() {
+        for (words, set) in [
+            (CHROME_WORDS, &*CHROME_SET),
+            (EMBED_WORDS, &*EMBED_SET),
+            (CONTENT_WORDS, &*CONTENT_SET),
+        ] {
+            for word in words {
+                let bytes = word.as_bytes();
+                assert!(set.contains(&[bytes]), "{word}");
+                let (head, tail) = bytes.split_at(bytes.len() / 2);
+                assert!(set.contains(&[head, tail]), "{word}");
+                assert!(!set.contains(&[bytes, b"x"]), "{word}x");
+            }
+        }
+        assert!(!CHROME_SET.contains(&[b"shareholders"]));
     }
 
     #[test]

@@ -24,6 +24,9 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use super::tag::{self, AttributeSpan};
 
@@ -36,7 +39,7 @@ pub(crate) const MAX_ELEMENTS: usize = 100_000;
 /// Returns `html` with the contents of unread raw-text elements cut, and start tags beyond
 /// the nesting or element budget removed together with as many end tags, so the parser's
 /// work stays bounded. Borrowed when nothing was cut.
-pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
+pub(crate) fn bound_markup(html: &str, input: Input) -> Cow<'_, str> {
     let bytes = html.as_bytes();
     let mut edit = Edit::new(html);
     let mut attributes = Vec::new();
@@ -45,6 +48,9 @@ pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
     let mut elements = 0usize;
     let mut dropped = 0usize;
     let mut i = 0;
+    // Start of the text before the next tag.
+    let mut text_from = 0;
+    let mut rest_is_text = true;
 
     while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         let start = i + offset;
@@ -53,6 +59,9 @@ pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
             i = start + 1;
             continue;
         };
+        if input == Input::Page {
+            join_lines(bytes, text_from..start, &mut edit);
+        }
         i = tag.end;
         match tag.kind {
             TagKind::Start {
@@ -77,6 +86,7 @@ pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
                 }
                 if raw_text == Some("plaintext") {
                     // Everything after it is text to the parser; nothing more to scan.
+                    rest_is_text = false;
                     break;
                 }
                 if let Some(raw) = raw_text {
@@ -98,13 +108,48 @@ pub(crate) fn bound_markup(html: &str) -> Cow<'_, str> {
             }
             TagKind::Other => {}
         }
+        text_from = i;
+    }
+    if input == Input::Page && rest_is_text {
+        join_lines(bytes, text_from..bytes.len(), &mut edit);
     }
     edit.finish()
 }
 
+/// What the markup is: a page, or a feed item's content, whose line breaks can matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Input {
+    Page,
+    Fragment,
+}
+
+/// Replaces every run of whitespace with a line break in it, in the text `range`, by one
+/// space. html5ever hands each line break to the tree builder as a token of its own (it
+/// counts lines), which costs as much as a short tag; the stages only ever see page text
+/// with its whitespace collapsed, so for a page a space says the same.
+fn join_lines(bytes: &[u8], range: Range<usize>, edit: &mut Edit<'_>) {
+    let mut from = range.start;
+    while let Some(offset) = bytes
+        .get(from..range.end)
+        .and_then(|text| memchr::memchr2(b'\n', b'\r', text))
+    {
+        let at = from + offset;
+        let mut run_start = at;
+        while run_start > from && tag::is_space(bytes[run_start - 1]) {
+            run_start -= 1;
+        }
+        let mut run_end = at + 1;
+        while run_end < range.end && tag::is_space(bytes[run_end]) {
+            run_end += 1;
+        }
+        edit.replace(run_start, run_end, " ");
+        from = run_end;
+    }
+}
+
 /// The input with some ranges cut or replaced, copied only once the first edit is made.
-/// Edits come in order; each range starts at a tag's `<` or just past its `>` and ends at
-/// a `<` or just past a `>`: ASCII, so always char boundaries.
+/// Edits come in order; each range starts and ends next to ASCII (a tag's `<` or `>`, a
+/// whitespace character), so always at char boundaries.
 struct Edit<'a> {
     html: &'a str,
     out: Option<String>,
@@ -185,8 +230,7 @@ fn is_unread(name: &str, start_tag: &[u8], contents: &[u8]) -> bool {
         // JSON-LD is metadata. `<!--` inside a script starts the parser's escaped states,
         // where the first `</script>` may not end it.
         "script" => {
-            !contains_ignoring_case(start_tag, b"ld+json")
-                && memchr::memmem::find(contents, b"<!--").is_none()
+            !contains_ignoring_case(start_tag, b"ld+json") && COMMENT_OPEN.find(contents).is_none()
         }
         _ => false,
     }
@@ -233,7 +277,7 @@ fn scan_tag(bytes: &[u8], start: usize, attributes: &mut Vec<AttributeSpan>) -> 
         })
     };
     if rest.starts_with(b"!--") {
-        return other(find(bytes, start + 4, b"-->").map_or(bytes.len(), |e| e + 3));
+        return other(find(bytes, start + 4, &COMMENT_CLOSE).map_or(bytes.len(), |e| e + 3));
     }
     let (is_end, name_start) = match rest.first()? {
         // Doctypes and bogus comments end at the first `>`.
@@ -255,13 +299,16 @@ fn scan_tag(bytes: &[u8], start: usize, attributes: &mut Vec<AttributeSpan>) -> 
         // Cut off by the end of input: the parser drops it, nothing follows.
         return other(bytes.len());
     };
-    let nests = !is_void_or_optional(&bytes[name.clone()]);
+    // Lower-cased once: every name the scan looks for fits in the buffer.
+    let lowered = lower_name(&bytes[name.clone()]);
+    let lowered = lowered.as_ref().map(|(buffer, len)| &buffer[..*len]);
+    let nests = !lowered.is_some_and(is_void_or_optional);
     let kind = if is_end {
         TagKind::End { nests }
     } else {
         TagKind::Start {
             nests: nests && !end.self_closing,
-            raw_text: raw_text_name(&bytes[name.clone()]),
+            raw_text: lowered.and_then(raw_text_name),
             name,
         }
     };
@@ -277,7 +324,7 @@ fn scan_tag(bytes: &[u8], start: usize, attributes: &mut Vec<AttributeSpan>) -> 
 /// `true`; else the end of input, with `false`.
 fn raw_text_end(bytes: &[u8], from: usize, name: &str) -> (usize, bool) {
     let mut i = from;
-    while let Some(pos) = find(bytes, i, b"</") {
+    while let Some(pos) = find(bytes, i, &END_TAG_OPEN) {
         let after = pos + 2;
         let candidate = bytes.get(after..after + name.len());
         if candidate.is_some_and(|c| c.eq_ignore_ascii_case(name.as_bytes()))
@@ -292,56 +339,57 @@ fn raw_text_end(bytes: &[u8], from: usize, name: &str) -> (usize, bool) {
     (bytes.len(), false)
 }
 
-fn find(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(bytes.get(from..)?, needle).map(|p| from + p)
+/// Searchers built once: building one costs more than most searches it makes.
+static END_TAG_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"</"));
+static COMMENT_OPEN: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"<!--"));
+static COMMENT_CLOSE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"-->"));
+
+fn find(bytes: &[u8], from: usize, needle: &Finder<'_>) -> Option<usize> {
+    needle.find(bytes.get(from..)?).map(|p| from + p)
 }
 
 /// Elements that never hold others (void) or whose end tag is usually left out, so that
 /// counting them would mistake a flat list for deep nesting.
-fn is_void_or_optional(name: &[u8]) -> bool {
+fn is_void_or_optional(lowered: &[u8]) -> bool {
     matches!(
-        lower_name(name)
-            .as_ref()
-            .map(|(buffer, len)| &buffer[..*len]),
-        Some(
-            b"area"
-                | b"base"
-                | b"br"
-                | b"col"
-                | b"embed"
-                | b"hr"
-                | b"img"
-                | b"input"
-                | b"link"
-                | b"meta"
-                | b"param"
-                | b"source"
-                | b"track"
-                | b"wbr"
-                | b"p"
-                | b"li"
-                | b"dt"
-                | b"dd"
-                | b"option"
-                | b"optgroup"
-                | b"tr"
-                | b"td"
-                | b"th"
-                | b"thead"
-                | b"tbody"
-                | b"tfoot"
-                | b"colgroup"
-                | b"rb"
-                | b"rt"
-                | b"rp"
-                | b"a"
-        )
+        lowered,
+        b"area"
+            | b"base"
+            | b"br"
+            | b"col"
+            | b"embed"
+            | b"hr"
+            | b"img"
+            | b"input"
+            | b"link"
+            | b"meta"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"p"
+            | b"li"
+            | b"dt"
+            | b"dd"
+            | b"option"
+            | b"optgroup"
+            | b"tr"
+            | b"td"
+            | b"th"
+            | b"thead"
+            | b"tbody"
+            | b"tfoot"
+            | b"colgroup"
+            | b"rb"
+            | b"rt"
+            | b"rp"
+            | b"a"
     )
 }
 
-fn raw_text_name(name: &[u8]) -> Option<&'static str> {
-    let (buffer, len) = lower_name(name)?;
-    Some(match &buffer[..len] {
+/// The name of a raw-text element, given lower-cased.
+fn raw_text_name(lowered: &[u8]) -> Option<&'static str> {
+    Some(match lowered {
         b"script" => "script",
         b"style" => "style",
         b"textarea" => "textarea",
@@ -375,7 +423,10 @@ mod tests {
     #[test]
     fn ordinary_markup_is_passed_through() {
         let html = "<div><p>a<p class=x>b<br><img><script type=module></script></div>";
-        assert!(matches!(bound_markup(html), Cow::Borrowed(_)));
+        assert!(matches!(
+            bound_markup(html, Input::Fragment),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
@@ -385,7 +436,7 @@ mod tests {
             <script type=\"application/ld+json\">{\"a\":1}</script></head>\
             <body><noscript><img src=x></noscript><p>x</p>";
         assert_eq!(
-            bound_markup(html),
+            bound_markup(html, Input::Fragment),
             "<head><script></script><style></style><SCRIPT type=module></SCRIPT >\
             <script type=\"application/ld+json\">{\"a\":1}</script></head>\
             <body><noscript></noscript><p>x</p>"
@@ -397,7 +448,8 @@ mod tests {
         assert_eq!(
             bound_markup(
                 "<a href=/x rel=author data-id=1>A</a><img src=a.png class=x/>\
-                 <link rel=canonical href=/c><input type=text data-x=1><br data-y />"
+                 <link rel=canonical href=/c><input type=text data-x=1><br data-y />",
+                Input::Fragment
             ),
             "<a rel=author>A</a><img class=x/><link rel=canonical href=/c>\
              <input type=text data-x=1><br />"
@@ -405,10 +457,27 @@ mod tests {
     }
 
     #[test]
+    fn line_breaks_in_page_text_become_spaces() {
+        let html = "<p>a\n    b</p>\n<p class='x\ny'>c\r\n</p><pre>\nd\n\ne</pre>";
+        assert_eq!(
+            bound_markup(html, Input::Page),
+            "<p>a b</p> <p class='x\ny'>c </p><pre> d e</pre>"
+        );
+        // In feed content a blank line ends a paragraph.
+        assert!(matches!(
+            bound_markup(html, Input::Fragment),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
     fn contents_are_cut_only_where_the_parser_ends_them() {
         // `</scripts` is no end tag: the script goes on to the real one.
         assert_eq!(
-            bound_markup("<script>a = '</scripts>'; b()</script><p>x"),
+            bound_markup(
+                "<script>a = '</scripts>'; b()</script><p>x",
+                Input::Fragment
+            ),
             "<script></script><p>x"
         );
         for kept in [
@@ -419,7 +488,10 @@ mod tests {
             // After `<plaintext>` everything is text.
             "<plaintext><script>x</script>",
         ] {
-            assert!(matches!(bound_markup(kept), Cow::Borrowed(_)), "{kept}");
+            assert!(
+                matches!(bound_markup(kept, Input::Fragment), Cow::Borrowed(_)),
+                "{kept}"
+            );
         }
     }
 
@@ -427,15 +499,21 @@ mod tests {
     fn tags_inside_scripts_do_not_count() {
         let divs = "<div>".repeat(1000);
         let html = format!("<script><!--{divs}--></script><p>x");
-        assert!(matches!(bound_markup(&html), Cow::Borrowed(_)));
+        assert!(matches!(
+            bound_markup(&html, Input::Fragment),
+            Cow::Borrowed(_)
+        ));
         let html = format!("<script>'{divs}'</script><p>x");
-        assert_eq!(bound_markup(&html), "<script></script><p>x");
+        assert_eq!(
+            bound_markup(&html, Input::Fragment),
+            "<script></script><p>x"
+        );
     }
 
     #[test]
     fn deep_nesting_is_cut_but_text_stays() {
         let html = format!("{}text{}", "<div>".repeat(1000), "</div>".repeat(1000));
-        let bounded = bound_markup(&html);
+        let bounded = bound_markup(&html, Input::Fragment);
         assert_eq!(bounded.matches("<div>").count(), MAX_DEPTH);
         assert_eq!(bounded.matches("</div>").count(), MAX_DEPTH);
         assert!(bounded.contains("text"));
@@ -468,7 +546,29 @@ mod tests {
                         .collect();
                     out.push_str(&format!("<{} {read:?}>", e.name()));
                 }
-                Node::Text(t) => out.push_str(&format!("{:?}", &**t)),
+                Node::Text(t) => {
+                    // Line breaks become spaces; the parser drops a first line break
+                    // in a `<pre>`, not a first space.
+                    let first_in_pre = node.prev_sibling().is_none()
+                        && node
+                            .parent()
+                            .and_then(|p| p.value().as_element())
+                            .is_some_and(|e| matches!(e.name(), "pre" | "listing"));
+                    let text: &str = t;
+                    let text = if first_in_pre {
+                        text.trim_start()
+                    } else {
+                        text
+                    };
+                    let mut collapsed = String::new();
+                    for c in text.chars() {
+                        let space = c.is_ascii() && tag::is_space(c as u8);
+                        if !(space && collapsed.ends_with(' ')) {
+                            collapsed.push(if space { ' ' } else { c });
+                        }
+                    }
+                    out.push_str(&format!("{collapsed:?}"));
+                }
                 Node::Comment(c) => out.push_str(&format!("<!--{:?}-->", &**c)),
                 _ => {}
             }
@@ -503,7 +603,7 @@ mod tests {
         }
         assert!(pages.len() > 20);
         for page in &pages {
-            let cut = bound_markup(page);
+            let cut = bound_markup(page, Input::Page);
             assert!(cut.len() <= page.len());
             assert_eq!(
                 tree_without_raw_text(&cut),

@@ -19,7 +19,7 @@ use scraper::{Html, Node};
 
 use super::boilerplate::{is_byline_or_time, is_stock_block, Classifier, Verdict, Verdicts};
 use super::dateline::{dateline_block, Dateline};
-use super::walk::{attr, key, text_weight, walk, NodeMap, NodeRef, Step};
+use super::walk::{attr, key, non_space_chars, text_weight, walk, NodeMap, NodeRef, Step};
 
 /// Paragraphs shorter than this (non-space characters) are too short to vote for a root.
 pub(crate) const MIN_PARAGRAPH_CHARS: usize = 25;
@@ -49,57 +49,57 @@ const WIDEN_MAX_LINK_DENSITY: f64 = 0.25;
 /// Candidates whose link density is measured before the best is chosen.
 const TOP_CANDIDATES: usize = 5;
 
-/// Elements that start and end a block of text.
-const BLOCK_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "caption",
-    "center",
-    "dd",
-    "details",
-    "dialog",
-    "dir",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hgroup",
-    "hr",
-    "html",
-    "legend",
-    "li",
-    "main",
-    "menu",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "tfoot",
-    "thead",
-    "tr",
-    "ul",
-];
-
+/// Whether an element starts and ends a block of text. A `match` rather than a list:
+/// it runs on every element the walks open and close.
 fn is_block(name: &str) -> bool {
-    BLOCK_TAGS.contains(&name)
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "tfoot"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
 }
 
 fn heading_level(name: &str) -> Option<u8> {
@@ -273,7 +273,7 @@ fn score_document<'a>(doc: &'a Html, classify: Classifier<'_>) -> Scores<'a> {
             }
             Node::Text(text) => {
                 if let Some(block) = blocks.last_mut() {
-                    let n = text.chars().filter(|c| !c.is_whitespace()).count();
+                    let n = non_space_chars(text);
                     block.chars += n;
                     if link_depth > 0 {
                         block.link_chars += n;

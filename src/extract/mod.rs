@@ -82,7 +82,7 @@ pub struct ExtractedPage {
 pub fn extract_page(bytes: &[u8], charset: Option<&str>, page_url: Option<&str>) -> ExtractedPage {
     let bytes = &bytes[..bytes.len().min(MAX_PAGE_BYTES)];
     let html = decode::decode_html(bytes, charset);
-    let html = bound::bound_markup(&html);
+    let html = bound::bound_markup(&html, bound::Input::Page);
     let doc = Html::parse_document(&html);
 
     let verdicts = boilerplate::Verdicts::default();
@@ -114,7 +114,7 @@ pub fn extract_page(bytes: &[u8], charset: Option<&str>, page_url: Option<&str>)
 /// a fragment) a blank line separates blocks.
 pub fn fragment_to_text(html_or_text: &str) -> String {
     let input = &html_or_text[..floor_char_boundary(html_or_text, MAX_PAGE_BYTES)];
-    let html = bound::bound_markup(input);
+    let html = bound::bound_markup(input, bound::Input::Fragment);
     let doc = Html::parse_fragment(&html);
     let verdicts = boilerplate::Verdicts::default();
     content::main_text(&[doc.tree.root()], None, true, &verdicts).text

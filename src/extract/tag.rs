@@ -26,7 +26,7 @@ pub(crate) struct TagEnd {
 }
 
 /// HTML whitespace, after the parser's newline normalisation (CR becomes LF).
-fn is_space(b: u8) -> bool {
+pub(crate) fn is_space(b: u8) -> bool {
     matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 

@@ -92,6 +92,22 @@ pub(crate) fn attr<'a>(element: &'a scraper::node::Element, name: &str) -> Optio
         .map(|(_, value)| &**value)
 }
 
+/// The characters of `text` that are not whitespace (`char::is_whitespace`). Most text
+/// is ASCII, counted a byte at a time; the rest a character at a time.
+pub(crate) fn non_space_chars(text: &str) -> usize {
+    if text.is_ascii() {
+        // The ASCII characters `char::is_whitespace` accepts: space and tab to carriage
+        // return (vertical tab included). Branch-free, so the compiler can vectorise it.
+        let spaces: usize = text
+            .bytes()
+            .map(|b| usize::from((b == b' ') | (b.wrapping_sub(b'\t') < 5)))
+            .sum();
+        text.len() - spaces
+    } else {
+        text.chars().filter(|c| !c.is_whitespace()).count()
+    }
+}
+
 /// Counts the non-space characters of the text below `root` that `keep` lets through,
 /// and how many of them are inside links.
 pub(crate) fn text_weight<'a>(
@@ -113,7 +129,7 @@ pub(crate) fn text_weight<'a>(
                 true
             }
             scraper::Node::Text(text) => {
-                let n = text.chars().filter(|c| !c.is_whitespace()).count();
+                let n = non_space_chars(text);
                 chars += n;
                 if link_depth > 0 {
                     link_chars += n;
@@ -157,6 +173,19 @@ mod tests {
             true
         });
         assert_eq!(log, "<html><div><p>a<b>b</b></p><p>c</p></div></html>");
+    }
+
+    #[test]
+    fn non_space_characters_are_counted_like_char_is_whitespace() {
+        for text in [
+            "",
+            " a\tb\x0bc\x0c\r\n",
+            "caf\u{e9} \u{a0}x\u{3000}y",
+            "\u{85}z",
+        ] {
+            let expected = text.chars().filter(|c| !c.is_whitespace()).count();
+            assert_eq!(non_space_chars(text), expected, "{text:?}");
+        }
     }
 
     #[test]
