@@ -54,6 +54,10 @@ fn money_regex() -> &'static Regex {
 /// Every quantity in `text`. Numbers glued to letters ("H100", "910B") are not quantities.
 pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
     let mut out = Vec::new();
+    // Every number holds an ASCII digit (`NUM`); many sentences have none.
+    if !has_digit(text) {
+        return out;
+    }
     for caps in number_regex().captures_iter(text) {
         let (Some(all), Some(num)) = (caps.get(0), caps.name("num")) else {
             continue;
@@ -82,6 +86,10 @@ pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
         });
     }
     out
+}
+
+fn has_digit(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
 }
 
 fn unit_regex() -> &'static Regex {
@@ -143,6 +151,10 @@ pub fn find_amounts(text: &str) -> Vec<Found<Option<Amount>>> {
 /// Every amount of money in `text`, with its ISO 4217 currency.
 pub fn find_money(text: &str) -> Vec<Found<Option<Money>>> {
     let mut out = Vec::new();
+    // Every amount holds an ASCII digit (`NUM`).
+    if !has_digit(text) {
+        return out;
+    }
     for caps in money_regex().captures_iter(text) {
         let Some(all) = caps.get(0) else { continue };
         let mut value = money_value(&caps);
