@@ -840,3 +840,29 @@ fn an_intended_installation_is_a_planned_order() {
     );
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn a_country_named_only_as_where_a_target_is_from_is_no_target() {
+    let targets = |text: &str| {
+        let e = rules().extract_events(text, day("2024-05-08"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        control(&e[0]).targets.clone()
+    };
+    assert_eq!(
+        targets("Washington blacklisted China's state-backed memory maker YMTC last week."),
+        ["YMTC"]
+    );
+    assert_eq!(
+        targets("The Commerce Department added Chinese chipmaker SMIC to the Entity List."),
+        ["SMIC"]
+    );
+    // Unnamed firms of a country, or a country listed beside a name, stay targets.
+    assert_eq!(
+        targets("The US added Chinese firms including SMIC to the Entity List."),
+        ["China", "SMIC"]
+    );
+    assert_eq!(
+        targets("The US restricted chip exports to Russia and Huawei."),
+        ["Russia", "Huawei"]
+    );
+}

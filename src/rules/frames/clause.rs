@@ -483,6 +483,53 @@ pub(super) fn demonym_of_entities(s: &Sent<'_>, k: usize, kw: &KindWords) -> boo
     }) && !matches!(s.toks.get(k + 1), Some(Tok::Ent(..)))
 }
 
+/// Drops a country from a control's targets when it only says where a named target is
+/// from: "China's blacklisted telecom company Huawei", "Chinese chipmaker SMIC". The
+/// named entity is the target; its country is not restricted by that mention.
+pub(super) fn drop_nationality_of_named_targets(s: &Sent<'_>, args: &mut Vec<Arg>) {
+    let token_of = |ann: usize| {
+        s.toks
+            .iter()
+            .position(|t| matches!(t, Tok::Ent(a, _) if *a == ann))
+    };
+    let target_at = |k: usize| {
+        matches!(s.toks.get(k), Some(Tok::Ent(ann, 'O'))
+            if args.iter().any(|a| a.role == Role::Targets && a.ann == *ann))
+    };
+    let nationality: Vec<usize> = args
+        .iter()
+        .filter(|a| a.role == Role::Targets)
+        .filter_map(|a| {
+            let k = token_of(a.ann)?;
+            if !matches!(s.toks.get(k), Some(Tok::Ent(_, 'J'))) {
+                return None;
+            }
+            let mut j = k + 1;
+            if s.words.get(j).copied().flatten() == Some("'s") {
+                j += 1;
+            }
+            // Only descriptive words may stand between: "telecom company", "blacklisted".
+            let mut between = 0;
+            while let Some(Tok::Word(w)) = s.toks.get(j) {
+                let descriptive = w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    && !PREPOSITIONS.contains(&w.as_str())
+                    && !DETERMINERS.contains(&w.as_str())
+                    && !matches!(
+                        w.as_str(),
+                        "and" | "or" | "such" | "including" | "like" | "other"
+                    );
+                if !descriptive || between == 4 {
+                    return None;
+                }
+                between += 1;
+                j += 1;
+            }
+            target_at(j).then_some(a.ann)
+        })
+        .collect();
+    args.retain(|a| !(a.role == Role::Targets && nationality.contains(&a.ann)));
+}
+
 /// Whether a word right after a name is a finite verb of its clause ("Washington allows",
 /// "the US has"), not a participle modifying it.
 fn is_finite_verb_word(s: &Sent<'_>, w: &str) -> bool {

@@ -761,6 +761,9 @@ impl Lexicon {
                         .is_some_and(|at| named_phrase(h.end, h.end + at))
                 }
             };
+        if frame.kind == EventKind::ExportControl {
+            drop_nationality_of_named_targets(s, &mut args);
+        }
         let start = subject
             .as_ref()
             .map_or(verb_at.min(np_start), |(at, _)| (*at).min(verb_at));
