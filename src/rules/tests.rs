@@ -866,3 +866,26 @@ fn a_country_named_only_as_where_a_target_is_from_is_no_target() {
         ["Russia", "Huawei"]
     );
 }
+
+#[test]
+fn a_country_a_control_is_put_on_is_its_target() {
+    let targets = |text: &str| {
+        let e = rules().extract_events(text, day("2024-12-03"));
+        e.iter()
+            .map(|e| control(e).targets.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        targets("Tokyo imposed fresh export controls on North Korea on Tuesday."),
+        [["North Korea"]]
+    );
+    assert_eq!(
+        targets("Washington moved to cut off Russia's access to advanced chips."),
+        [["Russia"]]
+    );
+    // A country that only says where the goods come from, or a purpose, is not.
+    assert!(targets("The US tightened its rules on American chips.")
+        .iter()
+        .all(|t| t.is_empty()));
+    assert!(targets("The agency will act to prevent Russia from advancing.").is_empty());
+}

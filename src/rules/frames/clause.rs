@@ -510,7 +510,12 @@ pub(super) fn drop_nationality_of_named_targets(s: &Sent<'_>, args: &mut Vec<Arg
             }
             // Only descriptive words may stand between: "telecom company", "blacklisted".
             let mut between = 0;
-            while let Some(Tok::Word(w)) = s.toks.get(j) {
+            while let Some(t) = s.toks.get(j) {
+                if t.is_punct('-') {
+                    j += 1;
+                    continue;
+                }
+                let Tok::Word(w) = t else { break };
                 let descriptive = w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
                     && !PREPOSITIONS.contains(&w.as_str())
                     && !DETERMINERS.contains(&w.as_str())

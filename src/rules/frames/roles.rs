@@ -150,8 +150,20 @@ impl Lexicon {
                 {
                     return None;
                 }
+                // "controls on China", "cut off China's access to chips": a country where
+                // goods are looked for is what the control is aimed at, unless it only says
+                // where the goods come from ("on American chips"). A bare object is not
+                // ("prevent China from advancing" states a purpose, not a measure).
+                let possessor = s.words.get(k + 1).copied().flatten() == Some("'s");
                 match role {
                     Some(Role::Targets) => arg(Role::Targets, false),
+                    Some(Role::Products)
+                        if possessor
+                            || matches!(cue.as_deref(), Some("on" | "against"))
+                                && !modifies_goods =>
+                    {
+                        arg(Role::Targets, false)
+                    }
                     Some(Role::Authority) => arg(Role::Authority, false),
                     _ => None,
                 }
