@@ -889,3 +889,17 @@ fn a_country_a_control_is_put_on_is_its_target() {
         .all(|t| t.is_empty()));
     assert!(targets("The agency will act to prevent Russia from advancing.").is_empty());
 }
+
+#[test]
+fn a_verb_form_compounded_with_a_deal_noun_does_not_hide_its_governor() {
+    let e = rules().extract_events(
+        "MediaTek awarded the packaging contract for its Dimensity 9400 chips to Samsung \
+         Foundry.",
+        day("2024-08-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("MediaTek"));
+    // A company's foundry business is the company.
+    assert_eq!(o.supplier.as_deref(), Some("Samsung"));
+}

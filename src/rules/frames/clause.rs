@@ -535,6 +535,16 @@ pub(super) fn drop_nationality_of_named_targets(s: &Sent<'_>, args: &mut Vec<Arg
     args.retain(|a| !(a.role == Role::Targets && nationality.contains(&a.ann)));
 }
 
+/// Whether token `k` can stand first in a noun phrase before its modifiers: a
+/// determiner, a possessive, a name or a figure.
+pub(super) fn opens_noun_phrase(s: &Sent<'_>, k: usize) -> bool {
+    match s.toks.get(k) {
+        Some(Tok::Ent(..)) => true,
+        Some(Tok::Word(w)) => DETERMINERS.contains(&w.as_str()) || w == "'s",
+        _ => false,
+    }
+}
+
 /// Whether a word right after a name is a finite verb of its clause ("Washington allows",
 /// "the US has"), not a participle modifying it.
 fn is_finite_verb_word(s: &Sent<'_>, w: &str) -> bool {

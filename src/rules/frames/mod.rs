@@ -261,6 +261,9 @@ impl Lexicon {
                         || w.ends_with("-million") => {}
                 // "added Huawei to the Entity List", "placed 27 Chinese entities on".
                 Some("to" | "on" | "onto" | "in" | "into" | "from" | "and" | "or") => {}
+                // "awarded the manufacturing contract", "signed a supply deal": a verb
+                // form right before the noun, after a determiner or a name, is a compound.
+                Some(_) if k + 1 == h.start && opens_noun_phrase(s, k.wrapping_sub(1)) => {}
                 Some(w)
                     if unknown_words < 3
                         && !is_verbish(s, w)
