@@ -903,3 +903,34 @@ fn a_verb_form_compounded_with_a_deal_noun_does_not_hide_its_governor() {
     // A company's foundry business is the company.
     assert_eq!(o.supplier.as_deref(), Some("Samsung"));
 }
+
+#[test]
+fn a_letter_of_intent_with_two_sellers_plans_one_order_with_each() {
+    let e = rules().extract_events(
+        "Anthropic has signed letters of intent with Micron and SK Hynix to supply \
+         unpackaged HBM stacks for its sprawling \"Rainier\" compute project.",
+        day("2025-10-20"),
+    );
+    let mut pairs: Vec<_> = e
+        .iter()
+        .map(|e| {
+            let o = order(e);
+            (
+                o.buyer.clone(),
+                o.supplier.clone(),
+                o.product.clone(),
+                o.status,
+            )
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.1.cmp(&b.1));
+    let planned = |s: &str| {
+        (
+            Some("Anthropic".to_string()),
+            Some(s.to_string()),
+            Some("HBM".to_string()),
+            Some(OrderStatus::Planned),
+        )
+    };
+    assert_eq!(pairs, [planned("Micron"), planned("SK Hynix")], "{e:#?}");
+}

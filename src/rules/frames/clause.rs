@@ -224,6 +224,13 @@ pub(super) fn verb_before(s: &Sent<'_>, k: usize) -> Option<usize> {
                 if DETERMINERS.contains(&w.as_str())
                     || w == "'s"
                     || NOUN_MODIFIERS.contains(&w.as_str()) => {}
+            // "supply undiced DRAM wafers": a participle no frame knows, right before the
+            // name, describes it.
+            Tok::Word(w)
+                if j + 1 == k
+                    && w.ends_with("ed")
+                    && !s.verbs.contains(w.as_str())
+                    && !s.forms.contains(w.as_str()) => {}
             // "Abu Dhabi-based", "US-backed", "cutting-edge": a word joined by a hyphen is
             // part of an adjective.
             Tok::Word(w)
@@ -533,6 +540,28 @@ pub(super) fn drop_nationality_of_named_targets(s: &Sent<'_>, args: &mut Vec<Arg
         })
         .collect();
     args.retain(|a| !(a.role == Role::Targets && nationality.contains(&a.ann)));
+}
+
+/// Whether the name at `k` follows "its" or "their" over at most a few adjectives and
+/// quotes: it names something the subject owns ("its \"Stargate\" initiative").
+pub(super) fn owned_by_pronoun(s: &Sent<'_>, k: usize) -> bool {
+    let mut j = k;
+    for _ in 0..4 {
+        let Some(prev) = j.checked_sub(1) else {
+            return false;
+        };
+        j = prev;
+        match s.toks.get(j) {
+            Some(Tok::Word(w)) if w == "its" || w == "their" => return true,
+            Some(Tok::Punct('"' | '\u{201c}' | '\'' | '\u{2018}')) => {}
+            Some(Tok::Word(w))
+                if !PREPOSITIONS.contains(&w.as_str())
+                    && !DETERMINERS.contains(&w.as_str())
+                    && !is_verbish(s, w) => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Whether token `k` can stand first in a noun phrase before its modifiers: a

@@ -91,6 +91,11 @@ impl Lexicon {
                 arg(Role::Value, false)
             }
             (EventKind::ChipOrder, 'O') => {
+                // "for its ambitious Stargate initiative": a project of the subject's own,
+                // no party.
+                if owned_by_pronoun(s, k) {
+                    return None;
+                }
                 // "Samsung makes Tesla's AI4 chip": for a foundry the name in front of the
                 // goods is whose chips they are, the buyer.
                 if modifies_goods && owner == Some(Role::Buyer) {
