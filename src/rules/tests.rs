@@ -934,3 +934,15 @@ fn a_letter_of_intent_with_two_sellers_plans_one_order_with_each() {
     };
     assert_eq!(pairs, [planned("Micron"), planned("SK Hynix")], "{e:#?}");
 }
+
+#[test]
+fn names_added_to_an_export_control_list_are_its_targets() {
+    let e = rules().extract_events(
+        "Japan added China's CXMT and YMTC to its export control list on Friday.",
+        day("2025-01-10"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.targets, ["CXMT", "YMTC"]);
+    assert!(c.companies.is_empty(), "{c:#?}");
+}

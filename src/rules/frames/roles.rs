@@ -461,6 +461,24 @@ pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
     }
     let cue = s.words.get(j).copied().flatten()?;
     let verb = s.words.get(j + 1).copied().flatten()?;
+    // "added Huawei to the export control list": "export" modifies a noun there.
+    if matches!(
+        s.words.get(j + 2).copied().flatten(),
+        Some(
+            "control"
+                | "controls"
+                | "list"
+                | "ban"
+                | "bans"
+                | "restrictions"
+                | "curbs"
+                | "regime"
+                | "rules"
+                | "blacklist"
+        )
+    ) {
+        return None;
+    }
     const SELL: &[&str] = &[
         "sell", "ship", "export", "supply", "provide", "deliver", "resume", "apply", "obtain",
         "seek", "halt", "stop", "cease", "send", "offer", "license", "transfer",
