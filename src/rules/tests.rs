@@ -893,13 +893,13 @@ fn a_country_a_control_is_put_on_is_its_target() {
 #[test]
 fn a_verb_form_compounded_with_a_deal_noun_does_not_hide_its_governor() {
     let e = rules().extract_events(
-        "MediaTek awarded the packaging contract for its Dimensity 9400 chips to Samsung \
-         Foundry.",
+        "Apple awarded the packaging contract for its A17 Pro chips to Samsung Foundry.",
         day("2024-08-01"),
     );
     assert_eq!(e.len(), 1, "{e:#?}");
     let o = order(&e[0]);
-    assert_eq!(o.buyer.as_deref(), Some("MediaTek"));
+    assert_eq!(o.buyer.as_deref(), Some("Apple"));
+    assert_eq!(o.product.as_deref(), Some("A17 Pro"));
     // A company's foundry business is the company.
     assert_eq!(o.supplier.as_deref(), Some("Samsung"));
 }
@@ -945,4 +945,16 @@ fn names_added_to_an_export_control_list_are_its_targets() {
     let c = control(&e[0]);
     assert_eq!(c.targets, ["CXMT", "YMTC"]);
     assert!(c.companies.is_empty(), "{c:#?}");
+}
+
+#[test]
+fn a_partner_named_with_makes_what_the_subject_owns() {
+    let e = rules().extract_events(
+        "Apple has teamed up with Intel Foundry to manufacture its A17 Pro chips.",
+        day("2025-08-20"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Apple"));
+    assert_eq!(o.supplier.as_deref(), Some("Intel"));
 }

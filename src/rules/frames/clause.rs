@@ -564,6 +564,27 @@ pub(super) fn owned_by_pronoun(s: &Sent<'_>, k: usize) -> bool {
     false
 }
 
+/// The company a subject has teamed up with between `from` and `to` ("partnered with
+/// Samsung to manufacture", "joins hands with TSMC to make"): its annotation.
+pub(super) fn partner_named_with(s: &Sent<'_>, from: usize, to: usize) -> Option<usize> {
+    let with = (from..to).find(|&k| s.words.get(k).copied().flatten() == Some("with"))?;
+    let Some(Tok::Ent(ann, 'O')) = s.toks.get(with + 1) else {
+        return None;
+    };
+    let partnering = (with.saturating_sub(3).max(from)..with).any(|k| {
+        s.words.get(k).copied().flatten().is_some_and(|w| {
+            w.starts_with("partner")
+                || w.starts_with("collaborat")
+                || w.starts_with("cooperat")
+                || w.starts_with("team")
+                || w.starts_with("tie")
+                || w == "tied"
+                || w == "hands"
+        })
+    });
+    partnering.then_some(*ann)
+}
+
 /// Whether token `k` can stand first in a noun phrase before its modifiers: a
 /// determiner, a possessive, a name or a figure.
 pub(super) fn opens_noun_phrase(s: &Sent<'_>, k: usize) -> bool {

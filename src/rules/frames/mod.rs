@@ -469,6 +469,24 @@ impl Lexicon {
                 }
                 Subject::Government => {}
             }
+            // "Baidu joins hands with Samsung to produce the Kunlun chip": the partner
+            // makes it, the subject owns it.
+            if subject_role == Some(Role::Supplier) && frame.roles.owner == Some(Role::Buyer) {
+                let from = subject.as_ref().map_or(verb_at, |(at, _)| *at);
+                if let Some(maker) = partner_named_with(s, from, verb_at) {
+                    for a in args.iter_mut().filter(|a| a.role == Role::Supplier) {
+                        a.role = Role::Buyer;
+                    }
+                    if let Some(r) = reference.as_mut().filter(|r| r.role == Role::Supplier) {
+                        r.role = Role::Buyer;
+                    }
+                    args.push(Arg {
+                        role: Role::Supplier,
+                        ann: maker,
+                        quantity: false,
+                    });
+                }
+            }
         } else if let (Some((_, Subject::Ents(list))), None) = (&subject, subject_role) {
             // A control noun with no verb: "the US export ban" has its authority in front.
             let _ = list;
