@@ -258,6 +258,7 @@ impl RuleSet {
                             named: hit.named,
                             verb: hit.verb,
                             power: hit.power,
+                            described_buyers: hit.described_buyers,
                             status: hit.status,
                             action: hit.action,
                             fields,
@@ -272,9 +273,11 @@ impl RuleSet {
                 // measures cover the NXT:2000i") when an earlier one exists.
                 let mut carried = Fields::default();
                 let refers_back = match kind {
-                    EventKind::ChipOrder => mentions[first_new..]
-                        .iter()
-                        .all(|m| m.fields.buyer.is_none() && m.fields.supplier.is_none()),
+                    EventKind::ChipOrder => mentions[first_new..].iter().all(|m| {
+                        m.fields.buyer.is_none()
+                            && m.fields.supplier.is_none()
+                            && !m.described_buyers
+                    }),
                     EventKind::ExportControl => {
                         seen[1]
                             && hits.iter().filter(|h| h.kind == kind).all(|h| h.definite)
@@ -346,6 +349,7 @@ impl RuleSet {
                             named: false,
                             verb: false,
                             power: false,
+                            described_buyers: false,
                             status: None,
                             action: None,
                             fields,

@@ -958,3 +958,24 @@ fn a_partner_named_with_makes_what_the_subject_owns() {
     assert_eq!(o.buyer.as_deref(), Some("Apple"));
     assert_eq!(o.supplier.as_deref(), Some("Intel"));
 }
+
+#[test]
+fn described_buyers_ordering_a_model_in_stated_numbers_make_an_order() {
+    let e = rules().extract_events(
+        "Japanese cloud operators have placed orders for 40,000 MI355X accelerators.",
+        day("2025-09-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer, None);
+    assert_eq!(o.supplier.as_deref(), Some("AMD"));
+    assert_eq!(o.quantity, Some(40_000));
+    // A seller's sales to them, or buyers with no figure, are no order.
+    for text in [
+        "AMD sold 40,000 MI355X accelerators to Japanese cloud operators last year.",
+        "Japanese cloud operators have placed orders for MI355X accelerators.",
+    ] {
+        let e = rules().extract_events(text, day("2025-09-01"));
+        assert!(e.is_empty(), "{text}: {e:#?}");
+    }
+}

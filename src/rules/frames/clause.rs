@@ -585,6 +585,19 @@ pub(super) fn partner_named_with(s: &Sent<'_>, from: usize, to: usize) -> Option
     partnering.then_some(*ann)
 }
 
+/// Whether a country at `k` describes unnamed buyers: "Chinese customers", "Chinese tech
+/// companies".
+pub(super) fn describes_buyers(s: &Sent<'_>, k: usize) -> bool {
+    if !matches!(s.toks.get(k), Some(Tok::Ent(_, 'J'))) || s.government.get(k) == Some(&true) {
+        return false;
+    }
+    (k + 1..(k + 3).min(s.toks.len())).any(|j| {
+        s.words.get(j).copied().flatten().is_some_and(|w| {
+            ORG_PLURALS.contains(&w) || matches!(w, "customers" | "clients" | "buyers")
+        })
+    })
+}
+
 /// Whether token `k` can stand first in a noun phrase before its modifiers: a
 /// determiner, a possessive, a name or a figure.
 pub(super) fn opens_noun_phrase(s: &Sent<'_>, k: usize) -> bool {

@@ -89,6 +89,9 @@ pub struct Hit {
     /// A control named by words of its own ("the AI diffusion rule", "the affiliates
     /// rule"), or a governor's object that is one: specific enough to stand alone.
     pub named: bool,
+    /// The buyers are described, not named ("orders from Chinese customers", "Chinese
+    /// firms ordered"): an order with no named buyer that still reports a purchase.
+    pub described_buyers: bool,
 }
 
 /// A sentence as the frame functions read it: its tokens, the word of each token
@@ -788,6 +791,18 @@ impl Lexicon {
         let start = subject
             .as_ref()
             .map_or(verb_at.min(np_start), |(at, _)| (*at).min(verb_at));
+        // Only where the buying is stated: "sold 500,000 chips to Chinese customers" is a
+        // seller's total sales.
+        let described_buyers = frame.kind == EventKind::ChipOrder
+            && (h.kind == HeadKind::Noun || subject_role == Some(Role::Buyer))
+            && (clause_start(s, left_start)..end.min(s.toks.len())).any(|k| {
+                let role = match cue_before(s, k) {
+                    Some(c) => cue_role(&c),
+                    None if k < verb_at => subject_role,
+                    None => frame.roles.object,
+                };
+                role == Some(Role::Buyer) && describes_buyers(s, k)
+            });
         Some(Hit {
             frame: h.frame,
             kind: frame.kind,
@@ -813,6 +828,7 @@ impl Lexicon {
                 .any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
             named,
+            described_buyers,
         })
     }
 }
