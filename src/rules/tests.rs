@@ -840,3 +840,142 @@ fn an_intended_installation_is_a_planned_order() {
     );
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn a_country_named_only_as_where_a_target_is_from_is_no_target() {
+    let targets = |text: &str| {
+        let e = rules().extract_events(text, day("2024-05-08"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        control(&e[0]).targets.clone()
+    };
+    assert_eq!(
+        targets("Washington blacklisted China's state-backed memory maker YMTC last week."),
+        ["YMTC"]
+    );
+    assert_eq!(
+        targets("The Commerce Department added Chinese chipmaker SMIC to the Entity List."),
+        ["SMIC"]
+    );
+    // Unnamed firms of a country, or a country listed beside a name, stay targets.
+    assert_eq!(
+        targets("The US added Chinese firms including SMIC to the Entity List."),
+        ["China", "SMIC"]
+    );
+    assert_eq!(
+        targets("The US restricted chip exports to Russia and Huawei."),
+        ["Russia", "Huawei"]
+    );
+}
+
+#[test]
+fn a_country_a_control_is_put_on_is_its_target() {
+    let targets = |text: &str| {
+        let e = rules().extract_events(text, day("2024-12-03"));
+        e.iter()
+            .map(|e| control(e).targets.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        targets("Tokyo imposed fresh export controls on North Korea on Tuesday."),
+        [["North Korea"]]
+    );
+    assert_eq!(
+        targets("Washington moved to cut off Russia's access to advanced chips."),
+        [["Russia"]]
+    );
+    // A country that only says where the goods come from, or a purpose, is not.
+    assert!(targets("The US tightened its rules on American chips.")
+        .iter()
+        .all(|t| t.is_empty()));
+    assert!(targets("The agency will act to prevent Russia from advancing.").is_empty());
+}
+
+#[test]
+fn a_verb_form_compounded_with_a_deal_noun_does_not_hide_its_governor() {
+    let e = rules().extract_events(
+        "Apple awarded the packaging contract for its A17 Pro chips to Samsung Foundry.",
+        day("2024-08-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Apple"));
+    assert_eq!(o.product.as_deref(), Some("A17 Pro"));
+    // A company's foundry business is the company.
+    assert_eq!(o.supplier.as_deref(), Some("Samsung"));
+}
+
+#[test]
+fn a_letter_of_intent_with_two_sellers_plans_one_order_with_each() {
+    let e = rules().extract_events(
+        "Anthropic has signed letters of intent with Micron and SK Hynix to supply \
+         unpackaged HBM stacks for its sprawling \"Rainier\" compute project.",
+        day("2025-10-20"),
+    );
+    let mut pairs: Vec<_> = e
+        .iter()
+        .map(|e| {
+            let o = order(e);
+            (
+                o.buyer.clone(),
+                o.supplier.clone(),
+                o.product.clone(),
+                o.status,
+            )
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.1.cmp(&b.1));
+    let planned = |s: &str| {
+        (
+            Some("Anthropic".to_string()),
+            Some(s.to_string()),
+            Some("HBM".to_string()),
+            Some(OrderStatus::Planned),
+        )
+    };
+    assert_eq!(pairs, [planned("Micron"), planned("SK Hynix")], "{e:#?}");
+}
+
+#[test]
+fn names_added_to_an_export_control_list_are_its_targets() {
+    let e = rules().extract_events(
+        "Japan added China's CXMT and YMTC to its export control list on Friday.",
+        day("2025-01-10"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.targets, ["CXMT", "YMTC"]);
+    assert!(c.companies.is_empty(), "{c:#?}");
+}
+
+#[test]
+fn a_partner_named_with_makes_what_the_subject_owns() {
+    let e = rules().extract_events(
+        "Apple has teamed up with Intel Foundry to manufacture its A17 Pro chips.",
+        day("2025-08-20"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Apple"));
+    assert_eq!(o.supplier.as_deref(), Some("Intel"));
+}
+
+#[test]
+fn described_buyers_ordering_a_model_in_stated_numbers_make_an_order() {
+    let e = rules().extract_events(
+        "Japanese cloud operators have placed orders for 40,000 MI355X accelerators.",
+        day("2025-09-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer, None);
+    assert_eq!(o.supplier.as_deref(), Some("AMD"));
+    assert_eq!(o.quantity, Some(40_000));
+    // A seller's sales to them, or buyers with no figure, are no order.
+    for text in [
+        "AMD sold 40,000 MI355X accelerators to Japanese cloud operators last year.",
+        "Japanese cloud operators have placed orders for MI355X accelerators.",
+    ] {
+        let e = rules().extract_events(text, day("2025-09-01"));
+        assert!(e.is_empty(), "{text}: {e:#?}");
+    }
+}
