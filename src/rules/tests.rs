@@ -979,3 +979,14 @@ fn described_buyers_ordering_a_model_in_stated_numbers_make_an_order() {
         assert!(e.is_empty(), "{text}: {e:#?}");
     }
 }
+
+#[test]
+fn a_name_given_as_an_example_of_listed_parties_is_a_target() {
+    let e = rules().extract_events(
+        "Tokyo blacklisted 12 Chinese firms, including memory maker CXMT.",
+        day("2024-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.targets, ["China", "CXMT"], "{c:#?}");
+}
