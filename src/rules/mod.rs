@@ -433,7 +433,11 @@ impl RuleSet {
             return;
         };
         if let (Some(buyer), Some(supplier)) = (&order.buyer, &order.supplier) {
-            if self.gazetteer.tier(buyer) < self.gazetteer.tier(supplier) {
+            let g = &self.gazetteer;
+            // A cloud that designs chips of its own (Microsoft's Maia) still buys servers
+            // from a stated systems maker: a guessed tier does not overrule a stated one.
+            let guess_against_fact = !g.tier_is_stated(buyer) && g.tier_is_stated(supplier);
+            if g.tier(buyer) < g.tier(supplier) && !guess_against_fact {
                 std::mem::swap(&mut order.buyer, &mut order.supplier);
             }
         }

@@ -990,3 +990,34 @@ fn a_name_given_as_an_example_of_listed_parties_is_a_target() {
     let c = control(&e[0]);
     assert_eq!(c.targets, ["China", "CXMT"], "{c:#?}");
 }
+
+#[test]
+fn an_order_noun_with_a_value_and_a_maker_as_seller_is_an_order() {
+    let e = rules().extract_events(
+        "Tokyo Electron received a $300 million order from Micron.",
+        day("2024-06-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Micron"));
+    assert_eq!(o.supplier.as_deref(), Some("Tokyo Electron"));
+    // A value alone, with a seller that makes nothing, says nothing of goods.
+    let e = rules().extract_events(
+        "Goldman Sachs received a $300 million order from Micron.",
+        day("2024-06-01"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_systems_maker_selling_servers_with_someone_elses_chips_is_the_seller() {
+    let e = rules().extract_events(
+        "Quanta will supply Nvidia GB300 racks to Microsoft next year.",
+        day("2025-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Microsoft"));
+    assert_eq!(o.supplier.as_deref(), Some("Quanta"));
+    assert_eq!(o.product.as_deref(), Some("GB300"));
+}

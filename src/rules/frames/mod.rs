@@ -788,6 +788,26 @@ impl Lexicon {
         if frame.kind == EventKind::ExportControl {
             drop_nationality_of_named_targets(s, &mut args);
         }
+        // "Foxconn will supply Nvidia GB200 servers": the seller is the subject; the name
+        // on the goods is only whose chips they carry.
+        if frame.kind == EventKind::ChipOrder && subject_role == Some(Role::Supplier) {
+            if let Some((_, Subject::Ents(list))) = &subject {
+                let seller_named = list.iter().any(|&(_, ann)| {
+                    args.iter()
+                        .any(|a| a.role == Role::Supplier && a.ann == ann)
+                });
+                if seller_named {
+                    args.retain(|a| {
+                        a.role != Role::Supplier
+                            || list.iter().any(|&(_, ann)| ann == a.ann)
+                            || !s.toks.iter().enumerate().any(|(k, t)| {
+                                matches!(t, Tok::Ent(ann, 'O') if *ann == a.ann)
+                                    && modifies_goods(s, k, kw)
+                            })
+                    });
+                }
+            }
+        }
         let start = subject
             .as_ref()
             .map_or(verb_at.min(np_start), |(at, _)| (*at).min(verb_at));
