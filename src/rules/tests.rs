@@ -1021,3 +1021,17 @@ fn a_systems_maker_selling_servers_with_someone_elses_chips_is_the_seller() {
     assert_eq!(o.supplier.as_deref(), Some("Quanta"));
     assert_eq!(o.product.as_deref(), Some("GB300"));
 }
+
+#[test]
+fn a_ban_read_from_a_negation_needs_the_negation_on_its_verb() {
+    let found = |text: &str| rules().extract_events(text, day("2025-05-01")).len();
+    assert_eq!(found("Micron can no longer ship HBM chips to China."), 1);
+    assert_eq!(found("Micron won't be able to ship HBM chips to China."), 1);
+    assert_eq!(found("Micron can't ship HBM chips to China."), 1);
+    // A negation on another verb states no ban.
+    assert_eq!(
+        found("Micron does not expect to ship HBM chips to China this quarter."),
+        0
+    );
+    assert_eq!(found("Micron has no plans to ship HBM chips to China."), 0);
+}

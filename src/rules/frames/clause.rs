@@ -628,6 +628,29 @@ pub(super) fn example_of_parties(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool
         .is_some_and(|w| kw.entity_nouns.iter().any(|e| e == w))
 }
 
+/// Whether the negation before the verb at `k` bears on it, with only auxiliaries and
+/// "able to", "allowed to" between ("cannot be sold", "is no longer allowed to ship"),
+/// not on another verb ("does not expect to sell" states no ban).
+pub(super) fn negation_governs(s: &Sent<'_>, k: usize) -> bool {
+    let mut j = k;
+    while let Some(prev) = j.checked_sub(1) {
+        j = prev;
+        match s.words.get(j).copied().flatten() {
+            Some("not" | "never" | "cannot" | "no") => return true,
+            Some(w) if w.ends_with("n't") || w.ends_with("n\u{2019}t") => return true,
+            Some(w)
+                if AUXILIARIES.contains(&w)
+                    || is_adverb(w)
+                    || matches!(
+                        w,
+                        "to" | "able" | "allowed" | "permitted" | "longer" | "yet" | "be"
+                    ) => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// Whether token `k` can stand first in a noun phrase before its modifiers: a
 /// determiner, a possessive, a name or a figure.
 pub(super) fn opens_noun_phrase(s: &Sent<'_>, k: usize) -> bool {

@@ -407,7 +407,7 @@ impl Lexicon {
                 .get(verb_at.saturating_sub(4)..verb_at)
                 .map(|p| p.join(" "))
                 .unwrap_or_default();
-            kw.negations.iter().any(|r| r.is_match(&near))
+            kw.negations.iter().any(|r| r.is_match(&near)) && negation_governs(s, verb_at)
         } else {
             kw.negations.iter().any(|r| r.is_match(&context))
         };
