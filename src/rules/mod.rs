@@ -348,6 +348,7 @@ impl RuleSet {
             self.upstream_sells(event);
             self.infer_supplier(event);
             self.home_vendors(event);
+            self.models_over_chip_class(event);
         }
         // A company does not order from itself: one side was misread.
         events.retain(|e| match &e.details {
@@ -422,6 +423,22 @@ impl RuleSet {
             if !control.companies.contains(&vendor) {
                 control.companies.push(vendor);
             }
+        }
+    }
+
+    /// "H20 chips and other advanced AI chips": a control that names chip models is about
+    /// those models; the class named beside them adds nothing specific.
+    fn models_over_chip_class(&self, event: &mut Event) {
+        const CHIP_CLASS: &str = "advanced computing chips";
+        let EventDetails::ExportControl(control) = &mut event.details else {
+            return;
+        };
+        let g = &self.gazetteer;
+        let names_a_chip_model = control.products.iter().any(|p| {
+            g.category_of(p) != Some("class") && g.vendor_of(p).is_some_and(|v| g.tier(v) >= 3)
+        });
+        if names_a_chip_model {
+            control.products.retain(|p| p != CHIP_CLASS);
         }
     }
 

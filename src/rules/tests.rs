@@ -1035,3 +1035,19 @@ fn a_ban_read_from_a_negation_needs_the_negation_on_its_verb() {
     );
     assert_eq!(found("Micron has no plans to ship HBM chips to China."), 0);
 }
+
+#[test]
+fn a_control_naming_chip_models_lists_the_models_not_the_class() {
+    let e = rules().extract_events(
+        "Washington banned exports of H20 chips and other advanced AI chips to China.",
+        day("2025-04-16"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).products, ["H20"]);
+    // With no model named, the class is what is controlled.
+    let e = rules().extract_events(
+        "Washington banned exports of advanced AI chips to China.",
+        day("2025-04-16"),
+    );
+    assert_eq!(control(&e[0]).products, ["advanced computing chips"]);
+}
