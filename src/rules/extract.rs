@@ -254,7 +254,15 @@ impl RuleSet {
                             offset: hit.start,
                             hedged,
                             older,
-                            goods: hit.goods,
+                            // "Lam Research received a $500 million order from SMIC": an
+                            // order noun whose seller makes chips or tools is for goods.
+                            goods: hit.goods
+                                || kind == EventKind::ChipOrder
+                                    && hit.head_is_noun
+                                    && fields
+                                        .supplier
+                                        .as_deref()
+                                        .is_some_and(|s| self.gazetteer.tier(s) < 5),
                             named: hit.named,
                             verb: hit.verb,
                             power: hit.power,

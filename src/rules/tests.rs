@@ -979,3 +979,75 @@ fn described_buyers_ordering_a_model_in_stated_numbers_make_an_order() {
         assert!(e.is_empty(), "{text}: {e:#?}");
     }
 }
+
+#[test]
+fn a_name_given_as_an_example_of_listed_parties_is_a_target() {
+    let e = rules().extract_events(
+        "Tokyo blacklisted 12 Chinese firms, including memory maker CXMT.",
+        day("2024-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.targets, ["China", "CXMT"], "{c:#?}");
+}
+
+#[test]
+fn an_order_noun_with_a_value_and_a_maker_as_seller_is_an_order() {
+    let e = rules().extract_events(
+        "Tokyo Electron received a $300 million order from Micron.",
+        day("2024-06-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Micron"));
+    assert_eq!(o.supplier.as_deref(), Some("Tokyo Electron"));
+    // A value alone, with a seller that makes nothing, says nothing of goods.
+    let e = rules().extract_events(
+        "Goldman Sachs received a $300 million order from Micron.",
+        day("2024-06-01"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_systems_maker_selling_servers_with_someone_elses_chips_is_the_seller() {
+    let e = rules().extract_events(
+        "Quanta will supply Nvidia GB300 racks to Microsoft next year.",
+        day("2025-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Microsoft"));
+    assert_eq!(o.supplier.as_deref(), Some("Quanta"));
+    assert_eq!(o.product.as_deref(), Some("GB300"));
+}
+
+#[test]
+fn a_ban_read_from_a_negation_needs_the_negation_on_its_verb() {
+    let found = |text: &str| rules().extract_events(text, day("2025-05-01")).len();
+    assert_eq!(found("Micron can no longer ship HBM chips to China."), 1);
+    assert_eq!(found("Micron won't be able to ship HBM chips to China."), 1);
+    assert_eq!(found("Micron can't ship HBM chips to China."), 1);
+    // A negation on another verb states no ban.
+    assert_eq!(
+        found("Micron does not expect to ship HBM chips to China this quarter."),
+        0
+    );
+    assert_eq!(found("Micron has no plans to ship HBM chips to China."), 0);
+}
+
+#[test]
+fn a_control_naming_chip_models_lists_the_models_not_the_class() {
+    let e = rules().extract_events(
+        "Washington banned exports of H20 chips and other advanced AI chips to China.",
+        day("2025-04-16"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).products, ["H20"]);
+    // With no model named, the class is what is controlled.
+    let e = rules().extract_events(
+        "Washington banned exports of advanced AI chips to China.",
+        day("2025-04-16"),
+    );
+    assert_eq!(control(&e[0]).products, ["advanced computing chips"]);
+}

@@ -598,6 +598,59 @@ pub(super) fn describes_buyers(s: &Sent<'_>, k: usize) -> bool {
     })
 }
 
+/// Whether the name at `k` follows "including" or "such as" right after a noun for
+/// parties ("Chinese companies, including YMTC"): it is one of those parties.
+pub(super) fn example_of_parties(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
+    let mut j = k;
+    for _ in 0..6 {
+        let Some(prev) = j.checked_sub(1) else {
+            return false;
+        };
+        j = prev;
+        match s.words.get(j).copied().flatten() {
+            Some("including") => break,
+            Some("as") if s.words.get(j.wrapping_sub(1)).copied().flatten() == Some("such") => {
+                j -= 1;
+                break;
+            }
+            _ => {}
+        }
+        if j == 0 {
+            return false;
+        }
+    }
+    let mut before = j.checked_sub(1);
+    while let Some(b) = before.filter(|&b| s.toks.get(b).is_some_and(|t| t.is_punct(','))) {
+        before = b.checked_sub(1);
+    }
+    before
+        .and_then(|b| s.words.get(b).copied().flatten())
+        .is_some_and(|w| kw.entity_nouns.iter().any(|e| e == w))
+}
+
+/// Whether the negation before the verb at `k` bears on it, with only auxiliaries and
+/// "able to", "allowed to" between ("cannot be sold", "is no longer allowed to ship"),
+/// not on another verb ("does not expect to sell" states no ban).
+pub(super) fn negation_governs(s: &Sent<'_>, k: usize) -> bool {
+    let mut j = k;
+    while let Some(prev) = j.checked_sub(1) {
+        j = prev;
+        match s.words.get(j).copied().flatten() {
+            Some("not" | "never" | "cannot" | "no") => return true,
+            Some(w) if w.ends_with("n't") || w.ends_with("n\u{2019}t") => return true,
+            Some(w)
+                if AUXILIARIES.contains(&w)
+                    || is_adverb(w)
+                    || matches!(
+                        w,
+                        "to" | "able" | "allowed" | "permitted" | "longer" | "yet" | "be"
+                    ) => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// Whether token `k` can stand first in a noun phrase before its modifiers: a
 /// determiner, a possessive, a name or a figure.
 pub(super) fn opens_noun_phrase(s: &Sent<'_>, k: usize) -> bool {

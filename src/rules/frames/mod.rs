@@ -407,7 +407,7 @@ impl Lexicon {
                 .get(verb_at.saturating_sub(4)..verb_at)
                 .map(|p| p.join(" "))
                 .unwrap_or_default();
-            kw.negations.iter().any(|r| r.is_match(&near))
+            kw.negations.iter().any(|r| r.is_match(&near)) && negation_governs(s, verb_at)
         } else {
             kw.negations.iter().any(|r| r.is_match(&context))
         };
@@ -787,6 +787,26 @@ impl Lexicon {
             };
         if frame.kind == EventKind::ExportControl {
             drop_nationality_of_named_targets(s, &mut args);
+        }
+        // "Foxconn will supply Nvidia GB200 servers": the seller is the subject; the name
+        // on the goods is only whose chips they carry.
+        if frame.kind == EventKind::ChipOrder && subject_role == Some(Role::Supplier) {
+            if let Some((_, Subject::Ents(list))) = &subject {
+                let seller_named = list.iter().any(|&(_, ann)| {
+                    args.iter()
+                        .any(|a| a.role == Role::Supplier && a.ann == ann)
+                });
+                if seller_named {
+                    args.retain(|a| {
+                        a.role != Role::Supplier
+                            || list.iter().any(|&(_, ann)| ann == a.ann)
+                            || !s.toks.iter().enumerate().any(|(k, t)| {
+                                matches!(t, Tok::Ent(ann, 'O') if *ann == a.ann)
+                                    && modifies_goods(s, k, kw)
+                            })
+                    });
+                }
+            }
         }
         let start = subject
             .as_ref()

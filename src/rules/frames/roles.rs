@@ -137,6 +137,11 @@ impl Lexicon {
                     && role != Some(Role::Companies)
                     && role != Some(Role::Targets)
                 {
+                    // "dozens of Chinese companies, including YMTC": names of the
+                    // listed parties.
+                    if example_of_parties(s, k, kw) {
+                        return arg(Role::Targets, false);
+                    }
                     return None;
                 }
                 match role {
