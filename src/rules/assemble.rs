@@ -29,6 +29,8 @@ pub struct Mention {
     pub verb: bool,
     /// The goods come as a power rating ("1 gigawatt of accelerators").
     pub power: bool,
+    /// The buyers are described, not named ("Chinese customers ordered").
+    pub described_buyers: bool,
     /// Chips are among its arguments (a product, or a word such as "GPUs"): an order
     /// needs them, or "SoftBank bought $3 billion of shares" would be one.
     pub goods: bool,
@@ -69,8 +71,13 @@ fn is_bare(m: &Mention) -> bool {
         EventKind::ChipOrder => {
             (f.product.is_none() && f.quantity.is_none() && f.value.is_none() && !m.power)
                 || (f.product.is_none() && !m.goods)
-                // A seller with no buyer is a company's own shipments, not an order.
+                // A seller with no buyer is a company's own shipments, not an order, unless
+                // described buyers order a model in stated numbers ("Chinese firms ordered
+                // $16 billion of H20 chips").
                 || f.buyer.is_none()
+                    && !(m.described_buyers
+                        && f.product.is_some()
+                        && (f.quantity.is_some() || f.value.is_some()))
         }
         // "the US export ban", "BIS issued rules on Monday": who, but not what. A control
         // named only by a noun ("amid US curbs on chip exports to China") is background: it

@@ -254,10 +254,19 @@ impl RuleSet {
                             offset: hit.start,
                             hedged,
                             older,
-                            goods: hit.goods,
+                            // "Lam Research received a $500 million order from SMIC": an
+                            // order noun whose seller makes chips or tools is for goods.
+                            goods: hit.goods
+                                || kind == EventKind::ChipOrder
+                                    && hit.head_is_noun
+                                    && fields
+                                        .supplier
+                                        .as_deref()
+                                        .is_some_and(|s| self.gazetteer.tier(s) < 5),
                             named: hit.named,
                             verb: hit.verb,
                             power: hit.power,
+                            described_buyers: hit.described_buyers,
                             status: hit.status,
                             action: hit.action,
                             fields,
@@ -272,9 +281,11 @@ impl RuleSet {
                 // measures cover the NXT:2000i") when an earlier one exists.
                 let mut carried = Fields::default();
                 let refers_back = match kind {
-                    EventKind::ChipOrder => mentions[first_new..]
-                        .iter()
-                        .all(|m| m.fields.buyer.is_none() && m.fields.supplier.is_none()),
+                    EventKind::ChipOrder => mentions[first_new..].iter().all(|m| {
+                        m.fields.buyer.is_none()
+                            && m.fields.supplier.is_none()
+                            && !m.described_buyers
+                    }),
                     EventKind::ExportControl => {
                         seen[1]
                             && hits.iter().filter(|h| h.kind == kind).all(|h| h.definite)
@@ -346,6 +357,7 @@ impl RuleSet {
                             named: false,
                             verb: false,
                             power: false,
+                            described_buyers: false,
                             status: None,
                             action: None,
                             fields,
@@ -490,6 +502,16 @@ impl RuleSet {
                 f.supplier = parties.first().cloned();
             } else if buyers.is_empty() && f.supplier.is_some() {
                 buyers.extend(parties);
+            } else if buyers.is_empty() && f.supplier.is_none() && upstream_sellers(g, &parties) {
+                // "OpenAI signed deals with Samsung and SK Hynix": several sellers of the
+                // same, most upstream kind each supply the rest.
+                let top = parties.iter().map(|p| g.tier(p)).min().unwrap_or(u8::MAX);
+                let (sellers, rest): (Vec<String>, Vec<String>) =
+                    parties.drain(..).partition(|p| g.tier(p) == top);
+                let mut sellers = sellers.into_iter();
+                f.supplier = sellers.next();
+                more_suppliers.extend(sellers);
+                buyers.extend(rest);
             } else if buyers.is_empty() && f.supplier.is_none() {
                 // The most upstream seller supplies; on a tie the one named first buys.
                 let best = parties
@@ -838,4 +860,14 @@ fn org_list(t: &Typed, end: usize, g: &Gazetteer) -> Option<Vec<String>> {
         k = j;
     }
     best
+}
+
+/// Whether a deal's parties hold two or more sellers of the same, most upstream kind
+/// beside a party further downstream: those sellers stand on one side of the deal.
+fn upstream_sellers(g: &Gazetteer, parties: &[String]) -> bool {
+    let Some(top) = parties.iter().map(|p| g.tier(p)).min() else {
+        return false;
+    };
+    let at_top = parties.iter().filter(|p| g.tier(p) == top).count();
+    top < 5 && at_top >= 2 && at_top < parties.len()
 }

@@ -473,6 +473,11 @@ impl Gazetteer {
             .unwrap_or(if self.is_maker_by_products(org) { 3 } else { 5 })
     }
 
+    /// Whether the tier of `org` is stated (`supplies`), not guessed from its products.
+    pub fn tier_is_stated(&self, org: &str) -> bool {
+        self.supplies.contains_key(org)
+    }
+
     fn is_maker_by_products(&self, org: &str) -> bool {
         self.products
             .iter()

@@ -348,6 +348,7 @@ impl RuleSet {
             self.upstream_sells(event);
             self.infer_supplier(event);
             self.home_vendors(event);
+            self.models_over_chip_class(event);
         }
         // A company does not order from itself: one side was misread.
         events.retain(|e| match &e.details {
@@ -425,6 +426,22 @@ impl RuleSet {
         }
     }
 
+    /// "H20 chips and other advanced AI chips": a control that names chip models is about
+    /// those models; the class named beside them adds nothing specific.
+    fn models_over_chip_class(&self, event: &mut Event) {
+        const CHIP_CLASS: &str = "advanced computing chips";
+        let EventDetails::ExportControl(control) = &mut event.details else {
+            return;
+        };
+        let g = &self.gazetteer;
+        let names_a_chip_model = control.products.iter().any(|p| {
+            g.category_of(p) != Some("class") && g.vendor_of(p).is_some_and(|v| g.tier(v) >= 3)
+        });
+        if names_a_chip_model {
+            control.products.retain(|p| p != CHIP_CLASS);
+        }
+    }
+
     /// Chips flow downstream: a memory maker or a foundry does not buy from the chip
     /// designer it makes parts for ("Samsung ... Nvidia's HBM4"), nor a chip designer from
     /// its cloud customer. When the sides read that way round, they are swapped.
@@ -433,7 +450,11 @@ impl RuleSet {
             return;
         };
         if let (Some(buyer), Some(supplier)) = (&order.buyer, &order.supplier) {
-            if self.gazetteer.tier(buyer) < self.gazetteer.tier(supplier) {
+            let g = &self.gazetteer;
+            // A cloud that designs chips of its own (Microsoft's Maia) still buys servers
+            // from a stated systems maker: a guessed tier does not overrule a stated one.
+            let guess_against_fact = !g.tier_is_stated(buyer) && g.tier_is_stated(supplier);
+            if g.tier(buyer) < g.tier(supplier) && !guess_against_fact {
                 std::mem::swap(&mut order.buyer, &mut order.supplier);
             }
         }

@@ -54,11 +54,9 @@ fn money_regex() -> &'static Regex {
 /// Every quantity in `text`. Numbers glued to letters ("H100", "910B") are not quantities.
 pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
     let mut out = Vec::new();
-    // Every number holds an ASCII digit (`NUM`); many sentences have none.
-    if !has_digit(text) {
-        return out;
-    }
-    for caps in number_regex().captures_iter(text) {
+    // A number in digits holds an ASCII digit (`NUM`); many sentences have none.
+    let in_digits = has_digit(text).then(|| number_regex().captures_iter(text));
+    for caps in in_digits.into_iter().flatten() {
         let (Some(all), Some(num)) = (caps.get(0), caps.name("num")) else {
             continue;
         };
@@ -85,7 +83,51 @@ pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
             value: scale.and_then(|s| scaled(num.as_str(), s)),
         });
     }
+    // "one million TPUs", "half a million GPUs": a number word before a scale word.
+    for caps in number_word_regex().captures_iter(text) {
+        let (Some(all), Some(word), Some(scale)) =
+            (caps.get(0), caps.name("small"), caps.name("word"))
+        else {
+            continue;
+        };
+        if unit_regex().is_match(&text[all.end()..]) {
+            continue;
+        }
+        let small = word.as_str().to_ascii_lowercase();
+        let halves = match small.split_whitespace().next().unwrap_or("") {
+            "a" | "one" => 2,
+            "half" => 1,
+            "two" => 4,
+            "three" => 6,
+            "four" => 8,
+            "five" => 10,
+            "six" => 12,
+            "seven" => 14,
+            "eight" => 16,
+            "nine" => 18,
+            "ten" => 20,
+            _ => continue,
+        };
+        let value = scale_of(Some(scale.as_str()))
+            .and_then(|e| scaled(&format!("{}.{}", halves / 2, 5 * (halves % 2)), e));
+        out.push(Found {
+            start: all.start(),
+            end: all.end(),
+            value,
+        });
+    }
     out
+}
+
+fn number_word_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        let p = format!(
+            r"(?i:{APPROX})\b(?P<small>(?i:a|one|two|three|four|five|six|seven|eight|nine|ten|half\s+a))\s+(?P<word>(?i:thousand|million|billion))\b"
+        );
+        #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
+        Regex::new(&ascii_boundaries(&p)).expect("number word pattern compiles")
+    })
 }
 
 fn has_digit(text: &str) -> bool {
@@ -277,6 +319,17 @@ mod tests {
             ("1.6 million units", Some(("1.6 million", 1_600_000.0))),
             ("some 10k GPUs", Some(("some 10k", 10_000.0))),
             ("more than 5,000 H20", Some(("more than 5,000", 5000.0))),
+            (
+                "up to one million TPUs",
+                Some(("up to one million", 1_000_000.0)),
+            ),
+            ("half a million GPUs", Some(("half a million", 500_000.0))),
+            (
+                "nearly a million chips",
+                Some(("nearly a million", 1_000_000.0)),
+            ),
+            ("two thousand racks", Some(("two thousand", 2_000.0))),
+            ("one million people", None),
             ("the H100 chip", None),
             ("the 910B", None),
             ("v2.5", None),

@@ -840,3 +840,214 @@ fn an_intended_installation_is_a_planned_order() {
     );
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn a_country_named_only_as_where_a_target_is_from_is_no_target() {
+    let targets = |text: &str| {
+        let e = rules().extract_events(text, day("2024-05-08"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        control(&e[0]).targets.clone()
+    };
+    assert_eq!(
+        targets("Washington blacklisted China's state-backed memory maker YMTC last week."),
+        ["YMTC"]
+    );
+    assert_eq!(
+        targets("The Commerce Department added Chinese chipmaker SMIC to the Entity List."),
+        ["SMIC"]
+    );
+    // Unnamed firms of a country, or a country listed beside a name, stay targets.
+    assert_eq!(
+        targets("The US added Chinese firms including SMIC to the Entity List."),
+        ["China", "SMIC"]
+    );
+    assert_eq!(
+        targets("The US restricted chip exports to Russia and Huawei."),
+        ["Russia", "Huawei"]
+    );
+}
+
+#[test]
+fn a_country_a_control_is_put_on_is_its_target() {
+    let targets = |text: &str| {
+        let e = rules().extract_events(text, day("2024-12-03"));
+        e.iter()
+            .map(|e| control(e).targets.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        targets("Tokyo imposed fresh export controls on North Korea on Tuesday."),
+        [["North Korea"]]
+    );
+    assert_eq!(
+        targets("Washington moved to cut off Russia's access to advanced chips."),
+        [["Russia"]]
+    );
+    // A country that only says where the goods come from, or a purpose, is not.
+    assert!(targets("The US tightened its rules on American chips.")
+        .iter()
+        .all(|t| t.is_empty()));
+    assert!(targets("The agency will act to prevent Russia from advancing.").is_empty());
+}
+
+#[test]
+fn a_verb_form_compounded_with_a_deal_noun_does_not_hide_its_governor() {
+    let e = rules().extract_events(
+        "Apple awarded the packaging contract for its A17 Pro chips to Samsung Foundry.",
+        day("2024-08-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Apple"));
+    assert_eq!(o.product.as_deref(), Some("A17 Pro"));
+    // A company's foundry business is the company.
+    assert_eq!(o.supplier.as_deref(), Some("Samsung"));
+}
+
+#[test]
+fn a_letter_of_intent_with_two_sellers_plans_one_order_with_each() {
+    let e = rules().extract_events(
+        "Anthropic has signed letters of intent with Micron and SK Hynix to supply \
+         unpackaged HBM stacks for its sprawling \"Rainier\" compute project.",
+        day("2025-10-20"),
+    );
+    let mut pairs: Vec<_> = e
+        .iter()
+        .map(|e| {
+            let o = order(e);
+            (
+                o.buyer.clone(),
+                o.supplier.clone(),
+                o.product.clone(),
+                o.status,
+            )
+        })
+        .collect();
+    pairs.sort_by(|a, b| a.1.cmp(&b.1));
+    let planned = |s: &str| {
+        (
+            Some("Anthropic".to_string()),
+            Some(s.to_string()),
+            Some("HBM".to_string()),
+            Some(OrderStatus::Planned),
+        )
+    };
+    assert_eq!(pairs, [planned("Micron"), planned("SK Hynix")], "{e:#?}");
+}
+
+#[test]
+fn names_added_to_an_export_control_list_are_its_targets() {
+    let e = rules().extract_events(
+        "Japan added China's CXMT and YMTC to its export control list on Friday.",
+        day("2025-01-10"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.targets, ["CXMT", "YMTC"]);
+    assert!(c.companies.is_empty(), "{c:#?}");
+}
+
+#[test]
+fn a_partner_named_with_makes_what_the_subject_owns() {
+    let e = rules().extract_events(
+        "Apple has teamed up with Intel Foundry to manufacture its A17 Pro chips.",
+        day("2025-08-20"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Apple"));
+    assert_eq!(o.supplier.as_deref(), Some("Intel"));
+}
+
+#[test]
+fn described_buyers_ordering_a_model_in_stated_numbers_make_an_order() {
+    let e = rules().extract_events(
+        "Japanese cloud operators have placed orders for 40,000 MI355X accelerators.",
+        day("2025-09-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer, None);
+    assert_eq!(o.supplier.as_deref(), Some("AMD"));
+    assert_eq!(o.quantity, Some(40_000));
+    // A seller's sales to them, or buyers with no figure, are no order.
+    for text in [
+        "AMD sold 40,000 MI355X accelerators to Japanese cloud operators last year.",
+        "Japanese cloud operators have placed orders for MI355X accelerators.",
+    ] {
+        let e = rules().extract_events(text, day("2025-09-01"));
+        assert!(e.is_empty(), "{text}: {e:#?}");
+    }
+}
+
+#[test]
+fn a_name_given_as_an_example_of_listed_parties_is_a_target() {
+    let e = rules().extract_events(
+        "Tokyo blacklisted 12 Chinese firms, including memory maker CXMT.",
+        day("2024-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.targets, ["China", "CXMT"], "{c:#?}");
+}
+
+#[test]
+fn an_order_noun_with_a_value_and_a_maker_as_seller_is_an_order() {
+    let e = rules().extract_events(
+        "Tokyo Electron received a $300 million order from Micron.",
+        day("2024-06-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Micron"));
+    assert_eq!(o.supplier.as_deref(), Some("Tokyo Electron"));
+    // A value alone, with a seller that makes nothing, says nothing of goods.
+    let e = rules().extract_events(
+        "Goldman Sachs received a $300 million order from Micron.",
+        day("2024-06-01"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_systems_maker_selling_servers_with_someone_elses_chips_is_the_seller() {
+    let e = rules().extract_events(
+        "Quanta will supply Nvidia GB300 racks to Microsoft next year.",
+        day("2025-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Microsoft"));
+    assert_eq!(o.supplier.as_deref(), Some("Quanta"));
+    assert_eq!(o.product.as_deref(), Some("GB300"));
+}
+
+#[test]
+fn a_ban_read_from_a_negation_needs_the_negation_on_its_verb() {
+    let found = |text: &str| rules().extract_events(text, day("2025-05-01")).len();
+    assert_eq!(found("Micron can no longer ship HBM chips to China."), 1);
+    assert_eq!(found("Micron won't be able to ship HBM chips to China."), 1);
+    assert_eq!(found("Micron can't ship HBM chips to China."), 1);
+    // A negation on another verb states no ban.
+    assert_eq!(
+        found("Micron does not expect to ship HBM chips to China this quarter."),
+        0
+    );
+    assert_eq!(found("Micron has no plans to ship HBM chips to China."), 0);
+}
+
+#[test]
+fn a_control_naming_chip_models_lists_the_models_not_the_class() {
+    let e = rules().extract_events(
+        "Washington banned exports of H20 chips and other advanced AI chips to China.",
+        day("2025-04-16"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).products, ["H20"]);
+    // With no model named, the class is what is controlled.
+    let e = rules().extract_events(
+        "Washington banned exports of advanced AI chips to China.",
+        day("2025-04-16"),
+    );
+    assert_eq!(control(&e[0]).products, ["advanced computing chips"]);
+}

@@ -224,6 +224,13 @@ pub(super) fn verb_before(s: &Sent<'_>, k: usize) -> Option<usize> {
                 if DETERMINERS.contains(&w.as_str())
                     || w == "'s"
                     || NOUN_MODIFIERS.contains(&w.as_str()) => {}
+            // "supply undiced DRAM wafers": a participle no frame knows, right before the
+            // name, describes it.
+            Tok::Word(w)
+                if j + 1 == k
+                    && w.ends_with("ed")
+                    && !s.verbs.contains(w.as_str())
+                    && !s.forms.contains(w.as_str()) => {}
             // "Abu Dhabi-based", "US-backed", "cutting-edge": a word joined by a hyphen is
             // part of an adjective.
             Tok::Word(w)
@@ -481,6 +488,177 @@ pub(super) fn demonym_of_entities(s: &Sent<'_>, k: usize, kw: &KindWords) -> boo
             .flatten()
             .is_some_and(|w| kw.entity_nouns.iter().any(|e| e == w))
     }) && !matches!(s.toks.get(k + 1), Some(Tok::Ent(..)))
+}
+
+/// Drops a country from a control's targets when it only says where a named target is
+/// from: "China's blacklisted telecom company Huawei", "Chinese chipmaker SMIC". The
+/// named entity is the target; its country is not restricted by that mention.
+pub(super) fn drop_nationality_of_named_targets(s: &Sent<'_>, args: &mut Vec<Arg>) {
+    let token_of = |ann: usize| {
+        s.toks
+            .iter()
+            .position(|t| matches!(t, Tok::Ent(a, _) if *a == ann))
+    };
+    let target_at = |k: usize| {
+        matches!(s.toks.get(k), Some(Tok::Ent(ann, 'O'))
+            if args.iter().any(|a| a.role == Role::Targets && a.ann == *ann))
+    };
+    let nationality: Vec<usize> = args
+        .iter()
+        .filter(|a| a.role == Role::Targets)
+        .filter_map(|a| {
+            let k = token_of(a.ann)?;
+            if !matches!(s.toks.get(k), Some(Tok::Ent(_, 'J'))) {
+                return None;
+            }
+            let mut j = k + 1;
+            if s.words.get(j).copied().flatten() == Some("'s") {
+                j += 1;
+            }
+            // Only descriptive words may stand between: "telecom company", "blacklisted".
+            let mut between = 0;
+            while let Some(t) = s.toks.get(j) {
+                if t.is_punct('-') {
+                    j += 1;
+                    continue;
+                }
+                let Tok::Word(w) = t else { break };
+                let descriptive = w.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    && !PREPOSITIONS.contains(&w.as_str())
+                    && !DETERMINERS.contains(&w.as_str())
+                    && !matches!(
+                        w.as_str(),
+                        "and" | "or" | "such" | "including" | "like" | "other"
+                    );
+                if !descriptive || between == 4 {
+                    return None;
+                }
+                between += 1;
+                j += 1;
+            }
+            target_at(j).then_some(a.ann)
+        })
+        .collect();
+    args.retain(|a| !(a.role == Role::Targets && nationality.contains(&a.ann)));
+}
+
+/// Whether the name at `k` follows "its" or "their" over at most a few adjectives and
+/// quotes: it names something the subject owns ("its \"Stargate\" initiative").
+pub(super) fn owned_by_pronoun(s: &Sent<'_>, k: usize) -> bool {
+    let mut j = k;
+    for _ in 0..4 {
+        let Some(prev) = j.checked_sub(1) else {
+            return false;
+        };
+        j = prev;
+        match s.toks.get(j) {
+            Some(Tok::Word(w)) if w == "its" || w == "their" => return true,
+            Some(Tok::Punct('"' | '\u{201c}' | '\'' | '\u{2018}')) => {}
+            Some(Tok::Word(w))
+                if !PREPOSITIONS.contains(&w.as_str())
+                    && !DETERMINERS.contains(&w.as_str())
+                    && !is_verbish(s, w) => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The company a subject has teamed up with between `from` and `to` ("partnered with
+/// Samsung to manufacture", "joins hands with TSMC to make"): its annotation.
+pub(super) fn partner_named_with(s: &Sent<'_>, from: usize, to: usize) -> Option<usize> {
+    let with = (from..to).find(|&k| s.words.get(k).copied().flatten() == Some("with"))?;
+    let Some(Tok::Ent(ann, 'O')) = s.toks.get(with + 1) else {
+        return None;
+    };
+    let partnering = (with.saturating_sub(3).max(from)..with).any(|k| {
+        s.words.get(k).copied().flatten().is_some_and(|w| {
+            w.starts_with("partner")
+                || w.starts_with("collaborat")
+                || w.starts_with("cooperat")
+                || w.starts_with("team")
+                || w.starts_with("tie")
+                || w == "tied"
+                || w == "hands"
+        })
+    });
+    partnering.then_some(*ann)
+}
+
+/// Whether a country at `k` describes unnamed buyers: "Chinese customers", "Chinese tech
+/// companies".
+pub(super) fn describes_buyers(s: &Sent<'_>, k: usize) -> bool {
+    if !matches!(s.toks.get(k), Some(Tok::Ent(_, 'J'))) || s.government.get(k) == Some(&true) {
+        return false;
+    }
+    (k + 1..(k + 3).min(s.toks.len())).any(|j| {
+        s.words.get(j).copied().flatten().is_some_and(|w| {
+            ORG_PLURALS.contains(&w) || matches!(w, "customers" | "clients" | "buyers")
+        })
+    })
+}
+
+/// Whether the name at `k` follows "including" or "such as" right after a noun for
+/// parties ("Chinese companies, including YMTC"): it is one of those parties.
+pub(super) fn example_of_parties(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
+    let mut j = k;
+    for _ in 0..6 {
+        let Some(prev) = j.checked_sub(1) else {
+            return false;
+        };
+        j = prev;
+        match s.words.get(j).copied().flatten() {
+            Some("including") => break,
+            Some("as") if s.words.get(j.wrapping_sub(1)).copied().flatten() == Some("such") => {
+                j -= 1;
+                break;
+            }
+            _ => {}
+        }
+        if j == 0 {
+            return false;
+        }
+    }
+    let mut before = j.checked_sub(1);
+    while let Some(b) = before.filter(|&b| s.toks.get(b).is_some_and(|t| t.is_punct(','))) {
+        before = b.checked_sub(1);
+    }
+    before
+        .and_then(|b| s.words.get(b).copied().flatten())
+        .is_some_and(|w| kw.entity_nouns.iter().any(|e| e == w))
+}
+
+/// Whether the negation before the verb at `k` bears on it, with only auxiliaries and
+/// "able to", "allowed to" between ("cannot be sold", "is no longer allowed to ship"),
+/// not on another verb ("does not expect to sell" states no ban).
+pub(super) fn negation_governs(s: &Sent<'_>, k: usize) -> bool {
+    let mut j = k;
+    while let Some(prev) = j.checked_sub(1) {
+        j = prev;
+        match s.words.get(j).copied().flatten() {
+            Some("not" | "never" | "cannot" | "no") => return true,
+            Some(w) if w.ends_with("n't") || w.ends_with("n\u{2019}t") => return true,
+            Some(w)
+                if AUXILIARIES.contains(&w)
+                    || is_adverb(w)
+                    || matches!(
+                        w,
+                        "to" | "able" | "allowed" | "permitted" | "longer" | "yet" | "be"
+                    ) => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Whether token `k` can stand first in a noun phrase before its modifiers: a
+/// determiner, a possessive, a name or a figure.
+pub(super) fn opens_noun_phrase(s: &Sent<'_>, k: usize) -> bool {
+    match s.toks.get(k) {
+        Some(Tok::Ent(..)) => true,
+        Some(Tok::Word(w)) => DETERMINERS.contains(&w.as_str()) || w == "'s",
+        _ => false,
+    }
 }
 
 /// Whether a word right after a name is a finite verb of its clause ("Washington allows",

@@ -89,6 +89,9 @@ pub struct Hit {
     /// A control named by words of its own ("the AI diffusion rule", "the affiliates
     /// rule"), or a governor's object that is one: specific enough to stand alone.
     pub named: bool,
+    /// The buyers are described, not named ("orders from Chinese customers", "Chinese
+    /// firms ordered"): an order with no named buyer that still reports a purchase.
+    pub described_buyers: bool,
 }
 
 /// A sentence as the frame functions read it: its tokens, the word of each token
@@ -261,6 +264,9 @@ impl Lexicon {
                         || w.ends_with("-million") => {}
                 // "added Huawei to the Entity List", "placed 27 Chinese entities on".
                 Some("to" | "on" | "onto" | "in" | "into" | "from" | "and" | "or") => {}
+                // "awarded the manufacturing contract", "signed a supply deal": a verb
+                // form right before the noun, after a determiner or a name, is a compound.
+                Some(_) if k + 1 == h.start && opens_noun_phrase(s, k.wrapping_sub(1)) => {}
                 Some(w)
                     if unknown_words < 3
                         && !is_verbish(s, w)
@@ -401,7 +407,7 @@ impl Lexicon {
                 .get(verb_at.saturating_sub(4)..verb_at)
                 .map(|p| p.join(" "))
                 .unwrap_or_default();
-            kw.negations.iter().any(|r| r.is_match(&near))
+            kw.negations.iter().any(|r| r.is_match(&near)) && negation_governs(s, verb_at)
         } else {
             kw.negations.iter().any(|r| r.is_match(&context))
         };
@@ -465,6 +471,24 @@ impl Lexicon {
                     }
                 }
                 Subject::Government => {}
+            }
+            // "Baidu joins hands with Samsung to produce the Kunlun chip": the partner
+            // makes it, the subject owns it.
+            if subject_role == Some(Role::Supplier) && frame.roles.owner == Some(Role::Buyer) {
+                let from = subject.as_ref().map_or(verb_at, |(at, _)| *at);
+                if let Some(maker) = partner_named_with(s, from, verb_at) {
+                    for a in args.iter_mut().filter(|a| a.role == Role::Supplier) {
+                        a.role = Role::Buyer;
+                    }
+                    if let Some(r) = reference.as_mut().filter(|r| r.role == Role::Supplier) {
+                        r.role = Role::Buyer;
+                    }
+                    args.push(Arg {
+                        role: Role::Supplier,
+                        ann: maker,
+                        quantity: false,
+                    });
+                }
             }
         } else if let (Some((_, Subject::Ents(list))), None) = (&subject, subject_role) {
             // A control noun with no verb: "the US export ban" has its authority in front.
@@ -761,9 +785,44 @@ impl Lexicon {
                         .is_some_and(|at| named_phrase(h.end, h.end + at))
                 }
             };
+        if frame.kind == EventKind::ExportControl {
+            drop_nationality_of_named_targets(s, &mut args);
+        }
+        // "Foxconn will supply Nvidia GB200 servers": the seller is the subject; the name
+        // on the goods is only whose chips they carry.
+        if frame.kind == EventKind::ChipOrder && subject_role == Some(Role::Supplier) {
+            if let Some((_, Subject::Ents(list))) = &subject {
+                let seller_named = list.iter().any(|&(_, ann)| {
+                    args.iter()
+                        .any(|a| a.role == Role::Supplier && a.ann == ann)
+                });
+                if seller_named {
+                    args.retain(|a| {
+                        a.role != Role::Supplier
+                            || list.iter().any(|&(_, ann)| ann == a.ann)
+                            || !s.toks.iter().enumerate().any(|(k, t)| {
+                                matches!(t, Tok::Ent(ann, 'O') if *ann == a.ann)
+                                    && modifies_goods(s, k, kw)
+                            })
+                    });
+                }
+            }
+        }
         let start = subject
             .as_ref()
             .map_or(verb_at.min(np_start), |(at, _)| (*at).min(verb_at));
+        // Only where the buying is stated: "sold 500,000 chips to Chinese customers" is a
+        // seller's total sales.
+        let described_buyers = frame.kind == EventKind::ChipOrder
+            && (h.kind == HeadKind::Noun || subject_role == Some(Role::Buyer))
+            && (clause_start(s, left_start)..end.min(s.toks.len())).any(|k| {
+                let role = match cue_before(s, k) {
+                    Some(c) => cue_role(&c),
+                    None if k < verb_at => subject_role,
+                    None => frame.roles.object,
+                };
+                role == Some(Role::Buyer) && describes_buyers(s, k)
+            });
         Some(Hit {
             frame: h.frame,
             kind: frame.kind,
@@ -789,6 +848,7 @@ impl Lexicon {
                 .any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
             named,
+            described_buyers,
         })
     }
 }

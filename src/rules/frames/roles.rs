@@ -91,6 +91,11 @@ impl Lexicon {
                 arg(Role::Value, false)
             }
             (EventKind::ChipOrder, 'O') => {
+                // "for its ambitious Stargate initiative": a project of the subject's own,
+                // no party.
+                if owned_by_pronoun(s, k) {
+                    return None;
+                }
                 // "Samsung makes Tesla's AI4 chip": for a foundry the name in front of the
                 // goods is whose chips they are, the buyer.
                 if modifies_goods && owner == Some(Role::Buyer) {
@@ -132,6 +137,11 @@ impl Lexicon {
                     && role != Some(Role::Companies)
                     && role != Some(Role::Targets)
                 {
+                    // "dozens of Chinese companies, including YMTC": names of the
+                    // listed parties.
+                    if example_of_parties(s, k, kw) {
+                        return arg(Role::Targets, false);
+                    }
                     return None;
                 }
                 match role {
@@ -150,8 +160,20 @@ impl Lexicon {
                 {
                     return None;
                 }
+                // "controls on China", "cut off China's access to chips": a country where
+                // goods are looked for is what the control is aimed at, unless it only says
+                // where the goods come from ("on American chips"). A bare object is not
+                // ("prevent China from advancing" states a purpose, not a measure).
+                let possessor = s.words.get(k + 1).copied().flatten() == Some("'s");
                 match role {
                     Some(Role::Targets) => arg(Role::Targets, false),
+                    Some(Role::Products)
+                        if possessor
+                            || matches!(cue.as_deref(), Some("on" | "against"))
+                                && !modifies_goods =>
+                    {
+                        arg(Role::Targets, false)
+                    }
                     Some(Role::Authority) => arg(Role::Authority, false),
                     _ => None,
                 }
@@ -444,6 +466,24 @@ pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
     }
     let cue = s.words.get(j).copied().flatten()?;
     let verb = s.words.get(j + 1).copied().flatten()?;
+    // "added Huawei to the export control list": "export" modifies a noun there.
+    if matches!(
+        s.words.get(j + 2).copied().flatten(),
+        Some(
+            "control"
+                | "controls"
+                | "list"
+                | "ban"
+                | "bans"
+                | "restrictions"
+                | "curbs"
+                | "regime"
+                | "rules"
+                | "blacklist"
+        )
+    ) {
+        return None;
+    }
     const SELL: &[&str] = &[
         "sell", "ship", "export", "supply", "provide", "deliver", "resume", "apply", "obtain",
         "seek", "halt", "stop", "cease", "send", "offer", "license", "transfer",
