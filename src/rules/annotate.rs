@@ -314,7 +314,7 @@ mod tests {
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 let piece = pieces[(seed % pieces.len() as u64) as usize];
-                if n == 0 && seed % 3 == 0 {
+                if n == 0 && seed.is_multiple_of(3) {
                     prefix.push_str(piece);
                 } else {
                     text.push_str(piece);
