@@ -18,7 +18,7 @@ use super::gazetteer::{EntityRef, Gazetteer};
 use super::lexicon::Role;
 use super::matcher::{last_product_list, push_unique, Fields};
 use super::prefilter::HeadHits;
-use super::tokens::{tokenize, Tok, ORG_NOUNS, ORG_PLURALS};
+use super::tokens::{may_hold_word, tokenize, Tok, ORG_NOUNS, ORG_PLURALS};
 use super::{kind_index, KindSettings, RuleSet};
 
 /// A sentence annotated, with its tokens and their plain words (placeholders as `<O>`).
@@ -630,6 +630,10 @@ impl RuleSet {
         }
         for j in (1..=4).filter_map(|b| i.checked_sub(b)) {
             let text = sentences.get(j).map_or("", |s| s.text);
+            // Skipped unannotated when it names no organisation (nothing to find).
+            if !g.names_org(text) {
+                continue;
+            }
             let prev = cached(cache, j, g, text, published);
             if let Some(list) = org_list(prev, prev.toks.len(), g) {
                 return list;
@@ -673,6 +677,10 @@ impl RuleSet {
             let earlier = || {
                 (1..=8).filter_map(|b| i.checked_sub(b)).find_map(|j| {
                     let text = sentences.get(j).map_or("", |s| s.text);
+                    // Skipped unannotated when the noun cannot be one of its words.
+                    if !may_hold_word(text, noun) {
+                        return None;
+                    }
                     let prev = cached(cache, j, g, text, published);
                     introduced_as(prev, noun, prev.toks.len(), &org_at)
                 })
@@ -693,6 +701,10 @@ impl RuleSet {
             .chain(std::iter::once(i + 1).filter(|&n| n < sentences.len()));
         for j in order {
             let text = sentences.get(j).map_or("", |s| s.text);
+            // Skipped unannotated when it names no organisation (nothing to find).
+            if !g.names_org(text) {
+                continue;
+            }
             let prev = cached(cache, j, g, text, published);
             let first = (0..prev.toks.len()).find_map(|k| {
                 let preceded_by_preposition = k > 0

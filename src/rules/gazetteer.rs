@@ -409,6 +409,18 @@ impl Gazetteer {
         found
     }
 
+    /// Whether `text` names an organisation of the gazetteer (the scan stops at the first):
+    /// exactly when annotating it gives an organisation entity, since those come only from
+    /// this scan.
+    pub fn names_org(&self, text: &str) -> bool {
+        let mut found = false;
+        self.scan_until(text, |hit| {
+            found = matches!(hit.entity, EntityRef::Org(_));
+            !found
+        });
+        found
+    }
+
     pub fn name(&self, entity: EntityRef) -> &str {
         let name = match entity {
             EntityRef::Org(i) => self.orgs.get(i),

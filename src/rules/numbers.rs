@@ -54,7 +54,9 @@ fn money_regex() -> &'static Regex {
 /// Every quantity in `text`. Numbers glued to letters ("H100", "910B") are not quantities.
 pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
     let mut out = Vec::new();
-    for caps in number_regex().captures_iter(text) {
+    // A number in digits holds an ASCII digit (`NUM`); many sentences have none.
+    let in_digits = has_digit(text).then(|| number_regex().captures_iter(text));
+    for caps in in_digits.into_iter().flatten() {
         let (Some(all), Some(num)) = (caps.get(0), caps.name("num")) else {
             continue;
         };
@@ -128,6 +130,10 @@ fn number_word_regex() -> &'static Regex {
     })
 }
 
+fn has_digit(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
+}
+
 fn unit_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
@@ -187,6 +193,10 @@ pub fn find_amounts(text: &str) -> Vec<Found<Option<Amount>>> {
 /// Every amount of money in `text`, with its ISO 4217 currency.
 pub fn find_money(text: &str) -> Vec<Found<Option<Money>>> {
     let mut out = Vec::new();
+    // Every amount holds an ASCII digit (`NUM`).
+    if !has_digit(text) {
+        return out;
+    }
     for caps in money_regex().captures_iter(text) {
         let Some(all) = caps.get(0) else { continue };
         let mut value = money_value(&caps);

@@ -119,6 +119,24 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
     out
 }
 
+/// Whether a sentence whose verbatim text is `text` can have the lower-case ASCII `word`
+/// among its word tokens. A word token is a run of the text's own letters lower-cased, so
+/// it needs `word` in the text in some ASCII letter case, or one of the two non-ASCII
+/// letters whose lower case holds an ASCII one (KELVIN SIGN, U+0130). A necessary test:
+/// a sentence failing it need not be annotated to know the word is not there.
+pub fn may_hold_word(text: &str, word: &str) -> bool {
+    let (hay, needle) = (text.as_bytes(), word.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let found = memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), hay)
+        .any(|at| {
+            hay.get(at..at + needle.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        });
+    found || (!text.is_ascii() && text.contains(['\u{212A}', '\u{130}']))
+}
+
 /// Appends `c` lower-cased; ASCII, nearly every letter of news text, without the Unicode
 /// tables.
 fn push_lowercase(word: &mut String, c: char) {
