@@ -1051,3 +1051,30 @@ fn a_control_naming_chip_models_lists_the_models_not_the_class() {
     );
     assert_eq!(control(&e[0]).products, ["advanced computing chips"]);
 }
+
+#[test]
+fn a_new_measure_named_by_a_noun_with_its_government_and_scope_is_an_event() {
+    let e = rules().extract_events(
+        "Biren cut a third of its staff after sweeping new U.S. restrictions on selling \
+         chips to China.",
+        day("2022-10-27"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, ["China"]);
+    // Without "new" it stays background that only completes a stated control.
+    let e = rules().extract_events(
+        "Biren cut a third of its staff amid U.S. restrictions on selling chips to China.",
+        day("2022-10-27"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_governing_verb_is_not_looked_for_across_two_prepositions() {
+    let e = rules().extract_events(
+        "TSMC suspended its work in response to new U.S. restrictions on chip sales to China.",
+        day("2022-10-27"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).action, Some(ControlAction::Restrict));
+}

@@ -236,6 +236,7 @@ impl Lexicon {
         let mut k = h.start;
         let mut steps = 0;
         let mut unknown_words = 0;
+        let mut prepositions = 0;
         while k > 0 && steps < 14 {
             k -= 1;
             steps += 1;
@@ -262,8 +263,16 @@ impl Lexicon {
                     if w.ends_with("-year")
                         || w.ends_with("-billion")
                         || w.ends_with("-million") => {}
-                // "added Huawei to the Entity List", "placed 27 Chinese entities on".
-                Some("to" | "on" | "onto" | "in" | "into" | "from" | "and" | "or") => {}
+                Some("and" | "or") => {}
+                // "added Huawei to the Entity List", "placed 27 Chinese entities on"; two
+                // prepositions are another phrase ("suspended its work in response to new
+                // curbs" does not suspend the curbs).
+                Some("to" | "on" | "onto" | "in" | "into" | "from") => {
+                    prepositions += 1;
+                    if prepositions > 1 {
+                        return None;
+                    }
+                }
                 // "awarded the manufacturing contract", "signed a supply deal": a verb
                 // form right before the noun, after a determiner or a name, is a compound.
                 Some(_) if k + 1 == h.start && opens_noun_phrase(s, k.wrapping_sub(1)) => {}
@@ -788,6 +797,18 @@ impl Lexicon {
         if frame.kind == EventKind::ExportControl {
             drop_nationality_of_named_targets(s, &mut args);
         }
+        // "sweeping new U.S. restrictions on selling chips to China": a new measure with
+        // its government and what or whom it covers is a specific one, not background.
+        let new_measure = frame.kind == EventKind::ExportControl
+            && h.kind == HeadKind::Noun
+            && governor.is_none()
+            && (np_start..h.start)
+                .any(|k| matches!(s.words.get(k).copied().flatten(), Some("new" | "latest")))
+            && args.iter().any(|a| a.role == Role::Authority)
+            && args
+                .iter()
+                .any(|a| matches!(a.role, Role::Targets | Role::Products));
+        let named = named || new_measure;
         // "Foxconn will supply Nvidia GB200 servers": the seller is the subject; the name
         // on the goods is only whose chips they carry.
         if frame.kind == EventKind::ChipOrder && subject_role == Some(Role::Supplier) {
