@@ -1078,3 +1078,14 @@ fn a_governing_verb_is_not_looked_for_across_two_prepositions() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(control(&e[0]).action, Some(ControlAction::Restrict));
 }
+
+#[test]
+fn a_company_written_with_its_first_word_in_capitals_is_still_known() {
+    let e = rules().extract_events(
+        "HUMAIN will buy 18,000 GB300 chips from NVIDIA.",
+        day("2025-05-13"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Humain"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+}
