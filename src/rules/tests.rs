@@ -1089,3 +1089,19 @@ fn a_company_written_with_its_first_word_in_capitals_is_still_known() {
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("Humain"));
     assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
 }
+
+#[test]
+fn customers_listed_as_examples_are_buyers_of_the_product_named_before() {
+    let e = rules().extract_events(
+        "ASML shipped its first EXE:5200 scanner to Intel this spring. Each such machine \
+         costs about $400 million. The company already has orders for dozens of such \
+         scanners, with customers including Rapidus, Kioxia and Micron.",
+        day("2025-06-01"),
+    );
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.clone()).collect();
+    assert_eq!(buyers, ["Intel", "Rapidus", "Kioxia", "Micron"], "{e:#?}");
+    assert!(e
+        .iter()
+        .all(|e| order(e).product.as_deref() == Some("EXE:5200")
+            && order(e).supplier.as_deref() == Some("ASML")));
+}
