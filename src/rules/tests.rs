@@ -1105,3 +1105,34 @@ fn customers_listed_as_examples_are_buyers_of_the_product_named_before() {
         .all(|e| order(e).product.as_deref() == Some("EXE:5200")
             && order(e).supplier.as_deref() == Some("ASML")));
 }
+
+#[test]
+fn an_aside_about_the_subject_names_no_party() {
+    let e = rules().extract_events(
+        "Humain, which is backed by the Public Investment Fund, will purchase 18,000 of \
+         Nvidia's GB300 chips.",
+        day("2025-05-13"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Humain"));
+}
+
+#[test]
+fn the_name_on_an_order_a_seller_wins_is_the_buyer() {
+    let e = rules().extract_events("SK Hynix wins Nvidia HBM4 order.", day("2025-03-01"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Nvidia"));
+    assert_eq!(o.supplier.as_deref(), Some("SK Hynix"));
+}
+
+#[test]
+fn a_carmaker_described_after_its_name_is_that_company() {
+    let e = rules().extract_events(
+        "Tesla is spending heavily on AI hardware. The electric carmaker has bought 35,000 \
+         H100 GPUs from Nvidia.",
+        day("2024-04-24"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Tesla"));
+}

@@ -548,8 +548,18 @@ impl Lexicon {
                 }
             }
         }
-        // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
+        // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy"),
+        // outside asides ("Humain, which is backed by the PIF, will buy").
+        let aside = |k: usize| {
+            (k + 1..verb_at).any(|c| {
+                s.toks.get(c).is_some_and(|t| t.is_punct(','))
+                    && parenthetical_start(s, c).is_some_and(|open| open >= left_start && open < k)
+            })
+        };
         for k in left_start..verb_at {
+            if aside(k) {
+                continue;
+            }
             if let Some(arg) = self.argument(
                 s,
                 k,
@@ -617,9 +627,12 @@ impl Lexicon {
                             } else {
                                 Role::Products
                             }),
-                            // "Nvidia H200 buys": the maker named with the goods sells them.
+                            // "Nvidia H200 buys": the maker named with the goods sells them;
+                            // not when the governor's subject sells ("Micron wins Nvidia HBM
+                            // order": Nvidia buys).
                             'O' if frame.kind == EventKind::ChipOrder
                                 && frame.roles.owner != Some(Role::Buyer)
+                                && gov.and_then(|g| g.subject) != Some(Role::Supplier)
                                 && matches!(s.toks.get(k + 1), Some(Tok::Ent(_, 'P'))) =>
                             {
                                 Some(Role::Supplier)
