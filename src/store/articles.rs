@@ -3,7 +3,7 @@
 //! with its feed link and events, and full-text search with safely quoted user queries.
 
 use chrono::Utc;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, ToSql};
 
 use super::events::insert_event;
 use super::outbox::queue_alerts;
@@ -142,32 +142,32 @@ impl Store {
                                    author, site, lang, text, text_source, fetched_at,
                                    rules_version, page_state, page_attempts,
                                    page_next_attempt_at, page_error, page_error_class)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17, ?18)",
+             VALUES (:url, :guid, :canonical_url, :title, :published, :published_date,
+                     :author, :site, :lang, :text, :text_source, :fetched_at,
+                     :rules_version, :page_state, :page_attempts,
+                     :page_next_attempt_at, :page_error, :page_error_class)",
             )
             .map_err(StoreError::sqlite(context()))?;
-        let inserted = insert.execute(params![
-            url,
-            guid,
-            article.canonical_url,
-            article.title,
-            article.published.map(|p| p.to_string()),
-            article
-                .published
-                .map(|p| p.date().format("%Y-%m-%d").to_string()),
-            article.author,
-            article.site,
-            article.lang,
-            article.text,
-            article.text_source.as_str(),
-            format_time(Utc::now()),
-            rules_version,
-            page.map(|p| p.state.as_str()),
-            page.map_or(0, |p| p.attempts),
-            page.and_then(|p| p.next_attempt_at).map(format_time),
-            page.and_then(|p| p.error.as_deref()),
-            page.and_then(|p| p.error_class.as_deref()),
+        let content = ArticleColumns::of(article);
+        let fetched_at = format_time(Utc::now());
+        let page_state = page.map(|p| p.state.as_str());
+        let page_attempts = page.map_or(0, |p| p.attempts);
+        let page_next_attempt_at = page.and_then(|p| p.next_attempt_at).map(format_time);
+        let page_error = page.and_then(|p| p.error.as_deref());
+        let page_error_class = page.and_then(|p| p.error_class.as_deref());
+        let mut values = content.named();
+        values.extend_from_slice(&[
+            (":url", &url as &dyn ToSql),
+            (":guid", &guid),
+            (":fetched_at", &fetched_at),
+            (":rules_version", &rules_version),
+            (":page_state", &page_state),
+            (":page_attempts", &page_attempts),
+            (":page_next_attempt_at", &page_next_attempt_at),
+            (":page_error", &page_error),
+            (":page_error_class", &page_error_class),
         ]);
+        let inserted = insert.execute(values.as_slice());
         drop(insert);
         match inserted {
             Ok(_) => {}
@@ -254,6 +254,50 @@ impl Store {
             .map_err(StoreError::sqlite(context()))?;
         rows.collect::<Result<_, _>>()
             .map_err(StoreError::sqlite(context()))
+    }
+}
+
+/// The `articles` columns that hold an [`Article`]'s content (all but its URL), as they
+/// are stored, for binding as named parameters (`:title`, `:published`, ...). Storing an
+/// article and storing its recovered page (`pages.rs`) both bind these, so the two cannot
+/// write a column differently.
+pub(super) struct ArticleColumns<'a> {
+    article: &'a Article,
+    published: Option<String>,
+    published_date: Option<String>,
+    text_source: &'static str,
+}
+
+impl<'a> ArticleColumns<'a> {
+    pub(super) fn of(article: &'a Article) -> ArticleColumns<'a> {
+        ArticleColumns {
+            article,
+            // As written, offset or date only: RFC 3339 or `YYYY-MM-DD`.
+            published: article.published.map(|p| p.to_string()),
+            // The day it names, for sorting and filtering by day.
+            published_date: article
+                .published
+                .map(|p| p.date().format("%Y-%m-%d").to_string()),
+            text_source: article.text_source.as_str(),
+        }
+    }
+
+    /// The named parameters, with room for the statement's own.
+    pub(super) fn named(&self) -> Vec<(&'static str, &dyn ToSql)> {
+        let a = self.article;
+        let mut named: Vec<(&'static str, &dyn ToSql)> = Vec::with_capacity(20);
+        named.extend_from_slice(&[
+            (":canonical_url", &a.canonical_url as &dyn ToSql),
+            (":title", &a.title),
+            (":published", &self.published),
+            (":published_date", &self.published_date),
+            (":author", &a.author),
+            (":site", &a.site),
+            (":lang", &a.lang),
+            (":text", &a.text),
+            (":text_source", &self.text_source),
+        ]);
+        named
     }
 }
 

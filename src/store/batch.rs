@@ -18,6 +18,13 @@
 //! that a busy pass does not shut other writers out (`chipwatch feeds add` during a long
 //! pass), the next batch opens no sooner than [`BATCH_PAUSE`] after a commit, and every
 //! chipwatch connection waiting for the lock tries again more often than that.
+//!
+//! The full-text index is written once per batch: while a batch is open the insert
+//! trigger only lists new articles in `articles_fts_pending` (migration 009 says why),
+//! and [`Store::commit_batch`] indexes them all with one statement before it commits.
+//! An article rolled back from its savepoint leaves the list with it. Until the commit,
+//! a search on this connection does not find the batch's articles (other connections do
+//! not see them at all); the pass does not search.
 
 use std::time::{Duration, Instant};
 
@@ -126,9 +133,16 @@ impl Store {
             #[allow(clippy::disallowed_methods)]
             std::thread::sleep(rest);
         }
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(StoreError::sqlite("opening a write batch"))?;
+        let opened = self.conn.execute_batch(OPEN_BATCH);
+        if let Err(source) = opened {
+            // BEGIN may have succeeded and the marker failed: leave no half-open batch.
+            if !self.conn.is_autocommit() {
+                if let Err(e) = self.conn.execute_batch("ROLLBACK") {
+                    tracing::warn!(error = %e, "cannot roll back a write batch that failed to open");
+                }
+            }
+            return Err(StoreError::sqlite("opening a write batch")(source));
+        }
         batching.open = Some((Instant::now(), 0));
         Ok(())
     }
@@ -159,7 +173,13 @@ impl Store {
         let Some((_, articles)) = batching.open.take() else {
             return Ok(());
         };
-        let committed = self.conn.execute_batch("COMMIT");
+        // With no transaction left (SQLite rolled it back), there is nothing to index or
+        // commit: COMMIT fails and the batch counts as lost.
+        let committed = if self.conn.is_autocommit() {
+            self.conn.execute_batch("COMMIT")
+        } else {
+            self.conn.execute_batch(COMMIT_BATCH)
+        };
         batching.committed_at = Some(Instant::now());
         let Err(source) = committed else {
             return Ok(());
@@ -180,6 +200,20 @@ impl Store {
         })
     }
 }
+
+/// Opens a batch; the marker row (a NULL article id) tells the insert trigger to leave
+/// indexing to the commit.
+const OPEN_BATCH: &str = "BEGIN IMMEDIATE;
+    INSERT INTO articles_fts_pending (article_id) VALUES (NULL);";
+
+/// Commits a batch: indexes the articles it stored (one FTS5 segment for all of them)
+/// and empties the list, marker included, so that the committed database never holds a
+/// row there.
+const COMMIT_BATCH: &str = "INSERT INTO articles_fts (rowid, title, text)
+        SELECT id, title, text FROM articles
+        WHERE id IN (SELECT article_id FROM articles_fts_pending);
+    DELETE FROM articles_fts_pending;
+    COMMIT;";
 
 fn lost_batch(reason: String) -> StoreError {
     StoreError::BatchLost { reason }

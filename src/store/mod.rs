@@ -14,6 +14,9 @@ mod batch;
 mod events;
 mod feeds;
 mod fetch_state;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod fts_tests;
 mod lock;
 mod maintenance;
 mod outbox;
@@ -69,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_stories.sql"),
     include_str!("migrations/007_alert_outbox.sql"),
     include_str!("migrations/008_datasette.sql"),
+    include_str!("migrations/009_fts_batched.sql"),
 ];
 
 /// The schema version this binary writes (the `PRAGMA user_version` after migrating).

@@ -4,8 +4,9 @@
 //! event replacement as `reprocess`). Also the listing behind `chipwatch articles pages`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, ToSql};
 
+use super::articles::ArticleColumns;
 use super::outbox::queue_alerts;
 use super::reprocess::{replace_events, ReplacedEvents};
 use super::stories::{article_members, restory};
@@ -145,29 +146,19 @@ impl Store {
             .conn
             .savepoint()
             .map_err(StoreError::sqlite(context()))?;
+        let content = ArticleColumns::of(article);
+        let mut values = content.named();
+        values.extend_from_slice(&[(":id", &article_id as &dyn ToSql), (":attempts", &attempts)]);
         let url: String = tx
             .query_row(
-                "UPDATE articles SET canonical_url = ?2, title = ?3, published = ?4,
-                     published_date = ?5, author = ?6, site = ?7, lang = ?8, text = ?9,
-                     text_source = ?10, page_state = 'ok', page_attempts = ?11,
+                "UPDATE articles SET canonical_url = :canonical_url, title = :title,
+                     published = :published, published_date = :published_date,
+                     author = :author, site = :site, lang = :lang, text = :text,
+                     text_source = :text_source, page_state = 'ok', page_attempts = :attempts,
                      page_next_attempt_at = NULL, page_error = NULL, page_error_class = NULL
-                 WHERE id = ?1
+                 WHERE id = :id
                  RETURNING url",
-                params![
-                    article_id,
-                    article.canonical_url,
-                    article.title,
-                    article.published.map(|p| p.to_string()),
-                    article
-                        .published
-                        .map(|p| p.date().format("%Y-%m-%d").to_string()),
-                    article.author,
-                    article.site,
-                    article.lang,
-                    article.text,
-                    article.text_source.as_str(),
-                    attempts,
-                ],
+                values.as_slice(),
                 |r| r.get(0),
             )
             .optional()
@@ -336,5 +327,38 @@ mod tests {
         assert!(store
             .replace_article_page(id + 1, &teaser(), 2, "v2", &[])
             .is_err());
+    }
+
+    /// What a recovered page leaves in the row is what storing that page first would have.
+    #[test]
+    fn a_recovered_page_is_stored_as_a_page_stored_at_once() {
+        let (_dir, mut store) = temp_store();
+        let other = "https://news.example/other";
+        let (stored, _) = store
+            .insert_article(None, None, &article(other, 9), &[])
+            .unwrap();
+        let (recovered, _) = store
+            .insert_article_with_page(None, None, &teaser(), &[], Some(&pending(1, Utc::now())))
+            .unwrap();
+        let mut page = article(other, 9);
+        page.url = Some(URL.to_string());
+        store
+            .replace_article_page(recovered, &page, 1, "v2", &[])
+            .unwrap();
+        let content = |id: i64| -> Vec<Option<String>> {
+            store
+                .conn
+                .query_row(
+                    "SELECT canonical_url, title, published, published_date, author, site,
+                            lang, text, text_source, page_state, CAST(page_attempts AS TEXT)
+                     FROM articles WHERE id = ?1",
+                    [id],
+                    |r| (0..11).map(|i| r.get(i)).collect(),
+                )
+                .unwrap()
+        };
+        let row = content(stored);
+        assert_eq!(row[3].as_deref(), Some("2023-11-09"), "{row:?}");
+        assert_eq!(content(recovered), row);
     }
 }
