@@ -236,7 +236,8 @@ impl Lexicon {
         let mut k = h.start;
         let mut steps = 0;
         let mut unknown_words = 0;
-        let mut prepositions = 0;
+        let mut after_preposition = false;
+        let mut word_since_preposition = false;
         while k > 0 && steps < 14 {
             k -= 1;
             steps += 1;
@@ -264,14 +265,15 @@ impl Lexicon {
                         || w.ends_with("-billion")
                         || w.ends_with("-million") => {}
                 Some("and" | "or") => {}
-                // "added Huawei to the Entity List", "placed 27 Chinese entities on"; two
-                // prepositions are another phrase ("suspended its work in response to new
-                // curbs" does not suspend the curbs).
+                // "added Huawei to the Entity List", "placed 27 Chinese entities from Iran
+                // on"; but a preposition, a noun and another preposition are a phrase of
+                // their own ("suspended its work in response to new curbs" does not
+                // suspend the curbs).
                 Some("to" | "on" | "onto" | "in" | "into" | "from") => {
-                    prepositions += 1;
-                    if prepositions > 1 {
+                    if word_since_preposition {
                         return None;
                     }
+                    after_preposition = true;
                 }
                 // "awarded the manufacturing contract", "signed a supply deal": a verb
                 // form right before the noun, after a determiner or a name, is a compound.
@@ -283,6 +285,7 @@ impl Lexicon {
                         && !AUXILIARIES.contains(&w) =>
                 {
                     unknown_words += 1;
+                    word_since_preposition |= after_preposition;
                 }
                 // Placeholders (money, numbers, names) and hyphens may sit in between.
                 None => {}
