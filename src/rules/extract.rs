@@ -241,6 +241,29 @@ impl RuleSet {
                                 }
                             }
                         }
+                        // "orders for more than a dozen such systems": the product named
+                        // last, in one of the three sentences before; not where a control
+                        // governs the sale ("notify ... before they're shipped").
+                        if kind == EventKind::ChipOrder
+                            && fields.product.is_none()
+                            && !hits.iter().any(|h| h.kind == EventKind::ExportControl)
+                            && self.product_refs.is_match(&t.plain.join(" "))
+                        {
+                            for back in (i.saturating_sub(3)..i).rev() {
+                                let prev = sentences.get(back).map_or("", |p| p.text);
+                                let prev_t =
+                                    cached(&mut cache, back, &self.gazetteer, prev, published);
+                                let named = last_product_list(&prev_t.ann, &self.gazetteer);
+                                if named.is_empty() {
+                                    continue;
+                                }
+                                if let [one] = &named[..] {
+                                    fields.product = Some(one.clone());
+                                    extra.push(back);
+                                }
+                                break;
+                            }
+                        }
                         mentions.push(Mention {
                             kind,
                             rule: self

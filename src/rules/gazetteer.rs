@@ -330,6 +330,26 @@ impl Gazetteer {
             }
             forms.insert(alias.clone(), *entity);
         }
+        // Companies written with their first word in capitals ("HANMI Semiconductor",
+        // "HUMAIN"), as press releases and headlines do, unless another entry owns that
+        // spelling.
+        for (alias, entity) in &self.lookup {
+            if !matches!(entity, EntityRef::Org(_)) {
+                continue;
+            }
+            let (first, rest) = alias.split_once(' ').unwrap_or((alias.as_str(), ""));
+            if first.chars().count() < 3 || !first.chars().any(|c| c.is_lowercase()) {
+                continue;
+            }
+            let shouted = if rest.is_empty() {
+                first.to_uppercase()
+            } else {
+                format!("{} {rest}", first.to_uppercase())
+            };
+            if !self.lookup.contains_key(&shouted) {
+                forms.entry(shouted).or_insert(*entity);
+            }
+        }
         let mut forms: Vec<(String, EntityRef)> = forms.into_iter().collect();
         // Sorted so the automaton, like the version hash, does not depend on hash order.
         forms.sort_by(|a, b| a.0.cmp(&b.0));

@@ -1051,3 +1051,88 @@ fn a_control_naming_chip_models_lists_the_models_not_the_class() {
     );
     assert_eq!(control(&e[0]).products, ["advanced computing chips"]);
 }
+
+#[test]
+fn a_new_measure_named_by_a_noun_with_its_government_and_scope_is_an_event() {
+    let e = rules().extract_events(
+        "Biren cut a third of its staff after sweeping new U.S. restrictions on selling \
+         chips to China.",
+        day("2022-10-27"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, ["China"]);
+    // Without "new" it stays background that only completes a stated control.
+    let e = rules().extract_events(
+        "Biren cut a third of its staff amid U.S. restrictions on selling chips to China.",
+        day("2022-10-27"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_governing_verb_is_not_looked_for_across_two_prepositions() {
+    let e = rules().extract_events(
+        "TSMC suspended its work in response to new U.S. restrictions on chip sales to China.",
+        day("2022-10-27"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).action, Some(ControlAction::Restrict));
+}
+
+#[test]
+fn a_company_written_with_its_first_word_in_capitals_is_still_known() {
+    let e = rules().extract_events(
+        "HUMAIN will buy 18,000 GB300 chips from NVIDIA.",
+        day("2025-05-13"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Humain"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+}
+
+#[test]
+fn customers_listed_as_examples_are_buyers_of_the_product_named_before() {
+    let e = rules().extract_events(
+        "ASML shipped its first EXE:5200 scanner to Intel this spring. Each such machine \
+         costs about $400 million. The company already has orders for dozens of such \
+         scanners, with customers including Rapidus, Kioxia and Micron.",
+        day("2025-06-01"),
+    );
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.clone()).collect();
+    assert_eq!(buyers, ["Intel", "Rapidus", "Kioxia", "Micron"], "{e:#?}");
+    assert!(e
+        .iter()
+        .all(|e| order(e).product.as_deref() == Some("EXE:5200")
+            && order(e).supplier.as_deref() == Some("ASML")));
+}
+
+#[test]
+fn an_aside_about_the_subject_names_no_party() {
+    let e = rules().extract_events(
+        "Humain, which is backed by the Public Investment Fund, will purchase 18,000 of \
+         Nvidia's GB300 chips.",
+        day("2025-05-13"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Humain"));
+}
+
+#[test]
+fn the_name_on_an_order_a_seller_wins_is_the_buyer() {
+    let e = rules().extract_events("SK Hynix wins Nvidia HBM4 order.", day("2025-03-01"));
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("Nvidia"));
+    assert_eq!(o.supplier.as_deref(), Some("SK Hynix"));
+}
+
+#[test]
+fn a_carmaker_described_after_its_name_is_that_company() {
+    let e = rules().extract_events(
+        "Tesla is spending heavily on AI hardware. The electric carmaker has bought 35,000 \
+         H100 GPUs from Nvidia.",
+        day("2024-04-24"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Tesla"));
+}

@@ -277,6 +277,10 @@ pub const ORG_NOUNS: &[&str] = &[
     "foundry",
     "venture",
     "outfit",
+    "carmaker",
+    "automaker",
+    "retailer",
+    "bank",
 ];
 
 /// Plural descriptions that refer back to several organisations named together ("the

@@ -153,6 +153,9 @@ pub(super) fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) ->
                 || w == "'s"
                 || PREPOSITIONS.contains(&w.as_str()) && w != "to"
                 || kinds.iter().any(|k| k.goods.contains(w))
+                // "ASML already has orders for": a plural after "has" is its object.
+                || matches!(w.as_str(), "has" | "have" | "had" | "having")
+                    && s.words.get(i).copied().flatten().is_some_and(|h| h.ends_with('s'))
         }
         // "$2 billion order", "H20 orders"; but "Baidu ordered".
         Tok::Ent(_, l) => {
@@ -601,31 +604,46 @@ pub(super) fn describes_buyers(s: &Sent<'_>, k: usize) -> bool {
 /// Whether the name at `k` follows "including" or "such as" right after a noun for
 /// parties ("Chinese companies, including YMTC"): it is one of those parties.
 pub(super) fn example_of_parties(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
+    example_of(s, k, |w| kw.entity_nouns.iter().any(|e| e == w))
+}
+
+/// Whether the name at `k` follows "including" or "such as" right after a noun that
+/// `noun` accepts ("customers including Alibaba").
+pub(super) fn example_of(s: &Sent<'_>, k: usize, noun: impl Fn(&str) -> bool) -> bool {
+    // Back over the list this name ends ("Intel, TSMC, Samsung and Micron") and at most a
+    // few words of description ("chipmaker"), to the cue.
     let mut j = k;
-    for _ in 0..6 {
+    let mut words = 0;
+    let cue = loop {
         let Some(prev) = j.checked_sub(1) else {
             return false;
         };
         j = prev;
-        match s.words.get(j).copied().flatten() {
-            Some("including") => break,
-            Some("as") if s.words.get(j.wrapping_sub(1)).copied().flatten() == Some("such") => {
-                j -= 1;
-                break;
-            }
-            _ => {}
+        match s.toks.get(j) {
+            Some(Tok::Ent(..) | Tok::Punct(',')) => {}
+            Some(Tok::Word(w)) => match w.as_str() {
+                "including" => break j,
+                "as" if j > 0 && s.words.get(j - 1).copied().flatten() == Some("such") => {
+                    break j - 1
+                }
+                "and" | "or" => {}
+                _ => {
+                    words += 1;
+                    if words > 3 {
+                        return false;
+                    }
+                }
+            },
+            _ => return false,
         }
-        if j == 0 {
-            return false;
-        }
-    }
-    let mut before = j.checked_sub(1);
+    };
+    let mut before = cue.checked_sub(1);
     while let Some(b) = before.filter(|&b| s.toks.get(b).is_some_and(|t| t.is_punct(','))) {
         before = b.checked_sub(1);
     }
     before
         .and_then(|b| s.words.get(b).copied().flatten())
-        .is_some_and(|w| kw.entity_nouns.iter().any(|e| e == w))
+        .is_some_and(noun)
 }
 
 /// Whether the negation before the verb at `k` bears on it, with only auxiliaries and

@@ -237,6 +237,8 @@ impl Lexicon {
         let mut k = h.start;
         let mut steps = 0;
         let mut unknown_words = 0;
+        let mut after_preposition = false;
+        let mut word_since_preposition = false;
         while k > 0 && steps < 14 {
             k -= 1;
             steps += 1;
@@ -263,8 +265,17 @@ impl Lexicon {
                     if w.ends_with("-year")
                         || w.ends_with("-billion")
                         || w.ends_with("-million") => {}
-                // "added Huawei to the Entity List", "placed 27 Chinese entities on".
-                Some("to" | "on" | "onto" | "in" | "into" | "from" | "and" | "or") => {}
+                Some("and" | "or") => {}
+                // "added Huawei to the Entity List", "placed 27 Chinese entities from Iran
+                // on"; but a preposition, a noun and another preposition are a phrase of
+                // their own ("suspended its work in response to new curbs" does not
+                // suspend the curbs).
+                Some("to" | "on" | "onto" | "in" | "into" | "from") => {
+                    if word_since_preposition {
+                        return None;
+                    }
+                    after_preposition = true;
+                }
                 // "awarded the manufacturing contract", "signed a supply deal": a verb
                 // form right before the noun, after a determiner or a name, is a compound.
                 Some(_) if k + 1 == h.start && opens_noun_phrase(s, k.wrapping_sub(1)) => {}
@@ -275,6 +286,7 @@ impl Lexicon {
                         && !AUXILIARIES.contains(&w) =>
                 {
                     unknown_words += 1;
+                    word_since_preposition |= after_preposition;
                 }
                 // Placeholders (money, numbers, names) and hyphens may sit in between.
                 None => {}
@@ -540,8 +552,18 @@ impl Lexicon {
                 }
             }
         }
-        // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy").
+        // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy"),
+        // outside asides ("Humain, which is backed by the PIF, will buy").
+        let aside = |k: usize| {
+            (k + 1..verb_at).any(|c| {
+                s.toks.get(c).is_some_and(|t| t.is_punct(','))
+                    && parenthetical_start(s, c).is_some_and(|open| open >= left_start && open < k)
+            })
+        };
         for k in left_start..verb_at {
+            if aside(k) {
+                continue;
+            }
             if let Some(arg) = self.argument(
                 s,
                 k,
@@ -609,9 +631,12 @@ impl Lexicon {
                             } else {
                                 Role::Products
                             }),
-                            // "Nvidia H200 buys": the maker named with the goods sells them.
+                            // "Nvidia H200 buys": the maker named with the goods sells them;
+                            // not when the governor's subject sells ("Micron wins Nvidia HBM
+                            // order": Nvidia buys).
                             'O' if frame.kind == EventKind::ChipOrder
                                 && frame.roles.owner != Some(Role::Buyer)
+                                && gov.and_then(|g| g.subject) != Some(Role::Supplier)
                                 && matches!(s.toks.get(k + 1), Some(Tok::Ent(_, 'P'))) =>
                             {
                                 Some(Role::Supplier)
@@ -789,6 +814,18 @@ impl Lexicon {
         if frame.kind == EventKind::ExportControl {
             drop_nationality_of_named_targets(s, &mut args);
         }
+        // "sweeping new U.S. restrictions on selling chips to China": a new measure with
+        // its government and what or whom it covers is a specific one, not background.
+        let new_measure = frame.kind == EventKind::ExportControl
+            && h.kind == HeadKind::Noun
+            && governor.is_none()
+            && (np_start..h.start)
+                .any(|k| matches!(s.words.get(k).copied().flatten(), Some("new" | "latest")))
+            && args.iter().any(|a| a.role == Role::Authority)
+            && args
+                .iter()
+                .any(|a| matches!(a.role, Role::Targets | Role::Products));
+        let named = named || new_measure;
         // "Foxconn will supply Nvidia GB200 servers": the seller is the subject; the name
         // on the goods is only whose chips they carry.
         if frame.kind == EventKind::ChipOrder && subject_role == Some(Role::Supplier) {

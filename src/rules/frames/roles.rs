@@ -96,6 +96,10 @@ impl Lexicon {
                 if owned_by_pronoun(s, k) {
                     return None;
                 }
+                // "orders ..., with clients including Intel and TSMC": the buyers.
+                if example_of(s, k, |w| matches!(w, "customers" | "clients" | "buyers")) {
+                    return arg(Role::Buyer, false);
+                }
                 // "Samsung makes Tesla's AI4 chip": for a foundry the name in front of the
                 // goods is whose chips they are, the buyer.
                 if modifies_goods && owner == Some(Role::Buyer) {
