@@ -678,15 +678,7 @@ impl RuleSet {
         published: Option<NaiveDate>,
     ) -> Option<String> {
         let g = &self.gazetteer;
-        let org_at = |typed: &Typed, k: usize| -> Option<String> {
-            match typed.toks.get(k) {
-                Some(Tok::Ent(a, 'O')) => match typed.ann.annotations.get(*a).map(|a| &a.value) {
-                    Some(Value::Entity(e)) => Some(g.name(*e).to_string()),
-                    _ => None,
-                },
-                _ => None,
-            }
-        };
+        let org_at = |typed: &Typed, k: usize| org_at(typed, k, g);
         let fits = |name: &str| !r.maker || g.is_maker(name);
         // "the French startup" stands for the company the article introduced as a startup
         // ("startup Mistral AI", "Mistral AI, a French startup"), wherever it stands.
@@ -841,14 +833,20 @@ fn latest(mentions: &[Mention], kind: EventKind) -> Option<usize> {
 
 /// The last list of two or more organisations named together before token `end` ("Alibaba,
 /// Tencent and ByteDance", "Samsung as well as SK Hynix").
-fn org_list(t: &Typed, end: usize, g: &Gazetteer) -> Option<Vec<String>> {
-    let org = |k: usize| match t.toks.get(k) {
+/// The canonical name of the organisation at token `k`, if one the gazetteer knows stands
+/// there.
+fn org_at(t: &Typed, k: usize, g: &Gazetteer) -> Option<String> {
+    match t.toks.get(k) {
         Some(Tok::Ent(a, 'O')) => match t.ann.annotations.get(*a).map(|a| &a.value) {
             Some(Value::Entity(e)) => Some(g.name(*e).to_string()),
             _ => None,
         },
         _ => None,
-    };
+    }
+}
+
+fn org_list(t: &Typed, end: usize, g: &Gazetteer) -> Option<Vec<String>> {
+    let org = |k: usize| org_at(t, k, g);
     let joiner = |k: usize| match t.toks.get(k) {
         Some(Tok::Punct(',' | '&')) => true,
         Some(Tok::Word(w)) => matches!(w.as_str(), "and" | "as" | "well"),
