@@ -215,6 +215,14 @@ impl RuleSet {
                             continue;
                         }
                         let mut fields = fields;
+                        // "Huawei was added to the Entity List in May 2019": the Entity List
+                        // (capitalised, nobody else's) is the US Commerce Department's.
+                        if kind == EventKind::ExportControl
+                            && fields.authority.is_none()
+                            && names_the_us_entity_list(s.text)
+                        {
+                            fields.authority = Some("United States".to_string());
+                        }
                         if kind == EventKind::ChipOrder {
                             self.seller_in_sentence(&t, &mut fields, &buyers);
                         }
@@ -891,4 +899,17 @@ fn upstream_sellers(g: &Gazetteer, parties: &[String]) -> bool {
     };
     let at_top = parties.iter().filter(|p| g.tier(p) == top).count();
     top < 5 && at_top >= 2 && at_top < parties.len()
+}
+
+/// Whether `text` names the US Entity List: "the Entity List", capitalised, not
+/// another government's ("China's unreliable entity list", "its Entity List").
+fn names_the_us_entity_list(text: &str) -> bool {
+    text.match_indices("Entity List").any(|(at, _)| {
+        let before = text[..at].trim_end();
+        !before.ends_with("nreliable")
+            && !before.ends_with("its")
+            && !before.ends_with("their")
+            && !before.ends_with("'s")
+            && !before.ends_with("\u{2019}s")
+    })
 }
