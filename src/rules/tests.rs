@@ -888,6 +888,11 @@ fn a_country_a_control_is_put_on_is_its_target() {
         .iter()
         .all(|t| t.is_empty()));
     assert!(targets("The agency will act to prevent Russia from advancing.").is_empty());
+    // A country's industry named as what the curbs are on.
+    assert_eq!(
+        targets("Tokyo slaps new export curbs on Russia chip sector"),
+        [["Russia"]]
+    );
 }
 
 #[test]
