@@ -215,6 +215,14 @@ impl RuleSet {
                             continue;
                         }
                         let mut fields = fields;
+                        // "Huawei was added to the Entity List in May 2019": the Entity List
+                        // (capitalised, nobody else's) is the US Commerce Department's.
+                        if kind == EventKind::ExportControl
+                            && fields.authority.is_none()
+                            && names_the_us_entity_list(s.text)
+                        {
+                            fields.authority = Some("United States".to_string());
+                        }
                         if kind == EventKind::ChipOrder {
                             self.seller_in_sentence(&t, &mut fields, &buyers);
                         }
@@ -678,15 +686,7 @@ impl RuleSet {
         published: Option<NaiveDate>,
     ) -> Option<String> {
         let g = &self.gazetteer;
-        let org_at = |typed: &Typed, k: usize| -> Option<String> {
-            match typed.toks.get(k) {
-                Some(Tok::Ent(a, 'O')) => match typed.ann.annotations.get(*a).map(|a| &a.value) {
-                    Some(Value::Entity(e)) => Some(g.name(*e).to_string()),
-                    _ => None,
-                },
-                _ => None,
-            }
-        };
+        let org_at = |typed: &Typed, k: usize| org_at(typed, k, g);
         let fits = |name: &str| !r.maker || g.is_maker(name);
         // "the French startup" stands for the company the article introduced as a startup
         // ("startup Mistral AI", "Mistral AI, a French startup"), wherever it stands.
@@ -841,14 +841,20 @@ fn latest(mentions: &[Mention], kind: EventKind) -> Option<usize> {
 
 /// The last list of two or more organisations named together before token `end` ("Alibaba,
 /// Tencent and ByteDance", "Samsung as well as SK Hynix").
-fn org_list(t: &Typed, end: usize, g: &Gazetteer) -> Option<Vec<String>> {
-    let org = |k: usize| match t.toks.get(k) {
+/// The canonical name of the organisation at token `k`, if one the gazetteer knows stands
+/// there.
+fn org_at(t: &Typed, k: usize, g: &Gazetteer) -> Option<String> {
+    match t.toks.get(k) {
         Some(Tok::Ent(a, 'O')) => match t.ann.annotations.get(*a).map(|a| &a.value) {
             Some(Value::Entity(e)) => Some(g.name(*e).to_string()),
             _ => None,
         },
         _ => None,
-    };
+    }
+}
+
+fn org_list(t: &Typed, end: usize, g: &Gazetteer) -> Option<Vec<String>> {
+    let org = |k: usize| org_at(t, k, g);
     let joiner = |k: usize| match t.toks.get(k) {
         Some(Tok::Punct(',' | '&')) => true,
         Some(Tok::Word(w)) => matches!(w.as_str(), "and" | "as" | "well"),
@@ -893,4 +899,17 @@ fn upstream_sellers(g: &Gazetteer, parties: &[String]) -> bool {
     };
     let at_top = parties.iter().filter(|p| g.tier(p) == top).count();
     top < 5 && at_top >= 2 && at_top < parties.len()
+}
+
+/// Whether `text` names the US Entity List: "the Entity List", capitalised, not
+/// another government's ("China's unreliable entity list", "its Entity List").
+fn names_the_us_entity_list(text: &str) -> bool {
+    text.match_indices("Entity List").any(|(at, _)| {
+        let before = text[..at].trim_end();
+        !before.ends_with("nreliable")
+            && !before.ends_with("its")
+            && !before.ends_with("their")
+            && !before.ends_with("'s")
+            && !before.ends_with("\u{2019}s")
+    })
 }

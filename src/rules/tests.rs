@@ -888,6 +888,11 @@ fn a_country_a_control_is_put_on_is_its_target() {
         .iter()
         .all(|t| t.is_empty()));
     assert!(targets("The agency will act to prevent Russia from advancing.").is_empty());
+    // A country's industry named as what the curbs are on.
+    assert_eq!(
+        targets("Tokyo slaps new export curbs on Russia chip sector"),
+        [["Russia"]]
+    );
 }
 
 #[test]
@@ -1135,4 +1140,24 @@ fn a_carmaker_described_after_its_name_is_that_company() {
     );
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("Tesla"));
+}
+
+#[test]
+fn the_entity_list_named_alone_is_the_us_one() {
+    let e = rules().extract_events(
+        "YMTC was added to the Entity List in December 2022.",
+        day("2023-01-10"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).authority.as_deref(), Some("United States"));
+    // Another government's list stays that government's.
+    let e = rules().extract_events(
+        "Beijing put Skydio on its Unreliable Entity List.",
+        day("2023-01-10"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| control(e).authority.as_deref() != Some("United States")),
+        "{e:#?}"
+    );
 }

@@ -682,25 +682,9 @@ pub(super) fn opens_noun_phrase(s: &Sent<'_>, k: usize) -> bool {
 /// Whether a word right after a name is a finite verb of its clause ("Washington allows",
 /// "the US has"), not a participle modifying it.
 fn is_finite_verb_word(s: &Sent<'_>, w: &str) -> bool {
-    matches!(
-        w,
-        "is" | "are"
-            | "was"
-            | "were"
-            | "has"
-            | "have"
-            | "had"
-            | "will"
-            | "would"
-            | "can"
-            | "could"
-            | "may"
-            | "might"
-            | "must"
-            | "should"
-            | "did"
-            | "does"
-    ) || w.len() > 3 && w.ends_with('s') && s.verbs.contains(&w[..w.len() - 1])
+    // The auxiliaries that carry tense; "be", "been", "being", "having" and "'s" do not.
+    AUXILIARIES.contains(&w) && !matches!(w, "be" | "been" | "being" | "having" | "'s")
+        || w.len() > 3 && w.ends_with('s') && s.verbs.contains(&w[..w.len() - 1])
 }
 
 /// Whether a word not in any closed list reads as a verb: a verb of the lexicon or a

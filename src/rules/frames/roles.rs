@@ -159,6 +159,17 @@ impl Lexicon {
                 if demonym_of_entities(s, k, kw) {
                     return arg(Role::Targets, false);
                 }
+                // "curbs on China chip sector": the country's industry is what is aimed at.
+                let industry = matches!(
+                    s.words.get(k + 1).copied().flatten(),
+                    Some("chip" | "chips" | "semiconductor" | "tech" | "technology" | "ai")
+                ) && matches!(
+                    s.words.get(k + 2).copied().flatten(),
+                    Some("sector" | "sectors" | "industry" | "industries" | "makers" | "firms")
+                );
+                if industry && matches!(cue.as_deref(), Some("on" | "against" | "targeting")) {
+                    return arg(Role::Targets, false);
+                }
                 // "US technology", "American chips": a jurisdiction qualifying a noun.
                 if matches!(s.toks.get(k + 1), Some(Tok::Word(w)) if QUALIFIED_NOUNS.contains(&w.as_str()))
                 {
