@@ -560,6 +560,27 @@ mod tests {
     }
 
     #[test]
+    fn names_org_says_whether_the_scan_holds_an_organisation() {
+        let g = gazetteer();
+        for text in [
+            "H100 chips for the US from Nvidia",
+            "H100 chips for the US",
+            "NVIDIA",
+            "Ünvidia and Huaweis",
+            "Huawei\u{a0}910B",
+            "",
+        ] {
+            let orgs = g
+                .scan(text)
+                .iter()
+                .any(|h| matches!(h.entity, EntityRef::Org(_)));
+            assert_eq!(g.names_org(text), orgs, "{text}");
+        }
+        assert!(g.names_org("from Nvidia"));
+        assert!(!g.names_org("the US and its H100s"));
+    }
+
+    #[test]
     fn scans_with_boundaries_case_and_variants() {
         let g = gazetteer();
         let cases: &[(&str, &[&str])] = &[

@@ -288,6 +288,18 @@ impl RuleSet {
                 message: format!("the patterns do not compile together: {e}"),
             })
         };
+        // The frames only ask whether any of a kind's cue regexes matches.
+        for words in &mut kind_words {
+            for list in [
+                &mut words.negations,
+                &mut words.speculative,
+                &mut words.planned,
+                &mut words.topic,
+                &mut words.exclusions,
+            ] {
+                prefilter::fold_any(list);
+            }
+        }
         for (k, settings) in kinds.iter_mut().enumerate() {
             settings.anaphora = joined("anaphora", &anaphora[k])?;
             settings.older = joined("older", &older[k])?;

@@ -316,6 +316,39 @@ mod tests {
     }
 
     #[test]
+    fn a_word_among_the_tokens_is_in_the_text() {
+        let texts = [
+            "The Company said the chipmaker's unit, a startup, grew.",
+            "the CHIPMAKER\u{2019}s firm",
+            "a chipma\u{212A}er",
+            "start-up firms and vendors",
+            "no such nouns here",
+            "",
+        ];
+        for text in texts {
+            for word in [
+                "company",
+                "chipmaker",
+                "firm",
+                "startup",
+                "start-up",
+                "unit",
+                "vendor",
+            ] {
+                if toks(text).iter().any(|t| t.is_word(word)) {
+                    assert!(may_hold_word(text, word), "{word} in {text:?}");
+                }
+            }
+        }
+        assert!(!may_hold_word("The firm said", "company"));
+        assert!(may_hold_word("a chipma\u{212A}er", "chipmaker"));
+        assert!(toks("a chipma\u{212A}er")
+            .iter()
+            .any(|t| t.is_word("chipmaker")));
+        assert!(may_hold_word("the COMPANY", "company"));
+    }
+
+    #[test]
     fn words_placeholders_and_possessives() {
         let t = toks("\u{E000}O0\u{E001}'s order for \u{E000}N12\u{E001} chips, it's said.");
         assert_eq!(

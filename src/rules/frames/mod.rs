@@ -26,7 +26,8 @@ use clause::*;
 use roles::*;
 use words::*;
 
-/// Word lists and cue regexes of one kind, compiled.
+/// Word lists and cue regexes of one kind, compiled. Each regex list is only asked whether
+/// any of its regexes matches: loading folds it into one alternation (`prefilter::fold_any`).
 #[derive(Debug, Default)]
 pub struct KindWords {
     pub negations: Vec<Regex>,
