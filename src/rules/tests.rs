@@ -1161,3 +1161,32 @@ fn the_entity_list_named_alone_is_the_us_one() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn who_chose_the_seller_buys_and_a_company_supplied_is_the_buyer() {
+    let e = rules().extract_events(
+        "Oracle tapped AMD to supply 50,000 MI450 chips for its cloud.",
+        day("2025-10-14"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Oracle"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("AMD"));
+    let e = rules().extract_events(
+        "G42 will be supplied with 4,000 CS-3 systems by Cerebras.",
+        day("2025-10-14"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("G42"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Cerebras"));
+}
+
+#[test]
+fn a_participle_after_a_comma_shares_the_first_clause_subject() {
+    let e = rules().extract_events(
+        "Meta picked AMD's MI300X accelerators for its new cluster, buying 60,000 units.",
+        day("2024-05-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Meta"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("AMD"));
+}

@@ -442,6 +442,18 @@ impl Lexicon {
                 Subject::Ents(list) => {
                     for &(tok, ann) in list {
                         let letter = s.toks.get(tok).and_then(Tok::letter).unwrap_or(' ');
+                        // "Humain will be supplied with 18,000 chips by Nvidia": a company
+                        // that is supplied is the buyer.
+                        let role = if passive
+                            && letter == 'O'
+                            && !modifies_goods(s, tok, kw)
+                            && role == Role::Product
+                            && frame.roles.object == Some(Role::Buyer)
+                        {
+                            Role::Buyer
+                        } else {
+                            role
+                        };
                         let actor = (frame.kind == EventKind::ExportControl && letter == 'O')
                             .then(|| actor_role(s, tok))
                             .flatten();
@@ -484,6 +496,33 @@ impl Lexicon {
                     }
                 }
                 Subject::Government => {}
+            }
+            // "OpenAI tapped Broadcom to supply custom chips": who chose the seller buys.
+            if subject_role == Some(Role::Supplier) && frame.kind == EventKind::ChipOrder {
+                if let Some((start, Subject::Ents(_))) = &subject {
+                    let chooser = start.checked_sub(1).filter(|&b| {
+                        s.words
+                            .get(b)
+                            .copied()
+                            .flatten()
+                            .is_some_and(|w| SELECTORS.contains(&w))
+                    });
+                    if let Some(Some((_, Subject::Ents(buyers)))) =
+                        chooser.map(|b| self.subject(s, b, h.frame, heads))
+                    {
+                        for (tok, ann) in buyers {
+                            if s.toks.get(tok).and_then(Tok::letter) == Some('O')
+                                || s.government.get(tok) == Some(&true)
+                            {
+                                args.push(Arg {
+                                    role: Role::Buyer,
+                                    ann,
+                                    quantity: false,
+                                });
+                            }
+                        }
+                    }
+                }
             }
             // "Baidu joins hands with Samsung to produce the Kunlun chip": the partner
             // makes it, the subject owns it.

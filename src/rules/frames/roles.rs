@@ -234,6 +234,33 @@ impl Lexicon {
         {
             return None;
         }
+        // "Microsoft chose AMD's accelerators for Azure, buying 100,000 units": a
+        // participle after a comma shares the subject of the sentence's first clause.
+        let participle_after_comma = s
+            .words
+            .get(verb_at)
+            .copied()
+            .flatten()
+            .is_some_and(|w| w.ends_with("ing"))
+            && verb_at
+                .checked_sub(1)
+                .is_some_and(|p| s.toks.get(p).is_some_and(|t| t.is_punct(',')));
+        if participle_after_comma && kind == EventKind::ChipOrder {
+            let first_verb = (0..verb_at).find(|&j| {
+                s.words
+                    .get(j)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| is_verbish(s, w) || AUXILIARIES.contains(&w))
+            });
+            let opener = first_verb
+                .and_then(|v| (0..v).find(|&j| matches!(s.toks.get(j), Some(Tok::Ent(_, 'O')))));
+            if let Some(j) = opener.filter(|&j| cue_before(s, j).is_none()) {
+                if let Some(Tok::Ent(a, _)) = s.toks.get(j) {
+                    return Some((j, Subject::Ents(vec![(j, *a)])));
+                }
+            }
+        }
         // "with Intel buying the system": a name right before a gerund is its subject,
         // whatever governs the name.
         if s.words

@@ -251,6 +251,27 @@ pub(super) const QUALIFIED_NOUNS: &[&str] = &[
 ];
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
+/// Verbs of choosing a seller: "tapped Broadcom to supply", "selected Nvidia to build".
+pub(super) const SELECTORS: &[&str] = &[
+    "tapped",
+    "taps",
+    "tap",
+    "selected",
+    "selects",
+    "select",
+    "chose",
+    "chosen",
+    "chooses",
+    "picked",
+    "picks",
+    "hired",
+    "hires",
+    "commissioned",
+    "commissions",
+    "contracted",
+    "enlisted",
+];
+
 pub(super) const CAUSATIVES: &[&str] = &[
     "mandated",
     "mandating",
