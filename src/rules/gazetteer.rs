@@ -84,12 +84,12 @@ struct Collapsed<'a> {
 impl<'a> Collapsed<'a> {
     fn new(text: &'a str) -> Self {
         let needs = if text.is_ascii() {
-            // The same test on bytes: ASCII whitespace is 9..=13 and the space.
-            let white = |b: u8| b == b' ' || (b'\t'..=b'\r').contains(&b);
+            // The same test on bytes: ASCII whitespace is 9..=13 and the space, so a run to
+            // collapse holds one of 9..=13 or two spaces in a row (vectorised searches).
             let bytes = text.as_bytes();
-            bytes.iter().enumerate().any(|(i, &b)| {
-                white(b) && (b != b' ' || bytes.get(i + 1).is_some_and(|&n| white(n)))
-            })
+            memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_some()
+                || memchr::memchr2(0x0B, 0x0C, bytes).is_some()
+                || memchr::memmem::find(bytes, b"  ").is_some()
         } else {
             text.char_indices().any(|(i, c)| {
                 c.is_whitespace() && (c != ' ' || text[i + 1..].starts_with(char::is_whitespace))
@@ -578,6 +578,30 @@ mod tests {
         }
         assert!(g.names_org("from Nvidia"));
         assert!(!g.names_org("the US and its H100s"));
+    }
+
+    #[test]
+    fn ascii_text_is_collapsed_exactly_when_a_run_needs_it() {
+        for text in [
+            "one two",
+            "one  two",
+            "one\ttwo",
+            "one\ntwo",
+            "one \u{b}two",
+            "end\u{c}",
+            "\r",
+            " lead",
+            "trail ",
+            "a b c",
+            "",
+            "x",
+        ] {
+            let needs = text.char_indices().any(|(i, c)| {
+                c.is_whitespace() && (c != ' ' || text[i + 1..].starts_with(char::is_whitespace))
+            });
+            let collapsed = Collapsed::new(text);
+            assert_eq!(!collapsed.offsets.is_empty(), needs, "{text:?}");
+        }
     }
 
     #[test]
