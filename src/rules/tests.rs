@@ -265,11 +265,12 @@ fn ruleset_is_send_and_sync() {
     assert_send_sync::<RuleSet>();
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("chipwatch-rules-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A directory of packs for one test, removed when the test ends.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("chipwatch-rules-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
@@ -295,7 +296,8 @@ vendor = "Acme"
 "#;
 
 fn load_err(file: &str, extra: &str) -> String {
-    let dir = temp_dir(file.trim_end_matches(".toml"));
+    let tmp = temp_dir(file.trim_end_matches(".toml"));
+    let dir = tmp.path().to_path_buf();
     std::fs::write(dir.join("a.toml"), MINI).unwrap();
     std::fs::write(dir.join(file), extra).unwrap();
     match RuleSet::load(&[dir]) {
@@ -383,7 +385,8 @@ examples = [{ text = "Acme bought 5 X1 chips.", expect = { buyer = "Acme", quant
 
 #[test]
 fn a_directory_of_packs_loads_in_name_order() {
-    let dir = temp_dir("dir");
+    let tmp = temp_dir("dir");
+    let dir = tmp.path().to_path_buf();
     std::fs::write(dir.join("a.toml"), MINI).unwrap();
     std::fs::write(dir.join("b.toml"), ACME_FRAME).unwrap();
     std::fs::write(dir.join("notes.txt"), "ignored").unwrap();
@@ -404,7 +407,8 @@ fn a_directory_of_packs_loads_in_name_order() {
 
 #[test]
 fn failing_examples_are_reported_by_pack_and_frame() {
-    let dir = temp_dir("failing");
+    let tmp = temp_dir("failing");
+    let dir = tmp.path().to_path_buf();
     std::fs::write(dir.join("a.toml"), MINI).unwrap();
     let failing = ACME_FRAME.replace(
         r#"examples = [{ text = "Acme bought 5 X1 chips.", expect = { buyer = "Acme", quantity = 5, product = "X1" } }]"#,
