@@ -10,13 +10,13 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::LazyLock;
 
 use regex::Regex;
 use scraper::node::Element;
 
-use super::walk::{key, NodeMap, NodeRef};
+use super::walk::{key, NodeMap, NodeRef, QuickHasher};
 use super::{built_in_regex, built_in_regex_with_cache};
 
 /// How the content walker treats an element and everything inside it.
@@ -237,33 +237,9 @@ impl Verdicts {
     }
 }
 
-/// `class` value → whether it carries chrome words and content words.
-type ClassSignals = HashMap<Box<str>, (bool, bool), BuildHasherDefault<TextHasher>>;
-
-/// Hashes short strings eight bytes at a time (FxHash's mix): the default SipHash would
-/// cost as much as the word split the class memo saves.
-#[derive(Default)]
-pub(crate) struct TextHasher(u64);
-
-impl Hasher for TextHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        let mut last = [0u8; 8];
-        let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
-    }
-}
+/// `class` value → whether it carries chrome words and content words (hashed with the
+/// walk's [`QuickHasher`]: SipHash would cost as much as the word split the memo saves).
+type ClassSignals = HashMap<Box<str>, (bool, bool), BuildHasherDefault<QuickHasher>>;
 
 /// How a walk classifies elements: by the document's verdicts, or by tag, role and
 /// visibility alone (see [`verdict_ignoring_classes`]).

@@ -16,22 +16,33 @@ pub(crate) fn key(node: NodeRef<'_>) -> usize {
     std::ptr::from_ref(node.value()) as usize
 }
 
-/// Maps keyed by [`key`]: addresses are already unique and well spread, so a multiply
-/// mixes them enough, where the default SipHash costs more than the rest of a look-up.
-pub(crate) type NodeMap<V> = HashMap<usize, V, BuildHasherDefault<AddressHasher>>;
+/// Maps keyed by [`key`].
+pub(crate) type NodeMap<V> = HashMap<usize, V, BuildHasherDefault<QuickHasher>>;
 
+/// The extractor's hasher for its memo maps, where the default SipHash costs more than
+/// the rest of a look-up: node addresses are already unique and well spread, so one
+/// multiply mixes them enough; short strings (class values) are mixed eight bytes at a
+/// time (FxHash's mix).
 #[derive(Default)]
-pub(crate) struct AddressHasher(u64);
+pub(crate) struct QuickHasher(u64);
 
-impl Hasher for AddressHasher {
+impl Hasher for QuickHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
         }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
     }
 
     fn write_usize(&mut self, n: usize) {

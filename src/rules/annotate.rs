@@ -201,20 +201,26 @@ fn push_normalised(out: &mut String, text: &str) {
             break;
         };
         rest = &rest[c.len_utf8()..];
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => '"',
-            '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
-            | '\u{2212}' => '-',
-            OPEN | CLOSE => ' ',
-            c if c.is_whitespace() => ' ',
-            c => c,
-        };
-        if c == ' ' && (out.ends_with(' ') || out.is_empty()) {
-            continue;
-        }
-        out.push(c);
+        push_normal_char(out, c);
     }
+}
+
+/// Appends one character as the typed sentence holds it: quotes and dashes made ASCII,
+/// placeholder characters and whitespace made a space, no space at the start or twice.
+fn push_normal_char(out: &mut String, c: char) {
+    let c = match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => '"',
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' => '-',
+        OPEN | CLOSE => ' ',
+        c if c.is_whitespace() => ' ',
+        c => c,
+    };
+    if c == ' ' && (out.ends_with(' ') || out.is_empty()) {
+        return;
+    }
+    out.push(c);
 }
 
 #[cfg(test)]
@@ -255,23 +261,11 @@ mod tests {
         assert_eq!(a.placeholders_in(0, a.typed.len()).len(), 5);
     }
 
-    /// The normalisation as it was, a character at a time: the run-copying version must
-    /// give the same string for any text.
+    /// The normalisation a character at a time: copying plain ASCII runs whole must give
+    /// the same string for any text.
     fn reference_normalised(out: &mut String, text: &str) {
         for c in text.chars() {
-            let c = match c {
-                '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '`' => '\'',
-                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => '"',
-                '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
-                | '\u{2212}' => '-',
-                OPEN | CLOSE => ' ',
-                c if c.is_whitespace() => ' ',
-                c => c,
-            };
-            if c == ' ' && (out.ends_with(' ') || out.is_empty()) {
-                continue;
-            }
-            out.push(c);
+            push_normal_char(out, c);
         }
     }
 

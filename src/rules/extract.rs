@@ -1,7 +1,8 @@
 //! The per-sentence pass of extraction. This module owns walking an article's sentences:
 //! the per-sentence prefilter (sentences with no frame word, or naming nothing, are never
-//! annotated), annotating lazily, running the frames, resolving the references they leave ("the company", "it")
-//! to an organisation named earlier in the article, turning hits into mentions (one per
+//! annotated), annotating lazily, running the frames, resolving the references they leave
+//! ("the company", "it") to an organisation named earlier in the article, turning hits
+//! into mentions (one per
 //! named buyer), completing them with the kind's fillers, and turning anaphoric sentences
 //! ("The order is worth ...") into fill-ins of the latest mention. The result is the
 //! article's mentions in text order, for `assemble`.
@@ -240,12 +241,11 @@ impl RuleSet {
                                 .map(|p| p.join(" "))
                                 .unwrap_or_default();
                             if self.product_refs.is_match(&before_verb) {
-                                let prev = sentences.get(i - 1).map_or("", |p| p.text);
-                                let prev_t =
-                                    cached(&mut cache, i - 1, &self.gazetteer, prev, published);
-                                fields.products = last_product_list(&prev_t.ann, &self.gazetteer);
-                                if !fields.products.is_empty() {
-                                    extra.push(i - 1);
+                                let named = self
+                                    .products_named_before(&mut cache, sentences, i, 1, published);
+                                if let Some((at, products)) = named {
+                                    fields.products = products;
+                                    extra.push(at);
                                 }
                             }
                         }
@@ -257,19 +257,13 @@ impl RuleSet {
                             && !hits.iter().any(|h| h.kind == EventKind::ExportControl)
                             && self.product_refs.is_match(&t.plain.join(" "))
                         {
-                            for back in (i.saturating_sub(3)..i).rev() {
-                                let prev = sentences.get(back).map_or("", |p| p.text);
-                                let prev_t =
-                                    cached(&mut cache, back, &self.gazetteer, prev, published);
-                                let named = last_product_list(&prev_t.ann, &self.gazetteer);
-                                if named.is_empty() {
-                                    continue;
-                                }
-                                if let [one] = &named[..] {
-                                    fields.product = Some(one.clone());
-                                    extra.push(back);
-                                }
-                                break;
+                            let named =
+                                self.products_named_before(&mut cache, sentences, i, 3, published);
+                            if let Some((at, [one])) =
+                                named.as_ref().map(|(at, p)| (*at, p.as_slice()))
+                            {
+                                fields.product = Some(one.clone());
+                                extra.push(at);
                             }
                         }
                         mentions.push(Mention {
@@ -418,6 +412,25 @@ impl RuleSet {
             }
         }
         mentions
+    }
+
+    /// The last product list named in one of the `within` sentences before sentence `i`,
+    /// the nearest first, with the index of its sentence ("these alternatives", "such
+    /// systems" stand for it).
+    fn products_named_before(
+        &self,
+        cache: &mut [Option<Typed>],
+        sentences: &[Sentence<'_>],
+        i: usize,
+        within: usize,
+        published: Option<NaiveDate>,
+    ) -> Option<(usize, Vec<String>)> {
+        (i.saturating_sub(within)..i).rev().find_map(|back| {
+            let text = sentences.get(back).map_or("", |p| p.text);
+            let prev = cached(cache, back, &self.gazetteer, text, published);
+            let named = last_product_list(&prev.ann, &self.gazetteer);
+            (!named.is_empty()).then_some((back, named))
+        })
     }
 
     /// The fields of a hit: one set per named buyer (a sentence naming several buyers
@@ -839,8 +852,6 @@ fn latest(mentions: &[Mention], kind: EventKind) -> Option<usize> {
     standalone.or_else(|| of_kind().map(|(i, _)| i).next_back())
 }
 
-/// The last list of two or more organisations named together before token `end` ("Alibaba,
-/// Tencent and ByteDance", "Samsung as well as SK Hynix").
 /// The canonical name of the organisation at token `k`, if one the gazetteer knows stands
 /// there.
 fn org_at(t: &Typed, k: usize, g: &Gazetteer) -> Option<String> {
@@ -853,6 +864,8 @@ fn org_at(t: &Typed, k: usize, g: &Gazetteer) -> Option<String> {
     }
 }
 
+/// The last list of two or more organisations named together before token `end` ("Alibaba,
+/// Tencent and ByteDance", "Samsung as well as SK Hynix").
 fn org_list(t: &Typed, end: usize, g: &Gazetteer) -> Option<Vec<String>> {
     let org = |k: usize| org_at(t, k, g);
     let joiner = |k: usize| match t.toks.get(k) {

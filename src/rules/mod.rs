@@ -8,8 +8,8 @@
 //! Per article: the frames' head words are found once (`prefilter`); an article with none
 //! has no event and is not even split into sentences. Per sentence: one without a head
 //! word, or naming nothing, stops there, unannotated; the rest are annotated and the
-//! frames run over the typed sentence; per-kind fillers add slots to what fired, anaphora add to the
-//! latest event; then the article's mentions are merged into events.
+//! frames run over the typed sentence; per-kind fillers add slots to what fired, anaphora
+//! add to the latest event; then the article's mentions are merged into events.
 
 mod annotate;
 mod assemble;

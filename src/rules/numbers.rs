@@ -94,22 +94,22 @@ pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
             continue;
         }
         let small = word.as_str().to_ascii_lowercase();
-        let halves = match small.split_whitespace().next().unwrap_or("") {
-            "a" | "one" => 2,
-            "half" => 1,
-            "two" => 4,
-            "three" => 6,
-            "four" => 8,
-            "five" => 10,
-            "six" => 12,
-            "seven" => 14,
-            "eight" => 16,
-            "nine" => 18,
-            "ten" => 20,
+        // The word as the digits `scaled` reads ("half a" is 0.5).
+        let digits = match small.split_whitespace().next().unwrap_or("") {
+            "a" | "one" => "1",
+            "half" => "0.5",
+            "two" => "2",
+            "three" => "3",
+            "four" => "4",
+            "five" => "5",
+            "six" => "6",
+            "seven" => "7",
+            "eight" => "8",
+            "nine" => "9",
+            "ten" => "10",
             _ => continue,
         };
-        let value = scale_of(Some(scale.as_str()))
-            .and_then(|e| scaled(&format!("{}.{}", halves / 2, 5 * (halves % 2)), e));
+        let value = scale_of(Some(scale.as_str())).and_then(|e| scaled(digits, e));
         out.push(Found {
             start: all.start(),
             end: all.end(),

@@ -493,15 +493,17 @@ pub(super) fn demonym_of_entities(s: &Sent<'_>, k: usize, kw: &KindWords) -> boo
     }) && !matches!(s.toks.get(k + 1), Some(Tok::Ent(..)))
 }
 
+/// The token that stands for annotation `ann`.
+pub(super) fn token_of(s: &Sent<'_>, ann: usize) -> Option<usize> {
+    s.toks
+        .iter()
+        .position(|t| matches!(t, Tok::Ent(a, _) if *a == ann))
+}
+
 /// Drops a country from a control's targets when it only says where a named target is
 /// from: "China's blacklisted telecom company Huawei", "Chinese chipmaker SMIC". The
 /// named entity is the target; its country is not restricted by that mention.
 pub(super) fn drop_nationality_of_named_targets(s: &Sent<'_>, args: &mut Vec<Arg>) {
-    let token_of = |ann: usize| {
-        s.toks
-            .iter()
-            .position(|t| matches!(t, Tok::Ent(a, _) if *a == ann))
-    };
     let target_at = |k: usize| {
         matches!(s.toks.get(k), Some(Tok::Ent(ann, 'O'))
             if args.iter().any(|a| a.role == Role::Targets && a.ann == *ann))
@@ -510,7 +512,7 @@ pub(super) fn drop_nationality_of_named_targets(s: &Sent<'_>, args: &mut Vec<Arg
         .iter()
         .filter(|a| a.role == Role::Targets)
         .filter_map(|a| {
-            let k = token_of(a.ann)?;
+            let k = token_of(s, a.ann)?;
             if !matches!(s.toks.get(k), Some(Tok::Ent(_, 'J'))) {
                 return None;
             }

@@ -593,12 +593,12 @@ impl Lexicon {
         }
         // Between subject and head: cue-marked arguments ("signed a deal with AMD to buy"),
         // outside asides ("Humain, which is backed by the PIF, will buy").
-        let aside = |k: usize| {
-            (k + 1..verb_at).any(|c| {
-                s.toks.get(c).is_some_and(|t| t.is_punct(','))
-                    && parenthetical_start(s, c).is_some_and(|open| open >= left_start && open < k)
-            })
-        };
+        let asides: Vec<(usize, usize)> = (left_start..verb_at)
+            .filter(|&c| s.toks.get(c).is_some_and(|t| t.is_punct(',')))
+            .filter_map(|c| parenthetical_start(s, c).map(|open| (open, c)))
+            .filter(|&(open, _)| open >= left_start)
+            .collect();
+        let aside = |k: usize| asides.iter().any(|&(open, close)| open < k && k < close);
         for k in left_start..verb_at {
             if aside(k) {
                 continue;
@@ -877,8 +877,8 @@ impl Lexicon {
                     args.retain(|a| {
                         a.role != Role::Supplier
                             || list.iter().any(|&(_, ann)| ann == a.ann)
-                            || !s.toks.iter().enumerate().any(|(k, t)| {
-                                matches!(t, Tok::Ent(ann, 'O') if *ann == a.ann)
+                            || !token_of(s, a.ann).is_some_and(|k| {
+                                s.toks.get(k).and_then(Tok::letter) == Some('O')
                                     && modifies_goods(s, k, kw)
                             })
                     });

@@ -250,7 +250,6 @@ pub(super) const QUALIFIED_NOUNS: &[&str] = &[
     "designed",
 ];
 
-/// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 /// Verbs of choosing a seller: "tapped Broadcom to supply", "selected Nvidia to build".
 pub(super) const SELECTORS: &[&str] = &[
     "tapped",
@@ -272,6 +271,7 @@ pub(super) const SELECTORS: &[&str] = &[
     "enlisted",
 ];
 
+/// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
 pub(super) const CAUSATIVES: &[&str] = &[
     "mandated",
     "mandating",
