@@ -31,6 +31,8 @@ pub struct Mention {
     pub power: bool,
     /// The buyers are described, not named ("Chinese customers ordered").
     pub described_buyers: bool,
+    /// The buyer and seller are both stated by the sentence (see `Hit::sides_stated`).
+    pub sides_stated: bool,
     /// Chips are among its arguments (a product, or a word such as "GPUs"): an order
     /// needs them, or "SoftBank bought $3 billion of shares" would be one.
     pub goods: bool,

@@ -1194,3 +1194,35 @@ fn a_participle_after_a_comma_shares_the_first_clause_subject() {
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("Meta"));
     assert_eq!(order(&e[0]).supplier.as_deref(), Some("AMD"));
 }
+
+#[test]
+fn sides_a_verb_states_are_not_swapped_by_usual_tiers() {
+    // A memory maker usually sells to a chip designer; here it is the stated buyer.
+    let e = rules().extract_events(
+        "SK Hynix will deploy 20,000 Nvidia GPUs in a new AI data centre.",
+        day("2025-11-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("SK Hynix"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+    let e = rules().extract_events(
+        "Nvidia said it will ship its Blackwell GPUs to Samsung and Hyundai Motor.",
+        day("2025-11-01"),
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).supplier.as_deref() == Some("Nvidia")),
+        "{e:#?}"
+    );
+    // A possessor of named memory is whose it is: the memory maker still supplies.
+    let e = rules().extract_events(
+        "SK Hynix secured Nvidia's HBM4 supply for next year.",
+        day("2025-11-01"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| order(e).supplier.as_deref() != Some("Nvidia")),
+        "{e:#?}"
+    );
+}

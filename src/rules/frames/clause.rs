@@ -447,6 +447,15 @@ fn open_paren_before(s: &Sent<'_>, close: usize) -> Option<usize> {
         .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
 }
 
+/// Whether the name at `k` is the maker of the goods it stands before: "Nvidia GPUs",
+/// "Nvidia's GPUs", but not a possessor of named goods ("Nvidia's HBM4" is memory made
+/// for Nvidia).
+pub(super) fn maker_on_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
+    let possessive = matches!(s.words.get(k + 1).copied().flatten(), Some("'s"));
+    let named_goods = matches!(s.toks.get(k + 2), Some(Tok::Ent(_, 'P')));
+    modifies_goods(s, k, kw) && !(possessive && named_goods)
+}
+
 /// Whether the name at `k` stands in front of goods: "Huawei 910B chips", "Nvidia's
 /// H20", "Nvidia GPUs", "of Nvidia's most powerful GB200 chips".
 pub(super) fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {

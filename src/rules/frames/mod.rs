@@ -93,6 +93,9 @@ pub struct Hit {
     /// The buyers are described, not named ("orders from Chinese customers", "Chinese
     /// firms ordered"): an order with no named buyer that still reports a purchase.
     pub described_buyers: bool,
+    /// A verb's subject buys goods whose maker is named on them ("Samsung will deploy
+    /// 50,000 Nvidia GPUs"): both sides are stated, whatever their usual tiers say.
+    pub sides_stated: bool,
 }
 
 /// A sentence as the frame functions read it: its tokens, the word of each token
@@ -900,6 +903,39 @@ impl Lexicon {
                 };
                 role == Some(Role::Buyer) && describes_buyers(s, k)
             });
+        // Both sides of an order stated by a verb: its subject, and the other side after it
+        // as the maker on the goods ("Samsung will deploy 50,000 Nvidia GPUs", "install
+        // 50,000 of Nvidia's GPUs"), the seller after "from", or the buyer after "to" or as
+        // the object ("it will supply Blackwell GPUs to Samsung").
+        let other_side_after_verb = |role: Role| {
+            args.iter().any(|a| {
+                a.role == role
+                    && token_of(s, a.ann).is_some_and(|k| {
+                        let cue = cue_before(s, k);
+                        k > verb_at
+                            && s.toks.get(k).and_then(Tok::letter) == Some('O')
+                            && match role {
+                                Role::Supplier => {
+                                    cue.as_deref() == Some("from")
+                                        || matches!(cue.as_deref(), None | Some("of"))
+                                            && maker_on_goods(s, k, kw)
+                                }
+                                _ => matches!(cue.as_deref(), None | Some("to")),
+                            }
+                    })
+            })
+        };
+        let sides_stated = frame.kind == EventKind::ChipOrder
+            && matches!(h.kind, HeadKind::Verb(_))
+            && matches!(
+                &subject,
+                Some((_, Subject::Ents(_) | Subject::Reference(..)))
+            )
+            && match subject_role {
+                Some(Role::Buyer) => other_side_after_verb(Role::Supplier),
+                Some(Role::Supplier) => other_side_after_verb(Role::Buyer),
+                _ => false,
+            };
         Some(Hit {
             frame: h.frame,
             kind: frame.kind,
@@ -926,6 +962,7 @@ impl Lexicon {
             definite,
             named,
             described_buyers,
+            sides_stated,
         })
     }
 }
