@@ -1226,3 +1226,15 @@ fn sides_a_verb_states_are_not_swapped_by_usual_tiers() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn the_one_chosen_to_make_the_goods_supplies_them() {
+    // "picked" is also a known verb ("picked up"), so the chosen firm is its object.
+    let e = rules().extract_events(
+        "Qualcomm picked TSMC to manufacture its Snapdragon 8 Gen 2.",
+        day("2022-11-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Qualcomm"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("TSMC"));
+}

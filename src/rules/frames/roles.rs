@@ -103,6 +103,10 @@ impl Lexicon {
                 // "Samsung makes Tesla's AI4 chip": for a foundry the name in front of the
                 // goods is whose chips they are, the buyer.
                 if modifies_goods && owner == Some(Role::Buyer) {
+                    // "build the system with 1,528 Nvidia H100 GPUs": parts it is made of.
+                    if cue.as_deref() == Some("with") {
+                        return None;
+                    }
                     return arg(Role::Buyer, false);
                 }
                 if modifies_goods
@@ -373,7 +377,19 @@ impl Lexicon {
                         }
                         EventKind::ExportControl => matches!(letter, 'J' | 'A' | 'O'),
                     };
-                    if !wanted || cue_before(s, k).is_some() || verb_before(s, k).is_some() {
+                    // "Qualcomm picked TSMC to make its chips": the one chosen does the
+                    // infinitive, though it is the chooser's object.
+                    let chosen = verb_before(s, k).is_some_and(|v| {
+                        s.words
+                            .get(v)
+                            .copied()
+                            .flatten()
+                            .is_some_and(|w| SELECTORS.contains(&w))
+                    }) && s.words.get(k + 1).copied().flatten() == Some("to");
+                    if !wanted
+                        || cue_before(s, k).is_some()
+                        || verb_before(s, k).is_some() && !chosen
+                    {
                         continue;
                     }
                     // A demonym modifying a name ("Chinese tech giant Baidu") is not it.

@@ -268,7 +268,12 @@ pub(super) const SELECTORS: &[&str] = &[
     "commissioned",
     "commissions",
     "contracted",
+    "contracts",
     "enlisted",
+    "enlists",
+    // "paid Eviden to build the system": whoever pays for the making buys.
+    "paid",
+    "pays",
 ];
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
