@@ -1,10 +1,10 @@
 //! Sentence splitting with byte spans. This module owns the boundary between article text
-//! and the units the rules see: paragraphs are separated by blank lines, sentences end at
-//! `.`, `!`, `?` (plus closing quotes or brackets) followed by whitespace and a capital,
-//! digit or opening quote, except after known abbreviations and initials ("U.S.", "Dec.",
-//! "Inc.") and inside numbers ("61.83"). Spans are UTF-8 byte offsets into the text as
-//! given and every sentence is the verbatim slice `text[span]`; nothing is normalised here
-//! (the matcher normalises its own private copy).
+//! and the units the rules see: paragraphs are separated by blank lines (each list item is
+//! one too), sentences end at `.`, `!`, `?` (plus closing quotes or brackets) followed by
+//! whitespace and a capital, digit or opening quote, except after known abbreviations and
+//! initials ("U.S.", "Dec.", "Inc.") and inside numbers ("61.83"). Spans are UTF-8 byte
+//! offsets into the text as given and every sentence is the verbatim slice `text[span]`;
+//! nothing is normalised here (the matcher normalises its own private copy).
 
 use crate::model::Span;
 
@@ -56,6 +56,13 @@ fn paragraphs(text: &str) -> Vec<(usize, usize)> {
                 blocks.push((start, block_end));
             }
         } else {
+            // A list item is a block of its own: items seldom end with a period, and
+            // without this a list would read as one long sentence.
+            if is_list_item(line) {
+                if let Some(start) = block_start.take() {
+                    blocks.push((start, block_end));
+                }
+            }
             if block_start.is_none() {
                 block_start = Some(line_start);
             }
@@ -67,6 +74,15 @@ fn paragraphs(text: &str) -> Vec<(usize, usize)> {
         blocks.push((start, block_end));
     }
     blocks
+}
+
+/// Whether a line opens a list item: a bullet ("•", "-", "*", ...) and a space.
+fn is_list_item(line: &str) -> bool {
+    let mut chars = line.trim_start().chars();
+    matches!(
+        chars.next(),
+        Some('•' | '●' | '▪' | '◦' | '·' | '-' | '*' | '–')
+    ) && chars.next().is_some_and(char::is_whitespace)
 }
 
 fn split_paragraph<'a>(
@@ -279,6 +295,22 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(texts(input), *expected, "input: {input:?}");
         }
+    }
+
+    #[test]
+    fn list_items_are_sentences_of_their_own() {
+        let text = "Highlights\n  • Commerce declined to comment\n  • The US put Huawei on \
+                    the entity list in May 2019\n- Sales rose\ncontinued here.\nA-1 stays.";
+        assert_eq!(
+            texts(text),
+            [
+                "Highlights",
+                "• Commerce declined to comment",
+                "• The US put Huawei on the entity list in May 2019",
+                "- Sales rose\ncontinued here.",
+                "A-1 stays."
+            ]
+        );
     }
 
     #[test]
