@@ -513,8 +513,15 @@ impl RuleSet {
                     f.authority.get_or_insert_with(|| g.name(*e).to_string());
                 }
                 (Value::Entity(e @ EntityRef::Agency(i)), Role::Authority) => {
-                    // The most specific body named: "the Commerce Department's BIS".
-                    f.agency = Some(g.name(*e).to_string());
+                    // The most specific body named: a department gives way to its bureau
+                    // ("the Commerce Department's BIS"); of two bodies acting together the
+                    // first named leads ("MOFCOM and the General Administration of Customs").
+                    if f.agency
+                        .as_deref()
+                        .is_none_or(|a| a.ends_with("Department"))
+                    {
+                        f.agency = Some(g.name(*e).to_string());
+                    }
                     if let Some(j) = g.agency_jurisdiction(*i) {
                         f.authority = Some(j.to_string());
                     }

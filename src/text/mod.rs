@@ -48,6 +48,7 @@ fn paragraphs(text: &str) -> Vec<(usize, usize)> {
     let mut block_start: Option<usize> = None;
     let mut block_end = 0;
     let mut line_start = 0;
+    let mut last_was_item = false;
     // split_inclusive keeps byte offsets exact whatever the line endings are.
     for line in text.split_inclusive('\n') {
         let line_end = line_start + line.len();
@@ -55,14 +56,26 @@ fn paragraphs(text: &str) -> Vec<(usize, usize)> {
             if let Some(start) = block_start.take() {
                 blocks.push((start, block_end));
             }
+            last_was_item = false;
         } else {
             // A list item is a block of its own: items seldom end with a period, and
             // without this a list would read as one long sentence.
-            if is_list_item(line) {
+            // So is the line after an item's line when it starts anew (a capital), as a
+            // list's last item runs straight into the paragraph after it.
+            let after_item = block_start.is_some()
+                && last_was_item
+                && line
+                    .trim_start()
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase);
+            let item = is_list_item(line);
+            if item || after_item {
                 if let Some(start) = block_start.take() {
                     blocks.push((start, block_end));
                 }
             }
+            last_was_item = item;
             if block_start.is_none() {
                 block_start = Some(line_start);
             }
@@ -300,7 +313,8 @@ mod tests {
     #[test]
     fn list_items_are_sentences_of_their_own() {
         let text = "Highlights\n  • Commerce declined to comment\n  • The US put Huawei on \
-                    the entity list in May 2019\n- Sales rose\ncontinued here.\nA-1 stays.";
+                    the entity list in May 2019\n- Sales rose\ncontinued here.\nA-1 stays.\n- Last item\nAccordingly, the \
+                    paragraph goes on.";
         assert_eq!(
             texts(text),
             [
@@ -308,7 +322,9 @@ mod tests {
                 "• Commerce declined to comment",
                 "• The US put Huawei on the entity list in May 2019",
                 "- Sales rose\ncontinued here.",
-                "A-1 stays."
+                "A-1 stays.",
+                "- Last item",
+                "Accordingly, the paragraph goes on."
             ]
         );
     }
