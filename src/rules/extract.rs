@@ -454,6 +454,7 @@ impl RuleSet {
                     }
                     Role::Party => parties.push(name),
                     Role::Companies => push_unique(&mut f.companies, &name),
+                    Role::Targets => push_unique(&mut f.targets, &name),
                     _ => {}
                 }
             }

@@ -1238,3 +1238,21 @@ fn the_one_chosen_to_make_the_goods_supplies_them() {
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("Qualcomm"));
     assert_eq!(order(&e[0]).supplier.as_deref(), Some("TSMC"));
 }
+
+#[test]
+fn a_description_after_a_control_verb_stands_for_its_target() {
+    let e = rules().extract_events(
+        "Huawei sells phones and network gear. The US added the company to the Entity List \
+         in May 2019.",
+        day("2021-01-18"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, ["Huawei"]);
+    // Where the listed entities are, after an adverb of extent.
+    let e = rules().extract_events(
+        "BIS is adding 27 technology companies to the Entity List, mostly in China.",
+        day("2025-01-16"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, ["China"]);
+}

@@ -304,6 +304,23 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                         if matches!(w.as_str(), "in" | "from") && ENTITY_NOUNS.contains(&prev) {
                             return Some(format!("entities {w}"));
                         }
+                        // "27 companies to the Entity List, mostly in China", "firms based
+                        // in Iran": still where the entities are.
+                        if w == "in"
+                            && matches!(
+                                prev,
+                                "mostly" | "mainly" | "largely" | "primarily" | "chiefly" | "based"
+                            )
+                            && (j.saturating_sub(8)..j).any(|q| {
+                                s.words
+                                    .get(q)
+                                    .copied()
+                                    .flatten()
+                                    .is_some_and(|e| ENTITY_NOUNS.contains(&e))
+                            })
+                        {
+                            return Some("entities in".to_string());
+                        }
                         if matches!(
                             (prev, w.as_str()),
                             ("valued", "at")

@@ -903,6 +903,31 @@ impl Lexicon {
                 };
                 role == Some(Role::Buyer) && describes_buyers(s, k)
             });
+        // "months after adding the company to a trade blacklist": a description after the
+        // verb stands for the party a control aims at, named before.
+        if reference.is_none()
+            && frame.kind == EventKind::ExportControl
+            && !args.iter().any(|a| a.role == Role::Targets)
+        {
+            let from = governor.map_or(verb_at, |(g, _)| g) + 1;
+            let object = gov.and_then(|g| g.object).or(frame.roles.object);
+            reference = (from..end.min(s.toks.len())).find_map(|k| {
+                let w = s.words.get(k).copied().flatten()?;
+                if !ORG_NOUNS.contains(&w) && !ORG_PLURALS.contains(&w) {
+                    return None;
+                }
+                let start = definite_description(s, k)?;
+                let role = match cue_before(s, start) {
+                    Some(c) => cue_role(&c),
+                    None => object,
+                };
+                (role == Some(Role::Targets)).then_some(Reference {
+                    role: Role::Targets,
+                    at: k,
+                    maker: false,
+                })
+            });
+        }
         // Both sides of an order stated by a verb: its subject, and the other side after it
         // as the maker on the goods ("Samsung will deploy 50,000 Nvidia GPUs", "install
         // 50,000 of Nvidia's GPUs"), the seller after "from", or the buyer after "to" or as
