@@ -1256,3 +1256,14 @@ fn a_description_after_a_control_verb_stands_for_its_target() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(control(&e[0]).targets, ["China"]);
 }
+
+#[test]
+fn a_participle_between_determiner_and_noun_states_no_action() {
+    let e = rules().extract_events(
+        "The Bureau of Industry and Security added 27 entities to the Entity List for \
+         illegally selling technology to China, North Korea and other sanctioned countries.",
+        day("2021-11-26"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).authority.as_deref(), Some("United States"));
+}

@@ -344,6 +344,32 @@ impl Lexicon {
             (None, HeadKind::Verb(f)) => Some(f),
             (None, HeadKind::Noun) => None,
         };
+        // "other sanctioned countries", "the restricted chips": a participle between a
+        // determiner and a noun describes the noun and states no action.
+        if governor.is_none()
+            && matches!(
+                h.kind,
+                HeadKind::Verb(VerbForm::Past | VerbForm::Participle)
+            )
+            && verb_at
+                .checked_sub(1)
+                .and_then(|p| s.words.get(p).copied().flatten())
+                .is_some_and(|w| {
+                    matches!(
+                        w,
+                        "the" | "a" | "an" | "other" | "these" | "those" | "its" | "their" | "such"
+                    )
+                })
+            && s.words.get(h.end).copied().flatten().is_some_and(|w| {
+                !PREPOSITIONS.contains(&w)
+                    && !DETERMINERS.contains(&w)
+                    && !AUXILIARIES.contains(&w)
+                    && !matches!(w, "and" | "or" | "to" | "by")
+                    && !is_verbish(s, w)
+            })
+        {
+            return None;
+        }
         let passive = verb_form.is_some_and(|f| is_passive(s, verb_at, f));
         if frame.finite && !is_finite(s, verb_at) && !planned_infinitive(s, verb_at) {
             return None;
