@@ -1267,3 +1267,17 @@ fn a_participle_between_determiner_and_noun_states_no_action() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(control(&e[0]).authority.as_deref(), Some("United States"));
 }
+
+#[test]
+fn a_relative_that_after_a_noun_names_no_authority() {
+    let e = rules().extract_events(
+        "Washington targeted Beijing with two rounds of sanctions in October 2022 and \
+         October 2023 that specifically limited the AI chips US firms could sell.",
+        day("2025-04-16"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| control(e).authority.as_deref() != Some("China")),
+        "{e:#?}"
+    );
+}

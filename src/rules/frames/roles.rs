@@ -308,6 +308,24 @@ impl Lexicon {
                 Tok::Punct(_) => {}
                 // "manufactured by Nvidia, which will deliver the machine": a relative
                 // pronoun stands for the name right before it.
+                // "two rounds of sanctions in October 2022 that limited": a relative
+                // "that" after a noun or date stands for it, no name of ours.
+                Tok::Word(w)
+                    if w == "that"
+                        && (k + 1..verb_at)
+                            .all(|j| s.words.get(j).copied().flatten().is_some_and(is_adverb))
+                        && k.checked_sub(1).is_some_and(|p| {
+                            matches!(s.toks.get(p), Some(Tok::Ent(_, 'D')))
+                                || s.words.get(p).copied().flatten().is_some_and(|w| {
+                                    w.len() > 3
+                                        && w.ends_with('s')
+                                        && !is_verbish(s, w)
+                                        && !AUXILIARIES.contains(&w)
+                                })
+                        }) =>
+                {
+                    return None;
+                }
                 Tok::Word(w) if matches!(w.as_str(), "which" | "who") => {
                     let before = k
                         .checked_sub(1)
