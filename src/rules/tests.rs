@@ -1281,3 +1281,19 @@ fn a_relative_that_after_a_noun_names_no_authority() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn a_reason_phrase_ends_the_clause_and_a_hyphenated_descriptor_is_no_buyer() {
+    let e = rules().extract_events(
+        "Tencent, Alibaba and TikTok-parent ByteDance had been ramping up orders for H20 \
+         chips due to booming demand for AI models from startup DeepSeek.",
+        day("2025-04-15"),
+    );
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Tencent", "Alibaba", "ByteDance"], "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).supplier.as_deref() == Some("Nvidia")),
+        "{e:#?}"
+    );
+}

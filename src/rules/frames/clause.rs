@@ -952,6 +952,21 @@ pub(super) fn clause_end(s: &Sent<'_>, k: usize) -> usize {
             Some(Tok::Word(w)) if opens_clause(s, j) || w == "that" => {
                 return j;
             }
+            // "orders for H20 chips due to demand for models from DeepSeek": a reason,
+            // whose names are none of the clause's parties ("due to be shipped" is a date).
+            Some(Tok::Word(w))
+                if matches!(
+                    (w.as_str(), s.words.get(j + 1).copied().flatten()),
+                    ("due" | "owing" | "thanks", Some("to")) | ("because", Some("of"))
+                ) && !s
+                    .words
+                    .get(j + 2)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|v| v == "be" || s.verbs.contains(v)) =>
+            {
+                return j;
+            }
             Some(Tok::Punct(',')) => {
                 // ", Nvidia introduced ...": a new clause with its own subject.
                 if matches!(s.toks.get(j + 1), Some(Tok::Ent(_, 'O' | 'J' | 'A')))

@@ -417,8 +417,20 @@ impl Lexicon {
                     let mut list = vec![(k, *ann)];
                     let mut start = k;
                     // Coordinated names: "Microsoft, Meta and Google", "BIS and Commerce",
-                    // "Chinese companies including ByteDance, Alibaba and Tencent".
+                    // "Chinese companies including ByteDance, Alibaba and Tencent"; a
+                    // hyphenated descriptor is no member ("Alibaba and TikTok-parent
+                    // ByteDance").
                     let mut p = k;
+                    if k >= 3
+                        && s.toks.get(k - 2).is_some_and(|t| t.is_punct('-'))
+                        && matches!(s.toks.get(k - 3), Some(Tok::Ent(_, 'O')))
+                        && s.words.get(k - 1).copied().flatten().is_some_and(|w| {
+                            matches!(w, "parent" | "owner" | "backed" | "owned" | "affiliate")
+                        })
+                    {
+                        p = k - 3;
+                        start = k - 3;
+                    }
                     loop {
                         let mut q = p;
                         let mut joined = false;
