@@ -293,6 +293,7 @@ impl RuleSet {
                             power: hit.power,
                             described_buyers: hit.described_buyers,
                             sides_stated: hit.sides_stated,
+                            heading: is_heading(s.text),
                             status: hit.status,
                             action: hit.action,
                             fields,
@@ -385,6 +386,7 @@ impl RuleSet {
                             power: false,
                             described_buyers: false,
                             sides_stated: false,
+                            heading: is_heading(s.text),
                             status: None,
                             action: None,
                             fields,
@@ -935,4 +937,11 @@ fn names_the_us_entity_list(text: &str) -> bool {
             && !before.ends_with("'s")
             && !before.ends_with("\u{2019}s")
     })
+}
+
+/// Whether a sentence reads as a headline or heading: it ends without closing punctuation.
+fn is_heading(sentence: &str) -> bool {
+    !sentence
+        .trim_end()
+        .ends_with(['.', '!', '?', '"', '”', '\'', '’', ')', ']', ':', ';', '…'])
 }

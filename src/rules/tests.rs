@@ -1297,3 +1297,15 @@ fn a_reason_phrase_ends_the_clause_and_a_hyphenated_descriptor_is_no_buyer() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn the_body_says_better_than_the_headline_whether_an_order_is_placed() {
+    let e = rules().extract_events(
+        "AMD wins major Alibaba MI308 chip order\nAMD shares rose after reports said Alibaba \
+         plans to buy about 40,000 MI308 accelerators.",
+        day("2025-12-29"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Alibaba"));
+    assert_eq!(order(&e[0]).status, Some(OrderStatus::Planned));
+}

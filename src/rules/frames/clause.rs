@@ -270,8 +270,9 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                 {
                     return None;
                 }
-                // "said on Monday that the US ...": a complementizer ends the phrase.
-                if w == "that" {
+                // "said on Monday that the US ...": a complementizer ends the phrase; so
+                // does a verb of saying ("after reports said Alibaba plans to").
+                if w == "that" || SAYING.contains(&w.as_str()) {
                     return None;
                 }
                 // "300 to 400 Supermicro racks": a range, not the preposition.

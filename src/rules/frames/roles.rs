@@ -404,9 +404,18 @@ impl Lexicon {
                             .flatten()
                             .is_some_and(|w| SELECTORS.contains(&w))
                     }) && s.words.get(k + 1).copied().flatten() == Some("to");
+                    // "reports said Alibaba plans to buy": a name right after a verb of
+                    // saying opens the reported clause; it is that clause's subject.
+                    let reported = k.checked_sub(1).is_some_and(|v| {
+                        s.words
+                            .get(v)
+                            .copied()
+                            .flatten()
+                            .is_some_and(|w| SAYING.contains(&w))
+                    });
                     if !wanted
                         || cue_before(s, k).is_some()
-                        || verb_before(s, k).is_some() && !chosen
+                        || verb_before(s, k).is_some() && !chosen && !reported
                     {
                         continue;
                     }
