@@ -1309,3 +1309,20 @@ fn the_body_says_better_than_the_headline_whether_an_order_is_placed() {
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("Alibaba"));
     assert_eq!(order(&e[0]).status, Some(OrderStatus::Planned));
 }
+
+#[test]
+fn a_seller_urged_to_deliver_supplies_and_data_centre_power_is_no_order_size() {
+    let e = rules().extract_events(
+        "Samsung Electronics is urging ASML executives to deliver as soon as possible the \
+         EUV lithography machines ordered by Samsung this year.",
+        day("2020-10-20"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Samsung"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("ASML"));
+    let e = rules().extract_events(
+        "Humain has inked a deal with AMD for 500 MW of data center capacity.",
+        day("2025-05-14"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}

@@ -1000,13 +1000,28 @@ impl Lexicon {
             goods,
             verb: verb_form.is_some() || stated_by_participle,
             head_is_noun: h.kind == HeadKind::Noun,
+            // "6 gigawatts of AMD GPUs", not "500 MW of data center capacity": the rating
+            // is of chips when goods follow it before anything else that takes power.
             power: (start..end.min(s.toks.len())).any(|k| {
                 s.words.get(k).copied().flatten().is_some_and(|w| {
                     matches!(
                         w,
                         "gigawatt" | "gigawatts" | "gw" | "megawatt" | "megawatts" | "mw"
                     )
-                })
+                }) && (k + 1..(k + 6).min(end.min(s.toks.len())))
+                    .map_while(|j| {
+                        let w = s.words.get(j).copied().flatten();
+                        (!matches!(
+                            w,
+                            Some("data" | "capacity" | "power" | "electricity" | "energy")
+                        ))
+                        .then_some(j)
+                    })
+                    .any(|j| match s.toks.get(j) {
+                        Some(Tok::Ent(_, 'P')) => true,
+                        Some(Tok::Word(w)) => kw.goods.contains(w),
+                        _ => false,
+                    })
             }),
             each: (start..end.min(s.toks.len()))
                 .any(|k| s.words.get(k).copied().flatten() == Some("each")),

@@ -397,13 +397,17 @@ impl Lexicon {
                     };
                     // "Qualcomm picked TSMC to make its chips": the one chosen does the
                     // infinitive, though it is the chooser's object.
+                    // So is a seller urged to deliver ("urging ASML executives to deliver").
                     let chosen = verb_before(s, k).is_some_and(|v| {
-                        s.words
-                            .get(v)
-                            .copied()
-                            .flatten()
-                            .is_some_and(|w| SELECTORS.contains(&w))
-                    }) && s.words.get(k + 1).copied().flatten() == Some("to");
+                        s.words.get(v).copied().flatten().is_some_and(|w| {
+                            SELECTORS.contains(&w)
+                                || kind == EventKind::ChipOrder && CAUSATIVES.contains(&w)
+                        })
+                    }) && (s.words.get(k + 1).copied().flatten() == Some("to")
+                        || matches!(
+                            s.words.get(k + 1).copied().flatten(),
+                            Some("executives" | "officials" | "management")
+                        ) && s.words.get(k + 2).copied().flatten() == Some("to"));
                     // "reports said Alibaba plans to buy": a name right after a verb of
                     // saying opens the reported clause; it is that clause's subject.
                     let reported = k.checked_sub(1).is_some_and(|v| {
