@@ -1326,3 +1326,26 @@ fn a_seller_urged_to_deliver_supplies_and_data_centre_power_is_no_order_size() {
     );
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn they_stands_for_the_names_given_together_and_it_for_a_subject() {
+    let e = rules().extract_events(
+        "Alibaba and ByteDance told Nvidia that they were interested in ordering over \
+         200,000 units each of the H200.",
+        day("2026-01-10"),
+    );
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Alibaba", "ByteDance"], "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).status == Some(OrderStatus::Planned)),
+        "{e:#?}"
+    );
+    let e = rules().extract_events(
+        "SK Telecom is working with Nvidia on AI-RAN; it intends to buy more than 2,000 \
+         Blackwell GPUs.",
+        day("2025-11-04"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("SK Telecom"));
+}
