@@ -4,8 +4,11 @@
 //! only join one ("bare" mentions), when two mentions agree, anaphoric fill-ins, hedging,
 //! evidence, the first rule and the confidence. It sees no text patterns, only mentions.
 
+use chrono::Datelike;
+
 use crate::model::{
-    ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, OrderStatus, Span,
+    ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, OrderStatus,
+    PartialDate, Span,
 };
 
 use super::matcher::{push_unique, Fields};
@@ -138,12 +141,35 @@ fn compatible(d: &Draft, m: &Mention) -> bool {
                 || b.products.is_empty()
                 || a.products.iter().any(|p| b.products.contains(p));
             d.older == m.older
+                && !dated_apart(a, b)
                 && agree(&a.authority, &b.authority)
                 && agree(&d.action, &m.action)
                 && targets_agree
                 && agree(&a.effective, &b.effective)
                 && products_agree
         }
+    }
+}
+
+/// Whether two reports of controls are dated so far apart that they are two measures
+/// ("in 2010 ... halting exports to Japan", "in April 2025, China expanded controls"):
+/// dated in different years, or their verbs dated more than two months apart. A date a
+/// verb carries and the date a measure takes effect may differ by weeks ("announced on
+/// October 9 ... will take effect on December 1").
+fn dated_apart(a: &Fields, b: &Fields) -> bool {
+    let year = |d: &PartialDate| d.first_day().map(|d| d.year());
+    let when = |f: &Fields| f.effective.or(f.effective_adjunct);
+    if let (Some(x), Some(y)) = (when(a), when(b)) {
+        if year(&x) != year(&y) {
+            return true;
+        }
+    }
+    match (
+        a.effective_adjunct.and_then(|d| d.first_day()),
+        b.effective_adjunct.and_then(|d| d.first_day()),
+    ) {
+        (Some(x), Some(y)) => (x - y).num_days().abs() > 62,
+        _ => false,
     }
 }
 

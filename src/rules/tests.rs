@@ -1349,3 +1349,15 @@ fn they_stands_for_the_names_given_together_and_it_for_a_subject() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("SK Telecom"));
 }
+
+#[test]
+fn controls_dated_years_apart_are_separate_measures_and_keep_their_own_targets() {
+    let e = rules().extract_events(
+        "In 2010, China halted exports of rare earths to Japan. In April 2025, China \
+         expanded export controls to seven heavy rare earths.",
+        day("2025-10-15"),
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, ["Japan"]);
+    assert!(control(&e[1]).targets.is_empty(), "{e:#?}");
+}
