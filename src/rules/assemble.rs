@@ -31,6 +31,11 @@ pub struct Mention {
     pub power: bool,
     /// The buyers are described, not named ("Chinese customers ordered").
     pub described_buyers: bool,
+    /// The buyer and seller are both stated by the sentence (see `Hit::sides_stated`).
+    pub sides_stated: bool,
+    /// Its sentence is a headline or heading (no closing punctuation): terse, so the body's
+    /// report of the same event says better whether it is placed, planned or hedged.
+    pub heading: bool,
     /// Chips are among its arguments (a product, or a word such as "GPUs"): an order
     /// needs them, or "SoftBank bought $3 billion of shares" would be one.
     pub goods: bool,
@@ -56,6 +61,8 @@ struct Draft {
     rule: String,
     confidence: f64,
     hedged: bool,
+    /// Every mention so far came from a headline or heading.
+    from_heading: bool,
     status: Option<OrderStatus>,
     action: Option<ControlAction>,
     fields: Fields,
@@ -178,7 +185,10 @@ fn absorb(d: &mut Draft, m: &Mention, trigger: bool) {
     for v in &m.fields.companies {
         push_unique(&mut d.fields.companies, v);
     }
-    if d.status.is_none() {
+    // "AMD wins major Alibaba MI308 chip order" over "Alibaba plans to buy ..., reports
+    // said": the body's status and hedge replace a headline's.
+    let body_over_heading = trigger && d.from_heading && !m.heading;
+    if d.status.is_none() || body_over_heading && m.status.is_some() {
         d.status = m.status;
     }
     if d.action.is_none() {
@@ -186,8 +196,13 @@ fn absorb(d: &mut Draft, m: &Mention, trigger: bool) {
     }
     d.sentences.push(m.sentence);
     d.sentences.extend(&m.extra_evidence);
-    if trigger {
+    if body_over_heading {
+        d.hedged = m.hedged;
+        d.from_heading = false;
+    } else if trigger {
         d.hedged &= m.hedged;
+    }
+    if trigger {
         // The best rule vouches for the event; a weak bare mention should not lower it.
         d.confidence = d.confidence.max(m.confidence);
         if (m.sentence, m.offset) < d.first {
@@ -205,6 +220,7 @@ fn draft_from(m: &Mention) -> Draft {
         rule: m.rule.clone(),
         confidence: m.confidence,
         hedged: m.hedged,
+        from_heading: m.heading,
         status: None,
         action: None,
         fields: Fields::default(),

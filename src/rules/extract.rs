@@ -292,6 +292,8 @@ impl RuleSet {
                             verb: hit.verb,
                             power: hit.power,
                             described_buyers: hit.described_buyers,
+                            sides_stated: hit.sides_stated,
+                            heading: is_heading(s.text),
                             status: hit.status,
                             action: hit.action,
                             fields,
@@ -383,6 +385,8 @@ impl RuleSet {
                             verb: false,
                             power: false,
                             described_buyers: false,
+                            sides_stated: false,
+                            heading: is_heading(s.text),
                             status: None,
                             action: None,
                             fields,
@@ -452,6 +456,7 @@ impl RuleSet {
                     }
                     Role::Party => parties.push(name),
                     Role::Companies => push_unique(&mut f.companies, &name),
+                    Role::Targets => push_unique(&mut f.targets, &name),
                     _ => {}
                 }
             }
@@ -511,8 +516,15 @@ impl RuleSet {
                     f.authority.get_or_insert_with(|| g.name(*e).to_string());
                 }
                 (Value::Entity(e @ EntityRef::Agency(i)), Role::Authority) => {
-                    // The most specific body named: "the Commerce Department's BIS".
-                    f.agency = Some(g.name(*e).to_string());
+                    // The most specific body named: a department gives way to its bureau
+                    // ("the Commerce Department's BIS"); of two bodies acting together the
+                    // first named leads ("MOFCOM and the General Administration of Customs").
+                    if f.agency
+                        .as_deref()
+                        .is_none_or(|a| a.ends_with("Department"))
+                    {
+                        f.agency = Some(g.name(*e).to_string());
+                    }
                     if let Some(j) = g.agency_jurisdiction(*i) {
                         f.authority = Some(j.to_string());
                     }
@@ -925,4 +937,11 @@ fn names_the_us_entity_list(text: &str) -> bool {
             && !before.ends_with("'s")
             && !before.ends_with("\u{2019}s")
     })
+}
+
+/// Whether a sentence reads as a headline or heading: it ends without closing punctuation.
+fn is_heading(sentence: &str) -> bool {
+    !sentence
+        .trim_end()
+        .ends_with(['.', '!', '?', '"', '”', '\'', '’', ')', ']', ':', ';', '…'])
 }

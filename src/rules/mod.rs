@@ -117,6 +117,13 @@ impl std::fmt::Debug for RuleSet {
     }
 }
 
+/// An order whose buyer and seller one sentence states outright (`Hit::sides_stated`).
+struct StatedSides {
+    buyer: String,
+    supplier: String,
+    span: Span,
+}
+
 impl RuleSet {
     /// The packs shipped in `config/rules/`, compiled into the binary.
     pub fn embedded() -> Result<RuleSet, RuleError> {
@@ -355,9 +362,20 @@ impl RuleSet {
                 span: s.span,
             })
             .collect();
+        let stated: Vec<StatedSides> = mentions
+            .iter()
+            .filter(|m| m.sides_stated)
+            .filter_map(|m| {
+                Some(StatedSides {
+                    buyer: m.fields.buyer.clone()?,
+                    supplier: m.fields.supplier.clone()?,
+                    span: refs.get(m.sentence)?.span,
+                })
+            })
+            .collect();
         let mut events = assemble(mentions, &refs, published, &self.version);
         for event in &mut events {
-            self.upstream_sells(event);
+            self.upstream_sells(event, &stated);
             self.infer_supplier(event);
             self.home_vendors(event);
             self.models_over_chip_class(event);
@@ -456,12 +474,18 @@ impl RuleSet {
 
     /// Chips flow downstream: a memory maker or a foundry does not buy from the chip
     /// designer it makes parts for ("Samsung ... Nvidia's HBM4"), nor a chip designer from
-    /// its cloud customer. When the sides read that way round, they are swapped.
-    fn upstream_sells(&self, event: &mut Event) {
+    /// its cloud customer. When the sides read that way round, they are swapped, unless a
+    /// sentence states them so (`stated`: "Samsung will deploy 50,000 Nvidia GPUs").
+    fn upstream_sells(&self, event: &mut Event, stated: &[StatedSides]) {
         let EventDetails::ChipOrder(order) = &mut event.details else {
             return;
         };
         if let (Some(buyer), Some(supplier)) = (&order.buyer, &order.supplier) {
+            if stated.iter().any(|s| {
+                &s.buyer == buyer && &s.supplier == supplier && event.spans.contains(&s.span)
+            }) {
+                return;
+            }
             let g = &self.gazetteer;
             // A cloud that designs chips of its own (Microsoft's Maia) still buys servers
             // from a stated systems maker: a guessed tier does not overrule a stated one.

@@ -78,7 +78,7 @@ Gartner IDC Morgan Stanley Goldman Sachs Bernstein Jefferies Citi Citigroup UBS 
 Mizuho Nomura SemiAnalysis Verge Register Wired Fortune Forbes Barron's MarketWatch
 Yahoo Benzinga Seeking Alpha Motley Fool Entities Updates Persons Person Nationals
 Designated Specially Blocked Items Item Final Interim Section Part Supplement
-Clarifications Amendments Revisions Changes Guidance Notice Notices";
+Clarifications Amendments Revisions Changes Guidance Notice Notices GW MW GWh MWh TWh kW";
 
 /// Words that end a name of a thing that is not an organisation.
 const NOT_ORG_HEADS: &str = "\

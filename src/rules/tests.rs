@@ -1194,3 +1194,135 @@ fn a_participle_after_a_comma_shares_the_first_clause_subject() {
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("Meta"));
     assert_eq!(order(&e[0]).supplier.as_deref(), Some("AMD"));
 }
+
+#[test]
+fn sides_a_verb_states_are_not_swapped_by_usual_tiers() {
+    // A memory maker usually sells to a chip designer; here it is the stated buyer.
+    let e = rules().extract_events(
+        "SK Hynix will deploy 20,000 Nvidia GPUs in a new AI data centre.",
+        day("2025-11-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("SK Hynix"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+    let e = rules().extract_events(
+        "Nvidia said it will ship its Blackwell GPUs to Samsung and Hyundai Motor.",
+        day("2025-11-01"),
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).supplier.as_deref() == Some("Nvidia")),
+        "{e:#?}"
+    );
+    // A possessor of named memory is whose it is: the memory maker still supplies.
+    let e = rules().extract_events(
+        "SK Hynix secured Nvidia's HBM4 supply for next year.",
+        day("2025-11-01"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| order(e).supplier.as_deref() != Some("Nvidia")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn the_one_chosen_to_make_the_goods_supplies_them() {
+    // "picked" is also a known verb ("picked up"), so the chosen firm is its object.
+    let e = rules().extract_events(
+        "Qualcomm picked TSMC to manufacture its Snapdragon 8 Gen 2.",
+        day("2022-11-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Qualcomm"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("TSMC"));
+}
+
+#[test]
+fn a_description_after_a_control_verb_stands_for_its_target() {
+    let e = rules().extract_events(
+        "Huawei sells phones and network gear. The US added the company to the Entity List \
+         in May 2019.",
+        day("2021-01-18"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, ["Huawei"]);
+    // Where the listed entities are, after an adverb of extent.
+    let e = rules().extract_events(
+        "BIS is adding 27 technology companies to the Entity List, mostly in China.",
+        day("2025-01-16"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, ["China"]);
+}
+
+#[test]
+fn a_participle_between_determiner_and_noun_states_no_action() {
+    let e = rules().extract_events(
+        "The Bureau of Industry and Security added 27 entities to the Entity List for \
+         illegally selling technology to China, North Korea and other sanctioned countries.",
+        day("2021-11-26"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(control(&e[0]).authority.as_deref(), Some("United States"));
+}
+
+#[test]
+fn a_relative_that_after_a_noun_names_no_authority() {
+    let e = rules().extract_events(
+        "Washington targeted Beijing with two rounds of sanctions in October 2022 and \
+         October 2023 that specifically limited the AI chips US firms could sell.",
+        day("2025-04-16"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| control(e).authority.as_deref() != Some("China")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn a_reason_phrase_ends_the_clause_and_a_hyphenated_descriptor_is_no_buyer() {
+    let e = rules().extract_events(
+        "Tencent, Alibaba and TikTok-parent ByteDance had been ramping up orders for H20 \
+         chips due to booming demand for AI models from startup DeepSeek.",
+        day("2025-04-15"),
+    );
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Tencent", "Alibaba", "ByteDance"], "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).supplier.as_deref() == Some("Nvidia")),
+        "{e:#?}"
+    );
+}
+
+#[test]
+fn the_body_says_better_than_the_headline_whether_an_order_is_placed() {
+    let e = rules().extract_events(
+        "AMD wins major Alibaba MI308 chip order\nAMD shares rose after reports said Alibaba \
+         plans to buy about 40,000 MI308 accelerators.",
+        day("2025-12-29"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Alibaba"));
+    assert_eq!(order(&e[0]).status, Some(OrderStatus::Planned));
+}
+
+#[test]
+fn a_seller_urged_to_deliver_supplies_and_data_centre_power_is_no_order_size() {
+    let e = rules().extract_events(
+        "Samsung Electronics is urging ASML executives to deliver as soon as possible the \
+         EUV lithography machines ordered by Samsung this year.",
+        day("2020-10-20"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Samsung"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("ASML"));
+    let e = rules().extract_events(
+        "Humain has inked a deal with AMD for 500 MW of data center capacity.",
+        day("2025-05-14"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}

@@ -1,10 +1,10 @@
 //! Sentence splitting with byte spans. This module owns the boundary between article text
-//! and the units the rules see: paragraphs are separated by blank lines, sentences end at
-//! `.`, `!`, `?` (plus closing quotes or brackets) followed by whitespace and a capital,
-//! digit or opening quote, except after known abbreviations and initials ("U.S.", "Dec.",
-//! "Inc.") and inside numbers ("61.83"). Spans are UTF-8 byte offsets into the text as
-//! given and every sentence is the verbatim slice `text[span]`; nothing is normalised here
-//! (the matcher normalises its own private copy).
+//! and the units the rules see: paragraphs are separated by blank lines (each list item is
+//! one too), sentences end at `.`, `!`, `?` (plus closing quotes or brackets) followed by
+//! whitespace and a capital, digit or opening quote, except after known abbreviations and
+//! initials ("U.S.", "Dec.", "Inc.") and inside numbers ("61.83"). Spans are UTF-8 byte
+//! offsets into the text as given and every sentence is the verbatim slice `text[span]`;
+//! nothing is normalised here (the matcher normalises its own private copy).
 
 use crate::model::Span;
 
@@ -48,6 +48,9 @@ fn paragraphs(text: &str) -> Vec<(usize, usize)> {
     let mut block_start: Option<usize> = None;
     let mut block_end = 0;
     let mut line_start = 0;
+    let mut last_was_item = false;
+    let mut last_was_heading = false;
+    let mut last_closed = false;
     // split_inclusive keeps byte offsets exact whatever the line endings are.
     for line in text.split_inclusive('\n') {
         let line_end = line_start + line.len();
@@ -55,7 +58,31 @@ fn paragraphs(text: &str) -> Vec<(usize, usize)> {
             if let Some(start) = block_start.take() {
                 blocks.push((start, block_end));
             }
+            last_was_item = false;
+            last_was_heading = false;
         } else {
+            // A list item is a block of its own: items seldom end with a period, and
+            // without this a list would read as one long sentence. So is the line after
+            // an item's line, or after a heading's, when it starts anew: a list's last
+            // item and a headline run straight into the text after them.
+            let starts_anew = line.trim_start().chars().next().is_some_and(|c| {
+                c.is_uppercase() || c.is_ascii_digit() || matches!(c, '"' | '“' | '‘')
+            });
+            let after_item = last_was_item && starts_anew;
+            let after_heading = last_was_heading && starts_anew;
+            let item = is_list_item(line);
+            if item || after_item || after_heading {
+                if let Some(start) = block_start.take() {
+                    blocks.push((start, block_end));
+                }
+            }
+            last_was_item = item;
+            // Inside a hard-wrapped sentence no line is a heading: one must open its block
+            // or follow a line that closed a sentence.
+            last_was_heading = is_heading(line) && (block_start.is_none() || last_closed);
+            last_closed = line
+                .trim_end()
+                .ends_with(['.', '!', '?', ':', ';', '"', '”', ')', ']']);
             if block_start.is_none() {
                 block_start = Some(line_start);
             }
@@ -67,6 +94,53 @@ fn paragraphs(text: &str) -> Vec<(usize, usize)> {
         blocks.push((start, block_end));
     }
     blocks
+}
+
+/// Whether a line reads as a heading, byline or caption ending at its line break: no
+/// closing punctuation, at most 20 words, and not cut after a word that needs a next one
+/// (a hard-wrapped sentence: "by adding 13 entities to\nthe Entity List").
+fn is_heading(line: &str) -> bool {
+    const NEEDS_NEXT: &[&str] = &[
+        "the", "a", "an", "of", "to", "and", "or", "in", "for", "with", "by", "on", "at", "from",
+        "its", "their", "that", "as", "is", "are", "was", "were", "be", "has", "have", "will",
+        "would", "this", "these", "but", "than", "which", "who", "said", "says",
+    ];
+    let line = line.trim_end();
+    let Some(last) = line.chars().last() else {
+        return false;
+    };
+    if matches!(
+        last,
+        '.' | '!'
+            | '?'
+            | ':'
+            | ';'
+            | ','
+            | '…'
+            | '"'
+            | '\''
+            | '”'
+            | '’'
+            | ')'
+            | ']'
+            | '-'
+            | '–'
+            | '—'
+    ) {
+        return false;
+    }
+    let words = line.split_whitespace().count();
+    let last_word = line.split_whitespace().last().unwrap_or("").to_lowercase();
+    words <= 20 && !NEEDS_NEXT.contains(&last_word.as_str())
+}
+
+/// Whether a line opens a list item: a bullet ("•", "-", "*", ...) and a space.
+fn is_list_item(line: &str) -> bool {
+    let mut chars = line.trim_start().chars();
+    matches!(
+        chars.next(),
+        Some('•' | '●' | '▪' | '◦' | '·' | '-' | '*' | '–')
+    ) && chars.next().is_some_and(char::is_whitespace)
 }
 
 fn split_paragraph<'a>(
@@ -279,6 +353,42 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(texts(input), *expected, "input: {input:?}");
         }
+    }
+
+    #[test]
+    fn list_items_are_sentences_of_their_own() {
+        let text = "Highlights\n  • Commerce declined to comment\n  • The US put Huawei on \
+                    the entity list in May 2019\n- Sales rose\ncontinued here.\nA-1 stays.\n- Last item\nAccordingly, the \
+                    paragraph goes on.";
+        assert_eq!(
+            texts(text),
+            [
+                "Highlights",
+                "• Commerce declined to comment",
+                "• The US put Huawei on the entity list in May 2019",
+                "- Sales rose\ncontinued here.",
+                "A-1 stays.",
+                "- Last item",
+                "Accordingly, the paragraph goes on."
+            ]
+        );
+    }
+
+    #[test]
+    fn a_heading_line_is_a_sentence_of_its_own_but_a_wrapped_line_is_not() {
+        let text = "Samsung wins a big order\nSamsung said on Monday it won. It will ship\n\
+                    next year.\nIn this rule, BIS adds 13 entities to\nthe Entity List under \
+                    China\n(China). These entities\nAct.";
+        assert_eq!(
+            texts(text),
+            [
+                "Samsung wins a big order",
+                "Samsung said on Monday it won.",
+                "It will ship\nnext year.",
+                "In this rule, BIS adds 13 entities to\nthe Entity List under China\n(China).",
+                "These entities\nAct."
+            ]
+        );
     }
 
     #[test]

@@ -270,8 +270,9 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                 {
                     return None;
                 }
-                // "said on Monday that the US ...": a complementizer ends the phrase.
-                if w == "that" {
+                // "said on Monday that the US ...": a complementizer ends the phrase; so
+                // does a verb of saying ("after reports said Alibaba plans to").
+                if w == "that" || SAYING.contains(&w.as_str()) {
                     return None;
                 }
                 // "300 to 400 Supermicro racks": a range, not the preposition.
@@ -303,6 +304,23 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                         // entities are, which a control targets.
                         if matches!(w.as_str(), "in" | "from") && ENTITY_NOUNS.contains(&prev) {
                             return Some(format!("entities {w}"));
+                        }
+                        // "27 companies to the Entity List, mostly in China", "firms based
+                        // in Iran": still where the entities are.
+                        if w == "in"
+                            && matches!(
+                                prev,
+                                "mostly" | "mainly" | "largely" | "primarily" | "chiefly" | "based"
+                            )
+                            && (j.saturating_sub(8)..j).any(|q| {
+                                s.words
+                                    .get(q)
+                                    .copied()
+                                    .flatten()
+                                    .is_some_and(|e| ENTITY_NOUNS.contains(&e))
+                            })
+                        {
+                            return Some("entities in".to_string());
                         }
                         if matches!(
                             (prev, w.as_str()),
@@ -445,6 +463,15 @@ fn open_paren_before(s: &Sent<'_>, close: usize) -> Option<usize> {
     (close.saturating_sub(8)..close)
         .rev()
         .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
+}
+
+/// Whether the name at `k` is the maker of the goods it stands before: "Nvidia GPUs",
+/// "Nvidia's GPUs", but not a possessor of named goods ("Nvidia's HBM4" is memory made
+/// for Nvidia).
+pub(super) fn maker_on_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
+    let possessive = matches!(s.words.get(k + 1).copied().flatten(), Some("'s"));
+    let named_goods = matches!(s.toks.get(k + 2), Some(Tok::Ent(_, 'P')));
+    modifies_goods(s, k, kw) && !(possessive && named_goods)
 }
 
 /// Whether the name at `k` stands in front of goods: "Huawei 910B chips", "Nvidia's
@@ -924,6 +951,21 @@ pub(super) fn clause_end(s: &Sent<'_>, k: usize) -> usize {
             Some(Tok::Punct(';')) | Some(Tok::Punct(':')) => return j,
             // "which", "while", and "that" opening a relative or content clause.
             Some(Tok::Word(w)) if opens_clause(s, j) || w == "that" => {
+                return j;
+            }
+            // "orders for H20 chips due to demand for models from DeepSeek": a reason,
+            // whose names are none of the clause's parties ("due to be shipped" is a date).
+            Some(Tok::Word(w))
+                if matches!(
+                    (w.as_str(), s.words.get(j + 1).copied().flatten()),
+                    ("due" | "owing" | "thanks", Some("to")) | ("because", Some("of"))
+                ) && !s
+                    .words
+                    .get(j + 2)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|v| v == "be" || s.verbs.contains(v)) =>
+            {
                 return j;
             }
             Some(Tok::Punct(',')) => {

@@ -93,6 +93,9 @@ pub struct Hit {
     /// The buyers are described, not named ("orders from Chinese customers", "Chinese
     /// firms ordered"): an order with no named buyer that still reports a purchase.
     pub described_buyers: bool,
+    /// A verb's subject buys goods whose maker is named on them ("Samsung will deploy
+    /// 50,000 Nvidia GPUs"): both sides are stated, whatever their usual tiers say.
+    pub sides_stated: bool,
 }
 
 /// A sentence as the frame functions read it: its tokens, the word of each token
@@ -341,6 +344,32 @@ impl Lexicon {
             (None, HeadKind::Verb(f)) => Some(f),
             (None, HeadKind::Noun) => None,
         };
+        // "other sanctioned countries", "the restricted chips": a participle between a
+        // determiner and a noun describes the noun and states no action.
+        if governor.is_none()
+            && matches!(
+                h.kind,
+                HeadKind::Verb(VerbForm::Past | VerbForm::Participle)
+            )
+            && verb_at
+                .checked_sub(1)
+                .and_then(|p| s.words.get(p).copied().flatten())
+                .is_some_and(|w| {
+                    matches!(
+                        w,
+                        "the" | "a" | "an" | "other" | "these" | "those" | "its" | "their" | "such"
+                    )
+                })
+            && s.words.get(h.end).copied().flatten().is_some_and(|w| {
+                !PREPOSITIONS.contains(&w)
+                    && !DETERMINERS.contains(&w)
+                    && !AUXILIARIES.contains(&w)
+                    && !matches!(w, "and" | "or" | "to" | "by")
+                    && !is_verbish(s, w)
+            })
+        {
+            return None;
+        }
         let passive = verb_form.is_some_and(|f| is_passive(s, verb_at, f));
         if frame.finite && !is_finite(s, verb_at) && !planned_infinitive(s, verb_at) {
             return None;
@@ -900,6 +929,64 @@ impl Lexicon {
                 };
                 role == Some(Role::Buyer) && describes_buyers(s, k)
             });
+        // "months after adding the company to a trade blacklist": a description after the
+        // verb stands for the party a control aims at, named before.
+        if reference.is_none()
+            && frame.kind == EventKind::ExportControl
+            && !args.iter().any(|a| a.role == Role::Targets)
+        {
+            let from = governor.map_or(verb_at, |(g, _)| g) + 1;
+            let object = gov.and_then(|g| g.object).or(frame.roles.object);
+            reference = (from..end.min(s.toks.len())).find_map(|k| {
+                let w = s.words.get(k).copied().flatten()?;
+                if !ORG_NOUNS.contains(&w) && !ORG_PLURALS.contains(&w) {
+                    return None;
+                }
+                let start = definite_description(s, k)?;
+                let role = match cue_before(s, start) {
+                    Some(c) => cue_role(&c),
+                    None => object,
+                };
+                (role == Some(Role::Targets)).then_some(Reference {
+                    role: Role::Targets,
+                    at: k,
+                    maker: false,
+                })
+            });
+        }
+        // Both sides of an order stated by a verb: its subject, and the other side after it
+        // as the maker on the goods ("Samsung will deploy 50,000 Nvidia GPUs", "install
+        // 50,000 of Nvidia's GPUs"), the seller after "from", or the buyer after "to" or as
+        // the object ("it will supply Blackwell GPUs to Samsung").
+        let other_side_after_verb = |role: Role| {
+            args.iter().any(|a| {
+                a.role == role
+                    && token_of(s, a.ann).is_some_and(|k| {
+                        let cue = cue_before(s, k);
+                        k > verb_at
+                            && s.toks.get(k).and_then(Tok::letter) == Some('O')
+                            && match role {
+                                Role::Supplier => {
+                                    cue.as_deref() == Some("from")
+                                        || matches!(cue.as_deref(), None | Some("of"))
+                                            && maker_on_goods(s, k, kw)
+                                }
+                                _ => matches!(cue.as_deref(), None | Some("to")),
+                            }
+                    })
+            })
+        };
+        let sides_stated = frame.kind == EventKind::ChipOrder
+            && matches!(h.kind, HeadKind::Verb(_))
+            && matches!(
+                &subject,
+                Some((_, Subject::Ents(_) | Subject::Reference(..)))
+            )
+            && match subject_role {
+                Some(Role::Buyer) => other_side_after_verb(Role::Supplier),
+                Some(Role::Supplier) => other_side_after_verb(Role::Buyer),
+                _ => false,
+            };
         Some(Hit {
             frame: h.frame,
             kind: frame.kind,
@@ -913,19 +1000,35 @@ impl Lexicon {
             goods,
             verb: verb_form.is_some() || stated_by_participle,
             head_is_noun: h.kind == HeadKind::Noun,
+            // "6 gigawatts of AMD GPUs", not "500 MW of data center capacity": the rating
+            // is of chips when goods follow it before anything else that takes power.
             power: (start..end.min(s.toks.len())).any(|k| {
                 s.words.get(k).copied().flatten().is_some_and(|w| {
                     matches!(
                         w,
                         "gigawatt" | "gigawatts" | "gw" | "megawatt" | "megawatts" | "mw"
                     )
-                })
+                }) && (k + 1..(k + 6).min(end.min(s.toks.len())))
+                    .map_while(|j| {
+                        let w = s.words.get(j).copied().flatten();
+                        (!matches!(
+                            w,
+                            Some("data" | "capacity" | "power" | "electricity" | "energy")
+                        ))
+                        .then_some(j)
+                    })
+                    .any(|j| match s.toks.get(j) {
+                        Some(Tok::Ent(_, 'P')) => true,
+                        Some(Tok::Word(w)) => kw.goods.contains(w),
+                        _ => false,
+                    })
             }),
             each: (start..end.min(s.toks.len()))
                 .any(|k| s.words.get(k).copied().flatten() == Some("each")),
             definite,
             named,
             described_buyers,
+            sides_stated,
         })
     }
 }

@@ -103,6 +103,10 @@ impl Lexicon {
                 // "Samsung makes Tesla's AI4 chip": for a foundry the name in front of the
                 // goods is whose chips they are, the buyer.
                 if modifies_goods && owner == Some(Role::Buyer) {
+                    // "build the system with 1,528 Nvidia H100 GPUs": parts it is made of.
+                    if cue.as_deref() == Some("with") {
+                        return None;
+                    }
                     return arg(Role::Buyer, false);
                 }
                 if modifies_goods
@@ -304,6 +308,24 @@ impl Lexicon {
                 Tok::Punct(_) => {}
                 // "manufactured by Nvidia, which will deliver the machine": a relative
                 // pronoun stands for the name right before it.
+                // "two rounds of sanctions in October 2022 that limited": a relative
+                // "that" after a noun or date stands for it, no name of ours.
+                Tok::Word(w)
+                    if w == "that"
+                        && (k + 1..verb_at)
+                            .all(|j| s.words.get(j).copied().flatten().is_some_and(is_adverb))
+                        && k.checked_sub(1).is_some_and(|p| {
+                            matches!(s.toks.get(p), Some(Tok::Ent(_, 'D')))
+                                || s.words.get(p).copied().flatten().is_some_and(|w| {
+                                    w.len() > 3
+                                        && w.ends_with('s')
+                                        && !is_verbish(s, w)
+                                        && !AUXILIARIES.contains(&w)
+                                })
+                        }) =>
+                {
+                    return None;
+                }
                 Tok::Word(w) if matches!(w.as_str(), "which" | "who") => {
                     let before = k
                         .checked_sub(1)
@@ -373,7 +395,32 @@ impl Lexicon {
                         }
                         EventKind::ExportControl => matches!(letter, 'J' | 'A' | 'O'),
                     };
-                    if !wanted || cue_before(s, k).is_some() || verb_before(s, k).is_some() {
+                    // "Qualcomm picked TSMC to make its chips": the one chosen does the
+                    // infinitive, though it is the chooser's object.
+                    // So is a seller urged to deliver ("urging ASML executives to deliver").
+                    let chosen = verb_before(s, k).is_some_and(|v| {
+                        s.words.get(v).copied().flatten().is_some_and(|w| {
+                            SELECTORS.contains(&w)
+                                || kind == EventKind::ChipOrder && CAUSATIVES.contains(&w)
+                        })
+                    }) && (s.words.get(k + 1).copied().flatten() == Some("to")
+                        || matches!(
+                            s.words.get(k + 1).copied().flatten(),
+                            Some("executives" | "officials" | "management")
+                        ) && s.words.get(k + 2).copied().flatten() == Some("to"));
+                    // "reports said Alibaba plans to buy": a name right after a verb of
+                    // saying opens the reported clause; it is that clause's subject.
+                    let reported = k.checked_sub(1).is_some_and(|v| {
+                        s.words
+                            .get(v)
+                            .copied()
+                            .flatten()
+                            .is_some_and(|w| SAYING.contains(&w))
+                    });
+                    if !wanted
+                        || cue_before(s, k).is_some()
+                        || verb_before(s, k).is_some() && !chosen && !reported
+                    {
                         continue;
                     }
                     // A demonym modifying a name ("Chinese tech giant Baidu") is not it.
@@ -383,8 +430,20 @@ impl Lexicon {
                     let mut list = vec![(k, *ann)];
                     let mut start = k;
                     // Coordinated names: "Microsoft, Meta and Google", "BIS and Commerce",
-                    // "Chinese companies including ByteDance, Alibaba and Tencent".
+                    // "Chinese companies including ByteDance, Alibaba and Tencent"; a
+                    // hyphenated descriptor is no member ("Alibaba and TikTok-parent
+                    // ByteDance").
                     let mut p = k;
+                    if k >= 3
+                        && s.toks.get(k - 2).is_some_and(|t| t.is_punct('-'))
+                        && matches!(s.toks.get(k - 3), Some(Tok::Ent(_, 'O')))
+                        && s.words.get(k - 1).copied().flatten().is_some_and(|w| {
+                            matches!(w, "parent" | "owner" | "backed" | "owned" | "affiliate")
+                        })
+                    {
+                        p = k - 3;
+                        start = k - 3;
+                    }
                     loop {
                         let mut q = p;
                         let mut joined = false;

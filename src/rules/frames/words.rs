@@ -250,6 +250,41 @@ pub(super) const QUALIFIED_NOUNS: &[&str] = &[
     "designed",
 ];
 
+/// Verbs of saying that may drop "that" before the clause they report ("said Alibaba
+/// plans to buy").
+pub(super) const SAYING: &[&str] = &[
+    "said",
+    "says",
+    "say",
+    "reported",
+    "reports",
+    "stated",
+    "states",
+    "announced",
+    "announces",
+    "confirmed",
+    "confirms",
+    "noted",
+    "notes",
+    "added",
+    "believes",
+    "believe",
+    "expects",
+    "expect",
+    "expected",
+    "claimed",
+    "claims",
+    "revealed",
+    "reveals",
+    "disclosed",
+    "indicated",
+    "indicates",
+    "suggested",
+    "suggests",
+    "showed",
+    "shows",
+];
+
 /// Verbs of choosing a seller: "tapped Broadcom to supply", "selected Nvidia to build".
 pub(super) const SELECTORS: &[&str] = &[
     "tapped",
@@ -268,7 +303,12 @@ pub(super) const SELECTORS: &[&str] = &[
     "commissioned",
     "commissions",
     "contracted",
+    "contracts",
     "enlisted",
+    "enlists",
+    // "paid Eviden to build the system": whoever pays for the making buys.
+    "paid",
+    "pays",
 ];
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
@@ -290,6 +330,9 @@ pub(super) const CAUSATIVES: &[&str] = &[
     "directed",
     "pushed",
     "pressed",
+    "urged",
+    "urges",
+    "urging",
     "compelled",
     "requiring",
     "ordering",
