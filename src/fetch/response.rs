@@ -1,12 +1,13 @@
 //! The one response wrapper: what chipwatch reads from a response's headers (validators,
-//! charset, `Retry-After`) and the body read under its byte cap. reqwest decompresses
-//! gzip before handing out chunks, so the cap counts inflated bytes: a small gzip bomb
-//! is cut off at the cap like any other oversized body.
+//! charset, `Retry-After`) and the body read under its byte cap. A gzip body is read in
+//! full and then inflated (see [`super::gzip`]); the cap counts inflated bytes, so a small
+//! gzip bomb is cut off at the cap like any other oversized body.
 
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{self, HeaderMap};
 
+use super::gzip;
 use super::{FetchError, Validators};
 
 pub(super) fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
@@ -56,17 +57,20 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     Some(wait.min(MAX_RETRY_AFTER))
 }
 
-/// Reads the body chunk by chunk (decompressed), failing as soon as it passes `cap`.
+/// Reads the body, failing as soon as it passes `cap` (inflated, for a gzip body).
 pub(super) async fn read_capped(
     response: &mut reqwest::Response,
     url: &str,
     cap: u64,
 ) -> Result<Vec<u8>, FetchError> {
-    if response.content_length().is_some_and(|len| len > cap) {
-        return Err(FetchError::TooLarge {
-            url: url.to_string(),
-            limit: cap,
-        });
+    let gzip = gzip::is_gzip(response.headers());
+    let wire_cap = if gzip { gzip::compressed_cap(cap) } else { cap };
+    let too_large = || FetchError::TooLarge {
+        url: url.to_string(),
+        limit: cap,
+    };
+    if response.content_length().is_some_and(|len| len > wire_cap) {
+        return Err(too_large());
     }
     let mut body = Vec::new();
     while let Some(chunk) = response
@@ -74,43 +78,53 @@ pub(super) async fn read_capped(
         .await
         .map_err(|e| FetchError::from_reqwest(url, e))?
     {
-        if body.len() as u64 + chunk.len() as u64 > cap {
-            return Err(FetchError::TooLarge {
-                url: url.to_string(),
-                limit: cap,
-            });
+        if body.len() as u64 + chunk.len() as u64 > wire_cap {
+            return Err(too_large());
         }
         body.extend_from_slice(&chunk);
+    }
+    if gzip {
+        return gzip::inflate(&body, url, cap);
     }
     Ok(body)
 }
 
-/// Reads at most `cap` bytes of the body and stops there without error: robots.txt
-/// parsers must read at least 500 KiB (RFC 9309) and may ignore the rest. A line cut at
-/// the cap is dropped.
+/// Reads at most `cap` bytes of the body (inflated, for a gzip body) and stops there
+/// without error: robots.txt parsers must read at least 500 KiB (RFC 9309) and may ignore
+/// the rest. A line cut at the cap is dropped.
 pub(super) async fn read_prefix(
     response: &mut reqwest::Response,
     url: &str,
     cap: u64,
 ) -> Result<Vec<u8>, FetchError> {
-    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let gzip = gzip::is_gzip(response.headers());
+    let wire_cap = if gzip { gzip::compressed_cap(cap) } else { cap };
+    let wire_cap = usize::try_from(wire_cap).unwrap_or(usize::MAX);
     let mut body = Vec::new();
+    let mut cut = false;
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|e| FetchError::from_reqwest(url, e))?
     {
-        let room = cap - body.len();
+        let room = wire_cap - body.len();
         if chunk.len() >= room {
             body.extend_from_slice(&chunk[..room]);
-            let whole_lines = body
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .map_or(0, |at| at + 1);
-            body.truncate(whole_lines);
+            cut = true;
             break;
         }
         body.extend_from_slice(&chunk);
+    }
+    if gzip {
+        body = gzip::inflate_prefix(&body, url, cap, cut)?;
+        cut = cut || body.len() as u64 >= cap;
+    }
+    if cut {
+        let whole_lines = body
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |at| at + 1);
+        body.truncate(whole_lines);
     }
     Ok(body)
 }

@@ -155,8 +155,10 @@ pub(super) fn insert_event(
     };
 
     let row = slot_row(&event.details)?;
+    let (evidence, spans) = (to_json(&event.evidence)?, to_json(&event.spans)?);
+    let (print, inferred) = (fingerprint(event)?, to_json(&event.inferred)?);
     let changed = tx
-        .execute(
+        .prepare_cached(
             "INSERT INTO events (article_id, kind, published, evidence, spans, rule,
                  rules_version, confidence, hedged, buyer, supplier, product, quantity,
                  value_amount, value_currency, value_usd, delivery, status, authority, agency,
@@ -165,12 +167,14 @@ pub(super) fn insert_event(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                      ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)
              ON CONFLICT (article_id, fingerprint) DO NOTHING",
-            params![
+        )
+        .and_then(|mut insert| {
+            insert.execute(params![
                 article_id,
                 event.kind().as_str(),
                 event.published.map(day),
-                to_json(&event.evidence)?,
-                to_json(&event.spans)?,
+                evidence,
+                spans,
                 event.rule,
                 event.rules_version,
                 event.confidence,
@@ -191,11 +195,11 @@ pub(super) fn insert_event(
                 row.companies,
                 row.action,
                 row.effective,
-                fingerprint(event)?,
+                print,
                 format_time(Utc::now()),
-                to_json(&event.inferred)?,
-            ],
-        )
+                inferred,
+            ])
+        })
         .map_err(err)?;
     if changed == 0 {
         return Ok(None);

@@ -230,6 +230,9 @@ impl Store {
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", true)
             .map_err(open_err)?;
+        // The pass's statements (article look-up and insert, events, stories) are cached;
+        // rusqlite keeps 16 by default, fewer than they are, so they would evict each other.
+        conn.set_prepared_statement_cache_capacity(32);
 
         let mut store = Store {
             conn,

@@ -90,7 +90,7 @@ fn load(
 ) -> Result<Vec<Loaded>, StoreError> {
     let context = "reading the events of stories";
     let mut stmt = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {MEMBER_COLUMNS} FROM events e JOIN articles a ON a.id = e.article_id
              WHERE {condition}"
         ))
@@ -288,7 +288,9 @@ fn candidate_stories(
     };
     let context = "looking for the stories an event may join";
     let collect = |sql: &str, params: &[&dyn rusqlite::ToSql]| {
-        let mut stmt = conn.prepare(sql).map_err(StoreError::sqlite(context))?;
+        let mut stmt = conn
+            .prepare_cached(sql)
+            .map_err(StoreError::sqlite(context))?;
         let rows = stmt
             .query_map(params, |r| r.get::<_, i64>(0))
             .map_err(StoreError::sqlite(context))?;
@@ -406,10 +408,11 @@ fn write_regrouped(
             .filter(|event| old_story_of.get(event) != Some(&story_id))
             .collect();
         if !moved.is_empty() {
-            tx.execute(
+            let moved = json_ids(moved)?;
+            tx.prepare_cached(
                 "UPDATE events SET story_id = ?1 WHERE id IN (SELECT value FROM json_each(?2))",
-                params![story_id, json_ids(moved)?],
             )
+            .and_then(|mut update| update.execute(params![story_id, moved]))
             .map_err(StoreError::sqlite(format!(
                 "assigning events to story {story_id}"
             )))?;

@@ -113,7 +113,7 @@ pub(super) fn read_stories(
     }
     let context = "reading stories";
     let mut stmt = conn
-        .prepare("SELECT * FROM stories WHERE id IN (SELECT value FROM json_each(?1))")
+        .prepare_cached("SELECT * FROM stories WHERE id IN (SELECT value FROM json_each(?1))")
         .map_err(StoreError::sqlite(context))?;
     let rows = stmt
         .query_map(
