@@ -1361,3 +1361,14 @@ fn controls_dated_years_apart_are_separate_measures_and_keep_their_own_targets()
     assert_eq!(control(&e[0]).targets, ["Japan"]);
     assert!(control(&e[1]).targets.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn a_headline_rounds_the_body_figure_of_the_same_order() {
+    let e = rules().extract_events(
+        "Nvidia Secures $14 Billion AI Chip Order from ByteDance\nByteDance has finalized a \
+         $14.3 billion order for AI chips from Nvidia.",
+        day("2026-01-26"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).value_usd, Some(14_300_000_000.0));
+}
