@@ -1372,3 +1372,20 @@ fn a_headline_rounds_the_body_figure_of_the_same_order() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(order(&e[0]).value_usd, Some(14_300_000_000.0));
 }
+
+#[test]
+fn a_seller_winning_an_order_from_a_chip_designer_is_still_the_seller() {
+    let e = rules().extract_events(
+        "Foxconn won an order from Nvidia for GB200 servers.",
+        day("2025-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Nvidia"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Foxconn"));
+    let e = rules().extract_events(
+        "Nvidia will supply 260,000 GPUs to South Korea's government and companies.",
+        day("2025-10-31"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("South Korea"));
+}
