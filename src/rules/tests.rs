@@ -1389,3 +1389,22 @@ fn a_seller_winning_an_order_from_a_chip_designer_is_still_the_seller() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("South Korea"));
 }
+
+#[test]
+fn sellers_after_an_apposition_and_a_country_possessor_each_supply() {
+    let e = rules().extract_events(
+        "Micron has placed a large order for TC bonders, the key equipment for HBM \
+         production, from Hanmi Semiconductor and Japan's Shinkawa.",
+        day("2025-04-14"),
+    );
+    let sellers: Vec<_> = e
+        .iter()
+        .filter_map(|e| order(e).supplier.as_deref())
+        .collect();
+    assert_eq!(sellers, ["Hanmi Semiconductor", "Shinkawa"], "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).product.as_deref() == Some("TC bonder")),
+        "{e:#?}"
+    );
+}

@@ -794,7 +794,18 @@ impl Lexicon {
                 }
             }
         }
+        // Appositions between commas describe a word before them; their names are no
+        // arguments ("TC bonders, the key equipment for HBM production, from Hanmi").
+        let appositions: Vec<(usize, usize)> = (h.end..end)
+            .filter_map(|c| apposition_end(s, c).map(|close| (c, close)))
+            .collect();
         for k in h.end..end {
+            if appositions
+                .iter()
+                .any(|&(open, close)| open < k && k < close)
+            {
+                continue;
+            }
             if let Some((arg, keep, g)) = self.argument(
                 s,
                 k,
