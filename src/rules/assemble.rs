@@ -4,8 +4,11 @@
 //! only join one ("bare" mentions), when two mentions agree, anaphoric fill-ins, hedging,
 //! evidence, the first rule and the confidence. It sees no text patterns, only mentions.
 
+use chrono::Datelike;
+
 use crate::model::{
-    ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, OrderStatus, Span,
+    ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, OrderStatus,
+    PartialDate, Span,
 };
 
 use super::matcher::{push_unique, Fields};
@@ -120,12 +123,23 @@ fn compatible(d: &Draft, m: &Mention) -> bool {
     let (a, b) = (&d.fields, &m.fields);
     match m.kind {
         EventKind::ChipOrder => {
+            // A headline rounds what the body states ("$14 billion order" over "a $14.3
+            // billion order"): figures within 5 % agree between the two.
+            let rounded = d.from_heading != m.heading;
+            let value_agrees = agree(&a.value, &b.value)
+                || rounded
+                    && matches!((&a.value, &b.value), (Some(x), Some(y))
+                        if x.currency == y.currency && close(x.amount, y.amount));
+            let quantity_agrees = agree(&a.quantity, &b.quantity)
+                || rounded
+                    && matches!((a.quantity, b.quantity), (Some(x), Some(y))
+                        if close(x as f64, y as f64));
             // Two different products are two orders, even between the same companies.
             agree(&a.buyer, &b.buyer)
                 && agree(&a.supplier, &b.supplier)
                 && agree(&a.product, &b.product)
-                && agree(&a.quantity, &b.quantity)
-                && agree(&a.value, &b.value)
+                && quantity_agrees
+                && value_agrees
                 && agree(&a.delivery, &b.delivery)
         }
         EventKind::ExportControl => {
@@ -138,12 +152,40 @@ fn compatible(d: &Draft, m: &Mention) -> bool {
                 || b.products.is_empty()
                 || a.products.iter().any(|p| b.products.contains(p));
             d.older == m.older
+                && !dated_apart(a, b)
                 && agree(&a.authority, &b.authority)
                 && agree(&d.action, &m.action)
                 && targets_agree
                 && agree(&a.effective, &b.effective)
                 && products_agree
         }
+    }
+}
+
+/// Whether two figures differ by at most 5 % of the larger.
+fn close(x: f64, y: f64) -> bool {
+    (x - y).abs() <= 0.05 * x.abs().max(y.abs())
+}
+
+/// Whether two reports of controls are dated so far apart that they are two measures
+/// ("in 2010 ... halting exports to Japan", "in April 2025, China expanded controls"):
+/// dated in different years, or their verbs dated more than two months apart. A date a
+/// verb carries and the date a measure takes effect may differ by weeks ("announced on
+/// October 9 ... will take effect on December 1").
+fn dated_apart(a: &Fields, b: &Fields) -> bool {
+    let year = |d: &PartialDate| d.first_day().map(|d| d.year());
+    let when = |f: &Fields| f.effective.or(f.effective_adjunct);
+    if let (Some(x), Some(y)) = (when(a), when(b)) {
+        if year(&x) != year(&y) {
+            return true;
+        }
+    }
+    match (
+        a.effective_adjunct.and_then(|d| d.first_day()),
+        b.effective_adjunct.and_then(|d| d.first_day()),
+    ) {
+        (Some(x), Some(y)) => (x - y).num_days().abs() > 62,
+        _ => false,
     }
 }
 
@@ -199,6 +241,14 @@ fn absorb(d: &mut Draft, m: &Mention, trigger: bool) {
     if body_over_heading {
         d.hedged = m.hedged;
         d.from_heading = false;
+        // The body's exact figures over the headline's rounded ones.
+        if m.fields.quantity.is_some() {
+            d.fields.quantity = m.fields.quantity;
+        }
+        if m.fields.value.is_some() {
+            d.fields.value.clone_from(&m.fields.value);
+            d.fields.value_usd = m.fields.value_usd;
+        }
     } else if trigger {
         d.hedged &= m.hedged;
     }

@@ -19,7 +19,7 @@ use super::gazetteer::{EntityRef, Gazetteer};
 use super::lexicon::Role;
 use super::matcher::{last_product_list, push_unique, Fields};
 use super::prefilter::HeadHits;
-use super::tokens::{may_hold_word, tokenize, Tok, ORG_NOUNS, ORG_PLURALS};
+use super::tokens::{may_hold_word, tokenize, Tok, ORG_NOUNS, ORG_PLURALS, ORG_PRONOUNS};
 use super::{kind_index, KindSettings, RuleSet};
 
 /// A sentence annotated, with its tokens and their plain words (placeholders as `<O>`).
@@ -669,18 +669,23 @@ impl RuleSet {
         i: usize,
         published: Option<NaiveDate>,
     ) -> Vec<String> {
-        let plural = t
-            .toks
-            .get(r.at)
-            .and_then(Tok::word)
-            .is_some_and(|w| ORG_PLURALS.contains(&w));
+        let word = t.toks.get(r.at).and_then(Tok::word);
+        // "Alibaba and ByteDance told Nvidia that they ...": "they" stands for the latest
+        // names given together, or else for one.
+        let they = word == Some("they");
+        let plural = word.is_some_and(|w| ORG_PLURALS.contains(&w));
+        let g = &self.gazetteer;
+        if they {
+            if let Some(list) = org_list(t, r.at, g) {
+                return list;
+            }
+        }
         if !plural {
             return self
                 .resolve_one(r, t, cache, sentences, i, published)
                 .into_iter()
                 .collect();
         }
-        let g = &self.gazetteer;
         if let Some(list) = org_list(t, r.at, g) {
             return list;
         }
@@ -737,8 +742,23 @@ impl RuleSet {
                 return Some(name);
             }
         }
+        // A pronoun stands for a subject, not a name governed by a preposition ("talks
+        // with Nvidia on AI-RAN; it intends to buy").
+        let pronoun = t
+            .toks
+            .get(r.at)
+            .and_then(Tok::word)
+            .is_some_and(|w| ORG_PRONOUNS.contains(&w));
         for k in (0..r.at).rev() {
-            if let Some(name) = org_at(t, k).filter(|n| fits(n)) {
+            let governed = pronoun
+                && k > 0
+                && t.toks.get(k - 1).and_then(Tok::word).is_some_and(|w| {
+                    matches!(
+                        w,
+                        "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against"
+                    )
+                });
+            if let Some(name) = org_at(t, k).filter(|n| fits(n) && !governed) {
                 return Some(name);
             }
         }

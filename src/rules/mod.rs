@@ -31,11 +31,11 @@ mod tokens;
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use regex::{Regex, RegexBuilder};
 use sha2::{Digest, Sha256};
 
-use crate::model::{Event, EventDetails, EventKind, Span};
+use crate::model::{Event, EventDetails, EventKind, PartialDate, Span};
 use crate::text::split_sentences;
 
 use assemble::{agree, assemble, SentenceRef};
@@ -395,7 +395,8 @@ impl RuleSet {
     /// gives a control of the same authority: the nearest earlier one, else the first
     /// later one. Only countries carry over; listed companies belong to their own control.
     fn destinations_from_passage(&self, events: &mut [Event]) {
-        let countries_of = |e: &Event| -> Option<(String, Vec<String>)> {
+        let year = |d: Option<PartialDate>| d.and_then(|d| d.first_day()).map(|d| d.year());
+        let countries_of = |e: &Event| -> Option<(String, Vec<String>, Option<i32>)> {
             let EventDetails::ExportControl(c) = &e.details else {
                 return None;
             };
@@ -405,9 +406,9 @@ impl RuleSet {
                 .filter(|t| self.gazetteer.jurisdictions.contains(t))
                 .cloned()
                 .collect();
-            Some((c.authority.clone()?, countries))
+            Some((c.authority.clone()?, countries, year(c.effective)))
         };
-        let stated: Vec<Option<(String, Vec<String>)>> = events.iter().map(countries_of).collect();
+        let stated: Vec<_> = events.iter().map(countries_of).collect();
         for (i, event) in events.iter_mut().enumerate() {
             let EventDetails::ExportControl(control) = &mut event.details else {
                 continue;
@@ -418,12 +419,18 @@ impl RuleSet {
             if !control.targets.is_empty() {
                 continue;
             }
+            // Not from a measure of another year ("in 2010 ... to Japan").
+            let own_year = year(control.effective);
             let given = |j: usize| {
                 stated
                     .get(j)
                     .and_then(Option::as_ref)
-                    .filter(|(a, countries)| a == authority && !countries.is_empty())
-                    .map(|(_, countries)| countries.clone())
+                    .filter(|(a, countries, when)| {
+                        a == authority
+                            && !countries.is_empty()
+                            && (own_year.is_none() || when.is_none() || *when == own_year)
+                    })
+                    .map(|(_, countries, _)| countries.clone())
             };
             let found = (0..i)
                 .rev()

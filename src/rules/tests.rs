@@ -1326,3 +1326,85 @@ fn a_seller_urged_to_deliver_supplies_and_data_centre_power_is_no_order_size() {
     );
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn they_stands_for_the_names_given_together_and_it_for_a_subject() {
+    let e = rules().extract_events(
+        "Alibaba and ByteDance told Nvidia that they were interested in ordering over \
+         200,000 units each of the H200.",
+        day("2026-01-10"),
+    );
+    let buyers: Vec<_> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    assert_eq!(buyers, ["Alibaba", "ByteDance"], "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).status == Some(OrderStatus::Planned)),
+        "{e:#?}"
+    );
+    let e = rules().extract_events(
+        "SK Telecom is working with Nvidia on AI-RAN; it intends to buy more than 2,000 \
+         Blackwell GPUs.",
+        day("2025-11-04"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("SK Telecom"));
+}
+
+#[test]
+fn controls_dated_years_apart_are_separate_measures_and_keep_their_own_targets() {
+    let e = rules().extract_events(
+        "In 2010, China halted exports of rare earths to Japan. In April 2025, China \
+         expanded export controls to seven heavy rare earths.",
+        day("2025-10-15"),
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert_eq!(control(&e[0]).targets, ["Japan"]);
+    assert!(control(&e[1]).targets.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_headline_rounds_the_body_figure_of_the_same_order() {
+    let e = rules().extract_events(
+        "Nvidia Secures $14 Billion AI Chip Order from ByteDance\nByteDance has finalized a \
+         $14.3 billion order for AI chips from Nvidia.",
+        day("2026-01-26"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).value_usd, Some(14_300_000_000.0));
+}
+
+#[test]
+fn a_seller_winning_an_order_from_a_chip_designer_is_still_the_seller() {
+    let e = rules().extract_events(
+        "Foxconn won an order from Nvidia for GB200 servers.",
+        day("2025-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Nvidia"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Foxconn"));
+    let e = rules().extract_events(
+        "Nvidia will supply 260,000 GPUs to South Korea's government and companies.",
+        day("2025-10-31"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("South Korea"));
+}
+
+#[test]
+fn sellers_after_an_apposition_and_a_country_possessor_each_supply() {
+    let e = rules().extract_events(
+        "Micron has placed a large order for TC bonders, the key equipment for HBM \
+         production, from Hanmi Semiconductor and Japan's Shinkawa.",
+        day("2025-04-14"),
+    );
+    let sellers: Vec<_> = e
+        .iter()
+        .filter_map(|e| order(e).supplier.as_deref())
+        .collect();
+    assert_eq!(sellers, ["Hanmi Semiconductor", "Shinkawa"], "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).product.as_deref() == Some("TC bonder")),
+        "{e:#?}"
+    );
+}

@@ -409,6 +409,15 @@ pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Op
     let mut j = k;
     let mut joined = false;
     let mut conjunction = false;
+    // "from Hanmi Semiconductor and Japan's Shinkawa": a country owning the name is no
+    // member of the list.
+    if letter == 'O'
+        && j >= 2
+        && s.words.get(j - 1).copied().flatten() == Some("'s")
+        && matches!(s.toks.get(j - 2), Some(Tok::Ent(_, 'J')))
+    {
+        j -= 2;
+    }
     while j > 0 {
         match s.toks.get(j - 1)? {
             // "China (including Hong Kong) and Russia": the aside is part of the list.
@@ -968,6 +977,12 @@ pub(super) fn clause_end(s: &Sent<'_>, k: usize) -> usize {
             {
                 return j;
             }
+            // "an order for TC bonders, the key equipment for HBM production, from Hanmi":
+            // an apposition between commas, after which the clause goes on.
+            Some(Tok::Punct(',')) if apposition_end(s, j).is_some() => {
+                j = apposition_end(s, j).unwrap_or(j) + 1;
+                continue;
+            }
             Some(Tok::Punct(',')) => {
                 // ", Nvidia introduced ...": a new clause with its own subject.
                 if matches!(s.toks.get(j + 1), Some(Tok::Ent(_, 'O' | 'J' | 'A')))
@@ -1023,6 +1038,34 @@ pub(super) fn clause_end(s: &Sent<'_>, k: usize) -> usize {
         j += 1;
     }
     ceiling
+}
+
+/// For a comma at `j` opening an apposition (", the key equipment for HBM production,
+/// from"), the comma that closes it: a determiner after the first comma, no verb inside,
+/// and a preposition right after the second.
+pub(super) fn apposition_end(s: &Sent<'_>, j: usize) -> Option<usize> {
+    if !s.toks.get(j).is_some_and(|t| t.is_punct(','))
+        || !matches!(
+            s.words.get(j + 1).copied().flatten(),
+            Some("the" | "a" | "an")
+        )
+    {
+        return None;
+    }
+    let close = (j + 2..(j + 12).min(s.toks.len()))
+        .find(|&c| s.toks.get(c).is_some_and(|t| t.is_punct(',')))?;
+    let inside_verb = (j + 2..close).any(|c| {
+        s.words
+            .get(c)
+            .copied()
+            .flatten()
+            .is_some_and(|w| is_verbish(s, w))
+    });
+    let then_preposition = matches!(
+        s.words.get(close + 1).copied().flatten(),
+        Some("from" | "to" | "with" | "by" | "for")
+    );
+    (!inside_verb && then_preposition).then_some(close)
 }
 
 /// Where the noun phrase ending at the noun head `k` starts.

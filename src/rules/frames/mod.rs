@@ -794,7 +794,18 @@ impl Lexicon {
                 }
             }
         }
+        // Appositions between commas describe a word before them; their names are no
+        // arguments ("TC bonders, the key equipment for HBM production, from Hanmi").
+        let appositions: Vec<(usize, usize)> = (h.end..end)
+            .filter_map(|c| apposition_end(s, c).map(|close| (c, close)))
+            .collect();
         for k in h.end..end {
+            if appositions
+                .iter()
+                .any(|&(open, close)| open < k && k < close)
+            {
+                continue;
+            }
             if let Some((arg, keep, g)) = self.argument(
                 s,
                 k,
@@ -956,8 +967,9 @@ impl Lexicon {
         }
         // Both sides of an order stated by a verb: its subject, and the other side after it
         // as the maker on the goods ("Samsung will deploy 50,000 Nvidia GPUs", "install
-        // 50,000 of Nvidia's GPUs"), the seller after "from", or the buyer after "to" or as
-        // the object ("it will supply Blackwell GPUs to Samsung").
+        // 50,000 of Nvidia's GPUs"), the seller after "from" or "with", or the buyer after
+        // "to" or "from" or as the object ("it will supply Blackwell GPUs to Samsung",
+        // "Foxconn won an order from Nvidia").
         let other_side_after_verb = |role: Role| {
             args.iter().any(|a| {
                 a.role == role
@@ -967,17 +979,18 @@ impl Lexicon {
                             && s.toks.get(k).and_then(Tok::letter) == Some('O')
                             && match role {
                                 Role::Supplier => {
-                                    cue.as_deref() == Some("from")
+                                    matches!(cue.as_deref(), Some("from" | "with"))
                                         || matches!(cue.as_deref(), None | Some("of"))
                                             && maker_on_goods(s, k, kw)
                                 }
-                                _ => matches!(cue.as_deref(), None | Some("to")),
+                                // "won an order from Nvidia": the buyer after "from".
+                                _ => matches!(cue.as_deref(), None | Some("to" | "from")),
                             }
                     })
             })
         };
         let sides_stated = frame.kind == EventKind::ChipOrder
-            && matches!(h.kind, HeadKind::Verb(_))
+            && (matches!(h.kind, HeadKind::Verb(_)) || governor.is_some())
             && matches!(
                 &subject,
                 Some((_, Subject::Ents(_) | Subject::Reference(..)))

@@ -123,12 +123,19 @@ impl Lexicon {
                 }
             }
             // "to the South Korean government": a government buys too.
-            (EventKind::ChipOrder, 'J') => match role {
-                Some(Role::Buyer) if s.government.get(k).copied().unwrap_or(false) => {
-                    arg(Role::Buyer, false)
+            (EventKind::ChipOrder, 'J') => {
+                // "South Korea's government" as well as "the South Korean government".
+                let government = s.government.get(k).copied().unwrap_or(false)
+                    || s.words.get(k + 1).copied().flatten() == Some("'s")
+                        && matches!(
+                            s.words.get(k + 2).copied().flatten(),
+                            Some("government" | "administration")
+                        );
+                match role {
+                    Some(Role::Buyer) if government => arg(Role::Buyer, false),
+                    _ => None,
                 }
-                _ => None,
-            },
+            }
             (EventKind::ChipOrder, _) => None,
             (EventKind::ExportControl, 'P') => match role {
                 Some(Role::Ignore) => None,
