@@ -141,6 +141,10 @@ pub(super) fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) ->
     if plural_opens_clause(s, i) {
         return true;
     }
+    // "scores order worth 21 billion won": a value right after it.
+    if s.words.get(i + 1).copied().flatten() == Some("worth") {
+        return true;
+    }
     let Some(prev) = i.checked_sub(1).and_then(|p| s.toks.get(p)) else {
         return false;
     };
@@ -157,9 +161,16 @@ pub(super) fn looks_like_noun(s: &Sent<'_>, i: usize, kinds: &[KindWords; 2]) ->
                 || matches!(w.as_str(), "has" | "have" | "had" | "having")
                     && s.words.get(i).copied().flatten().is_some_and(|h| h.ends_with('s'))
         }
-        // "$2 billion order", "H20 orders"; but "Baidu ordered".
+        // "$2 billion order", "H20 orders", "a $5 billion Saudi order"; but "Baidu
+        // ordered", "China orders".
         Tok::Ent(_, l) => {
-            matches!(l, 'M' | 'N' | 'P')
+            (matches!(l, 'M' | 'N' | 'P')
+                || *l == 'J'
+                    && i.checked_sub(2).is_some_and(|pp| match s.toks.get(pp) {
+                        Some(Tok::Ent(_, 'M' | 'N')) => true,
+                        Some(Tok::Word(w)) => DETERMINERS.contains(&w.as_str()),
+                        _ => false,
+                    }))
                 && !s
                     .words
                     .get(i)
