@@ -117,7 +117,7 @@ impl std::fmt::Debug for RuleSet {
     }
 }
 
-/// "AMD had agreed to buy \$1.6 billion worth of chips" after an order AMD placed with
+/// "AMD had agreed to buy $1.6 billion worth of chips" after an order AMD placed with
 /// GlobalFoundries: an order that names no seller and no product (so no maker either)
 /// takes the one seller the article names for the same buyer.
 fn seller_from_article(events: &mut [Event]) {
