@@ -9,6 +9,8 @@
 //! ("the company", "it") come back unresolved.
 
 mod clause;
+mod cues;
+mod parties;
 mod roles;
 mod words;
 
@@ -23,6 +25,8 @@ use super::tokens::{
 };
 
 use clause::*;
+use cues::*;
+use parties::*;
 use roles::*;
 use words::*;
 
