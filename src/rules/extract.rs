@@ -750,14 +750,16 @@ impl RuleSet {
             .and_then(Tok::word)
             .is_some_and(|w| ORG_PRONOUNS.contains(&w));
         for k in (0..r.at).rev() {
+            // A bracketed gloss ("Amazon Web Services (AWS)") repeats the name before it.
             let governed = pronoun
                 && k > 0
-                && t.toks.get(k - 1).and_then(Tok::word).is_some_and(|w| {
-                    matches!(
-                        w,
-                        "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against"
-                    )
-                });
+                && (t.toks.get(k - 1).is_some_and(|t| t.is_punct('('))
+                    || t.toks.get(k - 1).and_then(Tok::word).is_some_and(|w| {
+                        matches!(
+                            w,
+                            "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against"
+                        )
+                    }));
             if let Some(name) = org_at(t, k).filter(|n| fits(n) && !governed) {
                 return Some(name);
             }

@@ -117,6 +117,34 @@ impl std::fmt::Debug for RuleSet {
     }
 }
 
+/// "AMD had agreed to buy $1.6 billion worth of chips" after an order AMD placed with
+/// GlobalFoundries: an order that names no seller and no product (so no maker either)
+/// takes the one seller the article names for the same buyer.
+fn seller_from_article(events: &mut [Event]) {
+    let pairs: Vec<(String, String)> = events
+        .iter()
+        .filter_map(|e| match &e.details {
+            EventDetails::ChipOrder(o) => Some((o.buyer.clone()?, o.supplier.clone()?)),
+            EventDetails::ExportControl(_) => None,
+        })
+        .collect();
+    for event in events.iter_mut() {
+        let EventDetails::ChipOrder(order) = &mut event.details else {
+            continue;
+        };
+        let Some(buyer) = order.buyer.as_deref() else {
+            continue;
+        };
+        if order.supplier.is_some() || order.product.is_some() {
+            continue;
+        }
+        let mut sellers = pairs.iter().filter(|(b, _)| b == buyer).map(|(_, s)| s);
+        if let (Some(only), None) = (sellers.next(), sellers.next()) {
+            order.supplier = Some(only.clone());
+        }
+    }
+}
+
 /// An order whose buyer and seller one sentence states outright (`Hit::sides_stated`).
 struct StatedSides {
     buyer: String,
@@ -385,6 +413,7 @@ impl RuleSet {
             EventDetails::ChipOrder(o) => o.buyer.is_none() || o.buyer != o.supplier,
             EventDetails::ExportControl(_) => true,
         });
+        seller_from_article(&mut events);
         merge_repeated_orders(&mut events);
         self.destinations_from_passage(&mut events);
         events

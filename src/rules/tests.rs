@@ -1408,3 +1408,18 @@ fn sellers_after_an_apposition_and_a_country_possessor_each_supply() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn an_order_naming_no_seller_takes_the_one_the_article_names_for_its_buyer() {
+    let e = rules().extract_events(
+        "AMD will acquire about $2.1 billion of silicon wafers from GlobalFoundries. AMD had \
+         agreed to buy $1.6 billion worth of chips in May.",
+        day("2021-12-23"),
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).supplier.as_deref() == Some("GlobalFoundries")),
+        "{e:#?}"
+    );
+}

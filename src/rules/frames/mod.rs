@@ -97,8 +97,9 @@ pub struct Hit {
     /// The buyers are described, not named ("orders from Chinese customers", "Chinese
     /// firms ordered"): an order with no named buyer that still reports a purchase.
     pub described_buyers: bool,
-    /// A verb's subject buys goods whose maker is named on them ("Samsung will deploy
-    /// 50,000 Nvidia GPUs"): both sides are stated, whatever their usual tiers say.
+    /// The verb (or the verb governing the order noun) states both sides: its subject
+    /// and the other side after it ("Samsung will deploy 50,000 Nvidia GPUs", "Foxconn
+    /// won an order from Nvidia"), whatever their usual tiers say.
     pub sides_stated: bool,
 }
 

@@ -313,8 +313,6 @@ impl Lexicon {
                     }
                 }
                 Tok::Punct(_) => {}
-                // "manufactured by Nvidia, which will deliver the machine": a relative
-                // pronoun stands for the name right before it.
                 // "two rounds of sanctions in October 2022 that limited": a relative
                 // "that" after a noun or date stands for it, no name of ours.
                 Tok::Word(w)
@@ -333,6 +331,8 @@ impl Lexicon {
                 {
                     return None;
                 }
+                // "manufactured by Nvidia, which will deliver the machine": a relative
+                // pronoun stands for the name right before it.
                 Tok::Word(w) if matches!(w.as_str(), "which" | "who") => {
                     let before = k
                         .checked_sub(1)
