@@ -4,11 +4,8 @@
 //! only join one ("bare" mentions), when two mentions agree, anaphoric fill-ins, hedging,
 //! evidence, the first rule and the confidence. It sees no text patterns, only mentions.
 
-use chrono::Datelike;
-
 use crate::model::{
-    ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, OrderStatus,
-    PartialDate, Span,
+    ChipOrder, ControlAction, Event, EventDetails, EventKind, ExportControl, OrderStatus, Span,
 };
 
 use super::matcher::{push_unique, Fields};
@@ -173,10 +170,9 @@ fn close(x: f64, y: f64) -> bool {
 /// verb carries and the date a measure takes effect may differ by weeks ("announced on
 /// October 9 ... will take effect on December 1").
 fn dated_apart(a: &Fields, b: &Fields) -> bool {
-    let year = |d: &PartialDate| d.first_day().map(|d| d.year());
     let when = |f: &Fields| f.effective.or(f.effective_adjunct);
     if let (Some(x), Some(y)) = (when(a), when(b)) {
-        if year(&x) != year(&y) {
+        if x.year() != y.year() {
             return true;
         }
     }

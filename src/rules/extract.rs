@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 
 use crate::model::EventKind;
-use crate::text::Sentence;
+use crate::text::{ends_open, Sentence};
 
 use super::annotate::{annotate, Annotated, Value};
 use super::assemble::Mention;
@@ -293,7 +293,7 @@ impl RuleSet {
                             power: hit.power,
                             described_buyers: hit.described_buyers,
                             sides_stated: hit.sides_stated,
-                            heading: is_heading(s.text),
+                            heading: ends_open(s.text),
                             status: hit.status,
                             action: hit.action,
                             fields,
@@ -386,7 +386,7 @@ impl RuleSet {
                             power: false,
                             described_buyers: false,
                             sides_stated: false,
-                            heading: is_heading(s.text),
+                            heading: ends_open(s.text),
                             status: None,
                             action: None,
                             fields,
@@ -752,14 +752,8 @@ impl RuleSet {
         for k in (0..r.at).rev() {
             // A bracketed gloss ("Amazon Web Services (AWS)") repeats the name before it.
             let governed = pronoun
-                && k > 0
-                && (t.toks.get(k - 1).is_some_and(|t| t.is_punct('('))
-                    || t.toks.get(k - 1).and_then(Tok::word).is_some_and(|w| {
-                        matches!(
-                            w,
-                            "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against"
-                        )
-                    }));
+                && (k > 0 && t.toks.get(k - 1).is_some_and(|t| t.is_punct('('))
+                    || after_preposition(t, k));
             if let Some(name) = org_at(t, k).filter(|n| fits(n) && !governed) {
                 return Some(name);
             }
@@ -776,16 +770,8 @@ impl RuleSet {
                 continue;
             }
             let prev = cached(cache, j, g, text, published);
-            let first = (0..prev.toks.len()).find_map(|k| {
-                let preceded_by_preposition = k > 0
-                    && prev.toks.get(k - 1).and_then(Tok::word).is_some_and(|w| {
-                        matches!(
-                            w,
-                            "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against"
-                        )
-                    });
-                org_at(prev, k).filter(|n| fits(n) && !preceded_by_preposition)
-            });
+            let first = (0..prev.toks.len())
+                .find_map(|k| org_at(prev, k).filter(|n| fits(n) && !after_preposition(prev, k)));
             if first.is_some() {
                 return first;
             }
@@ -961,9 +947,16 @@ fn names_the_us_entity_list(text: &str) -> bool {
     })
 }
 
-/// Whether a sentence reads as a headline or heading: it ends without closing punctuation.
-fn is_heading(sentence: &str) -> bool {
-    !sentence
-        .trim_end()
-        .ends_with(['.', '!', '?', '"', '”', '\'', '’', ')', ']', ':', ';', '…'])
+/// Whether the token before `k` is a preposition ("with Nvidia", "from SMIC"): a name it
+/// governs is no subject, so no antecedent of a reference.
+fn after_preposition(t: &Typed, k: usize) -> bool {
+    k.checked_sub(1)
+        .and_then(|p| t.toks.get(p))
+        .and_then(Tok::word)
+        .is_some_and(|w| {
+            matches!(
+                w,
+                "from" | "to" | "with" | "by" | "for" | "of" | "on" | "at" | "against"
+            )
+        })
 }

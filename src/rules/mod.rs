@@ -31,7 +31,7 @@ mod tokens;
 
 use std::path::PathBuf;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use regex::{Regex, RegexBuilder};
 use sha2::{Digest, Sha256};
 
@@ -424,7 +424,7 @@ impl RuleSet {
     /// gives a control of the same authority: the nearest earlier one, else the first
     /// later one. Only countries carry over; listed companies belong to their own control.
     fn destinations_from_passage(&self, events: &mut [Event]) {
-        let year = |d: Option<PartialDate>| d.and_then(|d| d.first_day()).map(|d| d.year());
+        let year = |d: Option<PartialDate>| d.map(|d| d.year());
         let countries_of = |e: &Event| -> Option<(String, Vec<String>, Option<i32>)> {
             let EventDetails::ExportControl(c) = &e.details else {
                 return None;

@@ -106,32 +106,21 @@ fn is_heading(line: &str) -> bool {
         "would", "this", "these", "but", "than", "which", "who", "said", "says",
     ];
     let line = line.trim_end();
-    let Some(last) = line.chars().last() else {
-        return false;
-    };
-    if matches!(
-        last,
-        '.' | '!'
-            | '?'
-            | ':'
-            | ';'
-            | ','
-            | '…'
-            | '"'
-            | '\''
-            | '”'
-            | '’'
-            | ')'
-            | ']'
-            | '-'
-            | '–'
-            | '—'
-    ) {
+    // A comma or a dash at the end carries on onto the next line.
+    if line.is_empty() || !ends_open(line) || line.ends_with([',', '-', '–', '—']) {
         return false;
     }
     let words = line.split_whitespace().count();
     let last_word = line.split_whitespace().last().unwrap_or("").to_lowercase();
     words <= 20 && !NEEDS_NEXT.contains(&last_word.as_str())
+}
+
+/// Whether `text` ends without closing punctuation, as headlines, headings and captions
+/// do (the rules let the body's report of an event outweigh a headline's).
+pub fn ends_open(text: &str) -> bool {
+    !text
+        .trim_end()
+        .ends_with(['.', '!', '?', ':', ';', '…', '"', '\'', '”', '’', ')', ']'])
 }
 
 /// Whether a line opens a list item: a bullet ("•", "-", "*", ...) and a space.
