@@ -192,6 +192,30 @@ impl RuleSet {
                 let first_new = mentions.len();
                 let settings = self.settings(kind);
                 for hit in hits.iter().filter(|h| h.kind == kind) {
+                    let rule = self
+                        .lexicon
+                        .frames
+                        .get(hit.frame)
+                        .map(|f| f.id.clone())
+                        .unwrap_or_default();
+                    // "were placed on the list": the latest mention of the frame naming
+                    // parties before, else one named in this sentence ("the list, formally known
+                    // as the Entity List"); with neither, "the list" is some other list.
+                    let back_to = if hit.back {
+                        let before = mentions
+                            .iter()
+                            .rposition(|m| m.rule == rule && !m.fields.targets.is_empty());
+                        let here = hits
+                            .iter()
+                            .any(|o| o.frame == hit.frame && !o.back && o.at != hit.at);
+                        match before {
+                            Some(m) => Some(m),
+                            None if here => None,
+                            None => continue,
+                        }
+                    } else {
+                        None
+                    };
                     let context = t
                         .plain
                         .get(..=hit.at)
@@ -268,12 +292,7 @@ impl RuleSet {
                         }
                         mentions.push(Mention {
                             kind,
-                            rule: self
-                                .lexicon
-                                .frames
-                                .get(hit.frame)
-                                .map(|f| f.id.clone())
-                                .unwrap_or_default(),
+                            rule: rule.clone(),
                             confidence: hit.confidence,
                             sentence: i,
                             offset: hit.start,
@@ -298,7 +317,7 @@ impl RuleSet {
                             action: hit.action,
                             fields,
                             extra_evidence: extra,
-                            refers_to: None,
+                            refers_to: back_to,
                         });
                     }
                 }

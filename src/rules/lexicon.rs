@@ -147,6 +147,8 @@ pub struct Head {
     pub words: Vec<String>,
     pub frame: usize,
     pub kind: HeadKind,
+    /// A noun standing for one of the frame's nouns named before (`back_nouns`).
+    pub back: bool,
 }
 
 /// Every frame and the index from first words to heads.
@@ -248,6 +250,12 @@ impl Lexicon {
             {
                 return Err(err(format!("`requires` names unknown field `{bad}`")));
             }
+            if !r.back_nouns.is_empty() && (r.nouns.is_empty() || r.governors.is_empty()) {
+                return Err(err(
+                    "has `back_nouns` but no `nouns` to stand for or no `governors` to take them"
+                        .into(),
+                ));
+            }
             let mut governors = Vec::new();
             let mut governor_forms = Vec::new();
             for g in &r.governors {
@@ -303,15 +311,18 @@ impl Lexicon {
                         words,
                         frame: index,
                         kind: HeadKind::Verb(form),
+                        back: false,
                     });
                 }
             }
-            for spec in &r.nouns {
+            let nouns = r.nouns.iter().map(|n| (n, false));
+            for (spec, back) in nouns.chain(r.back_nouns.iter().map(|n| (n, true))) {
                 for words in noun_forms(spec).map_err(|m| err(format!("noun `{spec}`: {m}")))? {
                     self.insert(Head {
                         words,
                         frame: index,
                         kind: HeadKind::Noun,
+                        back,
                     });
                 }
             }

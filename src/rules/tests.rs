@@ -1423,3 +1423,58 @@ fn an_order_naming_no_seller_takes_the_one_the_article_names_for_its_buyer() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn the_list_named_before_gathers_the_parties_added_to_it_later() {
+    let e = rules().extract_events(
+        "The Commerce Department added 12 Chinese entities to the Entity List on Tuesday. \
+         Two of them, Sugon and Inspur, were placed on the list for supplying Huawei.",
+        day("2025-03-26"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let targets = &control(&e[0]).targets;
+    for t in ["China", "Sugon", "Inspur"] {
+        assert!(targets.iter().any(|x| x == t), "{t} missing: {targets:?}");
+    }
+    // The reason clause ("for supplying Huawei") names no listed party.
+    assert!(!targets.iter().any(|x| x == "Huawei"), "{targets:?}");
+    // With no list named, "the list" is some other list.
+    let e = rules().extract_events(
+        "Nvidia was added to the list of the world's most valuable chip companies.",
+        day("2025-03-26"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_registered_name_keeps_its_place_in_brackets() {
+    let e = rules().extract_events(
+        "GMC Semiconductor Technology (Wuxi) Co and Jicun Semiconductor Technology were \
+         placed on the Entity List.",
+        day("2025-09-13"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let targets = &control(&e[0]).targets;
+    assert!(
+        targets.iter().any(|x| x == "GMC Semiconductor"),
+        "{targets:?}"
+    );
+    assert!(
+        targets.iter().any(|x| x == "Jicun Semiconductor"),
+        "{targets:?}"
+    );
+    // "(Wuxi)" is part of the name, not a target of its own.
+    assert_eq!(targets.len(), 2, "{targets:?}");
+}
+
+#[test]
+fn where_listed_entities_are_heads_the_list_of_targets() {
+    let e = rules().extract_events(
+        "Other entities in China, Singapore and Taiwan were added to the Entity List.",
+        day("2025-09-13"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let mut targets = control(&e[0]).targets.clone();
+    targets.sort();
+    assert_eq!(targets, ["China", "Singapore", "Taiwan"]);
+}

@@ -101,6 +101,8 @@ pub struct Hit {
     /// and the other side after it ("Samsung will deploy 50,000 Nvidia GPUs", "Foxconn
     /// won an order from Nvidia"), whatever their usual tiers say.
     pub sides_stated: bool,
+    /// The head stands for one of the frame's nouns named before ("the list").
+    pub back: bool,
 }
 
 /// A sentence as the frame functions read it: its tokens, the word of each token
@@ -123,6 +125,7 @@ struct HeadAt {
     start: usize,
     end: usize,
     kind: HeadKind,
+    back: bool,
 }
 
 impl Lexicon {
@@ -158,10 +161,10 @@ impl Lexicon {
         // Whether the sentence can hold a mention of each kind at all (its topic words, no
         // exclusion), decided once per sentence.
         let sentence = plain.join(" ");
+        let excluded = [0, 1].map(|k| kinds[k].exclusions.iter().any(|r| r.is_match(&sentence)));
         let on_topic = [0, 1].map(|k| {
             let kw = &kinds[k];
-            (kw.topic.is_empty() || kw.topic.iter().any(|r| r.is_match(&sentence)))
-                && !kw.exclusions.iter().any(|r| r.is_match(&sentence))
+            (kw.topic.is_empty() || kw.topic.iter().any(|r| r.is_match(&sentence))) && !excluded[k]
         });
         let mut hits: Vec<Hit> = Vec::new();
         for (n, h) in heads.iter().enumerate() {
@@ -172,7 +175,13 @@ impl Lexicon {
                 .filter_map(|(_, s)| *s)
                 .find(|&s| s >= h.end)
                 .unwrap_or(s.toks.len());
-            if let Some(hit) = self.hit(s, h, &heads, right_end, kinds, plain, on_topic) {
+            // "the list" stands for a list the article named, which is on topic.
+            let topic = if h.back {
+                excluded.map(|x| !x)
+            } else {
+                on_topic
+            };
+            if let Some(hit) = self.hit(s, h, &heads, right_end, kinds, plain, topic) {
                 // "licences for ASML to ship ...", "allowed Nvidia to sell ...": a sale in the
                 // complement of a control is what the control governs, not an order.
                 let in_control = hit.kind == EventKind::ChipOrder
@@ -223,11 +232,22 @@ impl Lexicon {
                 if !is_noun && !both && !reads_as_verb(s, i, len, h.kind) {
                     continue;
                 }
+                // "the list", "its list": a stand-in only right after a determiner.
+                if h.back
+                    && !matches!(
+                        i.checked_sub(1)
+                            .and_then(|k| s.words.get(k).copied().flatten()),
+                        Some("the" | "its" | "their" | "that" | "this")
+                    )
+                {
+                    continue;
+                }
                 out.push(HeadAt {
                     frame: h.frame,
                     start: i,
                     end: i + len,
                     kind: h.kind,
+                    back: h.back,
                 });
                 any = true;
             }
@@ -318,6 +338,9 @@ impl Lexicon {
         let frame = self.frames.get(h.frame)?;
         let kw = &kinds[usize::from(frame.kind == EventKind::ExportControl)];
         let governor = self.governor_of(h, s);
+        if h.back && governor.is_none() {
+            return None;
+        }
         let gov = governor.and_then(|(_, gi)| frame.governors.get(gi));
         let verb_at = governor.map_or(h.start, |g| g.0);
         let mut status = gov.and_then(|g| g.status).or(frame.status);
@@ -753,6 +776,23 @@ impl Lexicon {
         // Right of the head, up to the end of its clause; a noun's own arguments end at
         // the next verb ("the US export ban by placing an order for AI chips").
         let mut end = clause_end(s, h.end).min(right_end);
+        // "placed on the list for supplying Huawei": a cue the frame ignores, before a
+        // verb in -ing, opens a clause of its own (a reason, a purpose); nothing after it
+        // is the frame's.
+        if let Some(k) = (h.end..end).find(|&k| {
+            s.words.get(k).copied().flatten().is_some_and(|c| {
+                c == "for"
+                    && governor.is_some()
+                    && cue_role(c) == Some(Role::Ignore)
+                    && s.words
+                        .get(k + 1)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|v| v.len() > 5 && v.ends_with("ing") && is_verbish(s, v))
+            })
+        }) {
+            end = k;
+        }
         let mut stated_by_participle = false;
         if h.kind == HeadKind::Noun && governor.is_none() {
             let verb_form = |w: &str| {
@@ -1018,6 +1058,7 @@ impl Lexicon {
             goods,
             verb: verb_form.is_some() || stated_by_participle,
             head_is_noun: h.kind == HeadKind::Noun,
+            back: h.back,
             // "6 gigawatts of AMD GPUs", not "500 MW of data center capacity": the rating
             // is of chips when goods follow it before anything else that takes power.
             power: (start..end.min(s.toks.len())).any(|k| {

@@ -477,8 +477,15 @@ impl Lexicon {
                             break;
                         }
                         let cue = cue_before(s, q - 1);
+                        // "other entities in China, Singapore and Taiwan were added": where
+                        // the listed parties are heads the list of a control's targets.
                         let example =
-                            matches!(cue.as_deref(), Some("including" | "such as" | "like"));
+                            matches!(cue.as_deref(), Some("including" | "such as" | "like"))
+                                || kind == EventKind::ExportControl
+                                    && matches!(
+                                        cue.as_deref(),
+                                        Some("entities in" | "entities from")
+                                    );
                         if cue.is_some() && !example {
                             break;
                         }
