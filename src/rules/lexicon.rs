@@ -553,6 +553,27 @@ mod tests {
     }
 
     #[test]
+    fn back_nouns_need_nouns_to_stand_for_and_governors() {
+        let frame = |extra: &str| -> Vec<RawFrame> {
+            let text = format!(
+                "id = \"x.list\"\nkind = \"export_control\"\naction = \"restrict\"\n\
+                 back_nouns = [\"list\"]\n{extra}"
+            );
+            vec![toml::from_str(&text).unwrap()]
+        };
+        let no_governor = Lexicon::default().add("p.toml", &frame("nouns = [\"blacklist\"]"));
+        assert!(
+            no_governor.is_err_and(|e| e.to_string().contains("back_nouns")),
+            "a back noun nothing governs was accepted"
+        );
+        let with_both = Lexicon::default().add(
+            "p.toml",
+            &frame("nouns = [\"blacklist\"]\n[[governors]]\nverbs = [\"add\"]"),
+        );
+        assert!(with_both.is_ok(), "{with_both:?}");
+    }
+
+    #[test]
     fn nouns_pluralise_their_last_word() {
         assert_eq!(
             noun_forms("export control").unwrap(),
