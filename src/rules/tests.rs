@@ -1478,3 +1478,25 @@ fn where_listed_entities_are_heads_the_list_of_targets() {
     targets.sort();
     assert_eq!(targets, ["China", "Singapore", "Taiwan"]);
 }
+
+#[test]
+fn a_gloss_in_brackets_does_not_hide_the_verb_governing_an_order_noun() {
+    let e = rules().extract_events(
+        "Hanwha Semitech signed a TC bonder (thermal compression bonding equipment) supply \
+         contract with SK Hynix worth 21 billion won.",
+        day("2025-03-21"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("SK Hynix"));
+    assert_eq!(o.supplier.as_deref(), Some("Hanwha Semitech"));
+}
+
+#[test]
+fn a_product_naming_a_production_line_is_not_the_goods() {
+    let e = rules().extract_events(
+        "The bonders will be supplied to SK Hynix HBM lines.",
+        day("2025-03-21"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}

@@ -270,6 +270,17 @@ impl Lexicon {
         while k > 0 && steps < 14 {
             k -= 1;
             steps += 1;
+            // "a TC bonder (thermal compression bonding equipment) supply contract": a
+            // gloss in brackets is stepped over whole.
+            if s.toks.get(k).is_some_and(|t| t.is_punct(')')) {
+                if let Some(open) = (k.saturating_sub(10)..k)
+                    .rev()
+                    .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
+                {
+                    k = open;
+                    continue;
+                }
+            }
             for (gi, forms) in frame.governor_forms.iter().enumerate() {
                 for (form, _) in forms {
                     let n = form.len();

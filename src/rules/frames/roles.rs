@@ -74,6 +74,29 @@ impl Lexicon {
                 )),
                 _ => None,
             },
+            // "supplied to SK Hynix HBM lines": a product naming a place or a trade is
+            // not the goods.
+            (EventKind::ChipOrder, 'P')
+                if matches!(
+                    s.words.get(k + 1).copied().flatten(),
+                    Some(
+                        "line"
+                            | "lines"
+                            | "plant"
+                            | "plants"
+                            | "fab"
+                            | "fabs"
+                            | "factory"
+                            | "factories"
+                            | "business"
+                            | "market"
+                            | "division"
+                            | "unit"
+                    )
+                ) =>
+            {
+                None
+            }
             (EventKind::ChipOrder, 'P') => match role {
                 Some(Role::Ignore) => None,
                 _ => arg(Role::Product, false),
