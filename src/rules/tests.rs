@@ -1500,3 +1500,25 @@ fn a_product_naming_a_production_line_is_not_the_goods() {
     );
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn a_gerund_after_a_product_is_a_compound_and_a_series_number_no_count() {
+    // "a core HBM manufacturing tool" is no verb whose subject cuts the supply short.
+    let e = rules().extract_events(
+        "Hanmi Semiconductor will supply SK Hynix with the TC bonder, a core HBM \
+         manufacturing tool.",
+        day("2024-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("SK Hynix"));
+    assert_eq!(
+        order(&e[0]).supplier.as_deref(),
+        Some("Hanmi Semiconductor")
+    );
+    let e = rules().extract_events(
+        "Samsung will make RTX 3000 series graphics cards for Nvidia.",
+        day("2020-09-01"),
+    );
+    // With no product and no count, there is no order to report.
+    assert!(e.is_empty(), "{e:#?}");
+}

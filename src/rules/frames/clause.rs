@@ -115,11 +115,13 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
         }
         Some(Tok::Ent(..)) => false,
     };
-    // "chip manufacturing tools": a gerund between a modifier and a noun.
+    // "chip manufacturing tools", "a core HBM manufacturing tool": a gerund between a
+    // modifier (or a product) and a noun.
     let gerund_compound = kind == HeadKind::Verb(VerbForm::Ing)
-        && prev
+        && (prev
             .and_then(Tok::word)
-            .is_some_and(|w| NOUN_MODIFIERS.contains(&w));
+            .is_some_and(|w| NOUN_MODIFIERS.contains(&w))
+            || matches!(prev, Some(Tok::Ent(_, 'P'))));
     !(before_noun && (gerund_compound || participle && after_link))
 }
 

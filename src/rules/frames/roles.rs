@@ -102,7 +102,12 @@ impl Lexicon {
                 _ => arg(Role::Product, false),
             },
             (EventKind::ChipOrder, 'N') => {
-                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) {
+                // "RTX 3000 series GPUs": a number naming a line of models is no count.
+                let names_series = matches!(
+                    s.words.get(k + 1).copied().flatten(),
+                    Some("series" | "family" | "generation")
+                );
+                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) || names_series {
                     return None;
                 }
                 arg(Role::Product, true)
