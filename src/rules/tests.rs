@@ -1522,3 +1522,18 @@ fn a_gerund_after_a_product_is_a_compound_and_a_series_number_no_count() {
     // With no product and no count, there is no order to report.
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn a_designer_using_a_foundry_process_for_named_chips_orders_them() {
+    for text in [
+        "AMD chose TSMC's 2-nanometer process for its EPYC Venice chips.",
+        "Intel will use the 3nm process of TSMC for Lunar Lake.",
+    ] {
+        let e = rules().extract_events(text, day("2025-04-15"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        assert_eq!(order(&e[0]).supplier.as_deref(), Some("TSMC"), "{text}");
+    }
+    // A process alone, with no chips named for it, is no order.
+    let e = rules().extract_events("AMD chose TSMC's 2-nanometer process.", day("2025-04-15"));
+    assert!(e.is_empty(), "{e:#?}");
+}
