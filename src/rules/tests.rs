@@ -1537,3 +1537,21 @@ fn a_designer_using_a_foundry_process_for_named_chips_orders_them() {
     let e = rules().extract_events("AMD chose TSMC's 2-nanometer process.", day("2025-04-15"));
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn a_governor_in_the_passive_after_an_order_noun_gives_its_roles() {
+    let e = rules().extract_events(
+        "An order for 10,000 H100 GPUs was placed with Nvidia by Meta.",
+        day("2024-01-10"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Meta"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+    let e = rules().extract_events(
+        "The order for 5,000 H20 chips from Nvidia was cancelled by Baidu.",
+        day("2025-04-20"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Baidu"));
+    assert_eq!(order(&e[0]).status, Some(OrderStatus::Cancelled));
+}

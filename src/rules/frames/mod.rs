@@ -18,7 +18,7 @@ use regex::Regex;
 
 use crate::model::{ControlAction, EventKind, OrderStatus};
 
-use super::lexicon::{HeadKind, Lexicon, Role, VerbForm};
+use super::lexicon::{Governor, HeadKind, Lexicon, Role, VerbForm};
 use super::tokens::{
     Tok, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PLURALS, ORG_PRONOUNS,
     PASSIVE_AUX, PREPOSITIONS,
@@ -805,6 +805,9 @@ impl Lexicon {
             end = k;
         }
         let mut stated_by_participle = false;
+        // A governor stated in the passive after the noun: its cues, and its subject as
+        // the agent after "by", hold right of its participle.
+        let mut passive_governor: Option<(usize, &Governor)> = None;
         if h.kind == HeadKind::Noun && governor.is_none() {
             let verb_form = |w: &str| {
                 AUXILIARIES.contains(&w) && w != "'s"
@@ -830,20 +833,40 @@ impl Lexicon {
             if let Some(v) = (h.end..end).find(|&k| {
                 s.words.get(k).copied().flatten().is_some_and(verb_form) && !trade_gerund(k)
             }) {
+                // "the order for the Snapdragon 8+ Gen 1 was awarded to TSMC": a passive
+                // governor after the noun; its participle comes after the auxiliaries.
+                let mut p = v;
+                while s
+                    .words
+                    .get(p)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| PASSIVE_AUX.contains(&w) || w == "been" || is_adverb(w))
+                    && p + 1 < end
+                {
+                    p += 1;
+                }
+                let passive = p > v;
                 // "export restrictions imposed by the US last year": a governor's
                 // participle states the measure and brings its agent and date.
-                let participle = s.words.get(v).copied().flatten().and_then(|w| {
+                let participle = s.words.get(p).copied().flatten().and_then(|w| {
                     frame.governor_forms.iter().position(|forms| {
                         forms
                             .iter()
                             .any(|(f, form)| f.len() == 1 && f[0] == w && form.can_be_participle())
                     })
                 });
-                match participle {
-                    Some(gi) => {
+                match participle.and_then(|gi| frame.governors.get(gi)) {
+                    Some(g) => {
                         stated_by_participle = true;
-                        if let Some(a) = frame.governors.get(gi).and_then(|g| g.action) {
+                        if let Some(a) = g.action {
                             action = Some(a);
+                        }
+                        if passive {
+                            if let Some(st) = g.status {
+                                status = Some(st);
+                            }
+                            passive_governor = Some((p, g));
                         }
                     }
                     None => end = v,
@@ -862,10 +885,23 @@ impl Lexicon {
             {
                 continue;
             }
+            let after_passive = |cue: &str| -> Option<Role> {
+                let g = passive_governor.map(|(_, g)| g);
+                match cue {
+                    "by" => g.and_then(|g| g.subject).or_else(|| cue_role(cue)),
+                    _ => g
+                        .and_then(|g| g.cues.get(cue).copied())
+                        .or_else(|| cue_role(cue)),
+                }
+            };
+            let cues: &dyn Fn(&str) -> Option<Role> = match passive_governor {
+                Some((p, _)) if k > p => &after_passive,
+                _ => &cue_role,
+            };
             if let Some((arg, keep, g)) = self.argument(
                 s,
                 k,
-                &cue_role,
+                cues,
                 frame.roles.object,
                 dates,
                 frame.kind,
