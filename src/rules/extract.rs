@@ -486,6 +486,14 @@ impl RuleSet {
             };
             match (&a.value, arg.role) {
                 (Value::Name(n), Role::Targets) => push_unique(&mut f.targets, n),
+                // A name the gazetteer lacks, listed with one it knows ("to Audi and
+                // Volkswagen").
+                (Value::Name(n), Role::Buyer) => push_unique(&mut buyers, n),
+                (Value::Name(n), Role::Party) => push_unique(&mut parties, n),
+                // A model the gazetteer lacks, named before a chip noun.
+                (Value::Name(n), Role::Product) if f.product.is_none() => {
+                    f.product = Some(n.clone());
+                }
                 (Value::Name(n), Role::Companies) => push_unique(&mut f.companies, n),
                 (
                     Value::Entity(e @ (EntityRef::Org(_) | EntityRef::Jurisdiction(_))),

@@ -1555,3 +1555,25 @@ fn a_governor_in_the_passive_after_an_order_noun_gives_its_roles() {
     assert_eq!(order(&e[0]).buyer.as_deref(), Some("Baidu"));
     assert_eq!(order(&e[0]).status, Some(OrderStatus::Cancelled));
 }
+
+#[test]
+fn unknown_names_read_as_models_before_chip_nouns_and_as_buyers_beside_known_ones() {
+    let e = rules().extract_events(
+        "Samsung previously supplied Exynos processors to Audi and Volkswagen.",
+        day("2022-01-10"),
+    );
+    let mut buyers: Vec<&str> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    buyers.sort_unstable();
+    assert_eq!(buyers, ["Audi", "Volkswagen"], "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).product.as_deref() == Some("Exynos")),
+        "{e:#?}"
+    );
+    // Alone, a name the gazetteer lacks is no party.
+    let e = rules().extract_events(
+        "Samsung supplied 5,000 HBM3E chips to Zorblax last year.",
+        day("2022-01-10"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}

@@ -24,7 +24,35 @@ impl Lexicon {
             return None;
         };
         let (ann, letter) = (*ann, *letter);
-        if s.unknown.get(k).copied().unwrap_or(false) && !names {
+        let unknown = s.unknown.get(k).copied().unwrap_or(false);
+        // "supplied Exynos processors to Audi": a name the gazetteer lacks before a chip
+        // noun is the model ordered.
+        if unknown
+            && kind == EventKind::ChipOrder
+            && s.words
+                .get(k + 1)
+                .copied()
+                .flatten()
+                .is_some_and(|w| CHIP_NOUNS.contains(&w))
+        {
+            let role = match coordinated_cue(s, k).as_deref() {
+                Some(c) => cue_role(c),
+                None => object,
+            };
+            return match role {
+                Some(Role::Ignore) => None,
+                _ => Some((
+                    Some(Arg {
+                        role: Role::Product,
+                        ann,
+                        quantity: false,
+                    }),
+                    true,
+                    true,
+                )),
+            };
+        }
+        if unknown && !names && !listed_with_known(s, k) {
             return None;
         }
         let cue = coordinated_cue(s, k);
@@ -671,4 +699,20 @@ pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
         }
         _ => None,
     }
+}
+
+/// "to Audi and Volkswagen": a name the gazetteer lacks, coordinated right next to one it
+/// knows, is an organisation like it.
+fn listed_with_known(s: &Sent<'_>, k: usize) -> bool {
+    let known_org = |j: usize| {
+        matches!(s.toks.get(j), Some(Tok::Ent(_, 'O')))
+            && !s.unknown.get(j).copied().unwrap_or(true)
+    };
+    let joins = |j: usize| {
+        s.toks.get(j).is_some_and(|t| t.is_punct(','))
+            || matches!(s.words.get(j).copied().flatten(), Some("and" | "or"))
+    };
+    k.checked_sub(2)
+        .is_some_and(|p| joins(p + 1) && known_org(p))
+        || joins(k + 1) && known_org(k + 2)
 }

@@ -1,7 +1,6 @@
 //! Word lists the frames read clauses by: modifiers a noun phrase may carry, adverbs a
 //! subject search walks over, government nouns, nouns a jurisdiction only qualifies, and
 //! causative verbs.
-/// Words that may sit between a determiner and a noun head ("a new $2 billion order").
 /// Nouns for what a control lists: "entities in China", "firms from Iran".
 pub(super) const ENTITY_NOUNS: &[&str] = &[
     "entities",
@@ -16,6 +15,30 @@ pub(super) const ENTITY_NOUNS: &[&str] = &[
     "parties",
 ];
 
+/// Nouns of chips themselves: a name the gazetteer lacks right before one is a model
+/// ("Exynos Auto V720 chips", "KUNLUN chip"), not a company.
+pub(super) const CHIP_NOUNS: &[&str] = &[
+    "chip",
+    "chips",
+    "processor",
+    "processors",
+    "gpu",
+    "gpus",
+    "accelerator",
+    "accelerators",
+    "soc",
+    "socs",
+    "cpu",
+    "cpus",
+    "npu",
+    "npus",
+    "asic",
+    "asics",
+    "superchip",
+    "superchips",
+];
+
+/// Words that may sit between a determiner and a noun head ("a new $2 billion order").
 pub(super) const NOUN_MODIFIERS: &[&str] = &[
     "so",
     "called",
