@@ -1577,3 +1577,15 @@ fn unknown_names_read_as_models_before_chip_nouns_and_as_buyers_beside_known_one
     );
     assert!(e.is_empty(), "{e:#?}");
 }
+
+#[test]
+fn a_description_before_a_name_does_not_end_a_list_of_buyers() {
+    let e = rules().extract_events(
+        "Besi received orders for its hybrid bonders from memory maker Micron and back-end \
+         subcontractors Amkor and ASE.",
+        day("2024-02-22"),
+    );
+    let mut buyers: Vec<&str> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    buyers.sort_unstable();
+    assert_eq!(buyers, ["ASE", "Amkor", "Micron"], "{e:#?}");
+}
