@@ -1589,3 +1589,21 @@ fn a_description_before_a_name_does_not_end_a_list_of_buyers() {
     buyers.sort_unstable();
     assert_eq!(buyers, ["ASE", "Amkor", "Micron"], "{e:#?}");
 }
+
+#[test]
+fn the_seller_after_from_sells_and_the_maker_on_the_goods_does_not() {
+    let e = rules().extract_events(
+        "IREN said it had agreed to buy Nvidia GB300 systems from Dell Technologies for \
+         about $5.8 billion.",
+        day("2025-11-03"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Dell"));
+    // With no seller stated, the maker still supplies.
+    let e = rules().extract_events(
+        "IREN agreed to buy Nvidia GB300 systems for about $5.8 billion.",
+        day("2025-11-03"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+}

@@ -1057,6 +1057,28 @@ impl Lexicon {
                 })
             });
         }
+        // "buy Nvidia GB300 systems from Dell": the seller named after "from" sells; the
+        // maker on the goods only made them.
+        if frame.kind == EventKind::ChipOrder {
+            let seller_at = |a: &Arg| {
+                (a.role == Role::Supplier)
+                    .then(|| token_of(s, a.ann))
+                    .flatten()
+            };
+            let stated = args.iter().filter_map(seller_at).any(|k| {
+                matches!(
+                    coordinated_cue(s, k).as_deref(),
+                    Some("from" | "through" | "via")
+                )
+            });
+            if stated {
+                args.retain(|a| {
+                    seller_at(a).is_none_or(|k| {
+                        coordinated_cue(s, k).is_some() || !maker_on_goods(s, k, kw)
+                    })
+                });
+            }
+        }
         // Both sides of an order stated by a verb: its subject, and the other side after it
         // as the maker on the goods ("Samsung will deploy 50,000 Nvidia GPUs", "install
         // 50,000 of Nvidia's GPUs"), the seller after "from" or "with", or the buyer after
