@@ -1607,3 +1607,29 @@ fn the_seller_after_from_sells_and_the_maker_on_the_goods_does_not() {
     assert_eq!(e.len(), 1, "{e:#?}");
     assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
 }
+
+#[test]
+fn what_a_system_is_made_of_is_the_goods_of_its_order() {
+    let e = rules().extract_events(
+        "AIST has selected Hewlett Packard Enterprise to build ABCI 3.0, a supercomputer \
+         with 6,128 Nvidia H200 GPUs.",
+        day("2024-07-10"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.supplier.as_deref(), Some("Hewlett Packard Enterprise"));
+    assert_eq!(o.product.as_deref(), Some("H200"));
+    assert_eq!(o.quantity, Some(6128));
+    let e = rules().extract_events(
+        "KDDI has selected Hewlett Packard Enterprise to supply rack-scale systems featuring \
+         Nvidia GB200 NVL72 for its new AI data centre.",
+        day("2025-07-08"),
+    );
+    // Nvidia made the chips inside; HPE sells the systems.
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(
+        order(&e[0]).supplier.as_deref(),
+        Some("Hewlett Packard Enterprise")
+    );
+    assert_eq!(order(&e[0]).product.as_deref(), Some("GB200"));
+}

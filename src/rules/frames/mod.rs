@@ -787,6 +787,19 @@ impl Lexicon {
         // Right of the head, up to the end of its clause; a noun's own arguments end at
         // the next verb ("the US export ban by placing an order for AI chips").
         let mut end = clause_end(s, h.end).min(right_end);
+        // "to build ABCI 3.0, a supercomputer with 6,128 Nvidia H200 GPUs": an apposition
+        // that says what the goods are made of belongs to the order.
+        if frame.kind == EventKind::ChipOrder
+            && s.toks.get(end).is_some_and(|t| t.is_punct(','))
+            && matches!(s.words.get(end + 1).copied().flatten(), Some("a" | "an"))
+        {
+            let limit = (end + 14).min(right_end).min(s.toks.len());
+            if let Some(k) = (end + 2..limit).find(|&k| in_composition(s, k, kw)) {
+                end = (k..limit)
+                    .find(|&j| matches!(s.toks.get(j), Some(Tok::Punct(',' | ';' | '.'))))
+                    .unwrap_or(limit);
+            }
+        }
         // "placed on the list for supplying Huawei": a cue the frame ignores, before a
         // verb in -ing, opens a clause of its own (a reason, a purpose); nothing after it
         // is the frame's.
@@ -882,6 +895,7 @@ impl Lexicon {
             if appositions
                 .iter()
                 .any(|&(open, close)| open < k && k < close)
+                && !(frame.kind == EventKind::ChipOrder && in_composition(s, k, kw))
             {
                 continue;
             }

@@ -55,6 +55,23 @@ impl Lexicon {
         if unknown && !names && !listed_with_known(s, k) {
             return None;
         }
+        // "a supercomputer with 6,128 Nvidia H200 GPUs": what the goods are made of is
+        // the goods, whatever verb or cue stands before it; the chips' maker sells no
+        // order there.
+        if kind == EventKind::ChipOrder && in_composition(s, k, kw) {
+            let quantity = letter == 'N';
+            let goods_named =
+                letter == 'P' || quantity && modifies_goods(s, k, kw) && !in_range(s, k);
+            return goods_named.then_some((
+                Some(Arg {
+                    role: Role::Product,
+                    ann,
+                    quantity,
+                }),
+                true,
+                letter == 'P',
+            ));
+        }
         let cue = coordinated_cue(s, k);
         // "to power OpenAI's data centre": the object of another verb, not of the head.
         // A trade verb in the head's complement keeps it ("allow Nvidia to ship its H200").
