@@ -190,6 +190,8 @@ impl RuleSet {
             };
             for kind in [EventKind::ChipOrder, EventKind::ExportControl] {
                 let first_new = mentions.len();
+                // Mentions of relaxations whose lifted restriction has its own dates.
+                let mut lifting: Vec<usize> = Vec::new();
                 let settings = self.settings(kind);
                 for hit in hits.iter().filter(|h| h.kind == kind) {
                     let rule = self
@@ -221,7 +223,7 @@ impl RuleSet {
                         .get(..=hit.at)
                         .map(|p| p.join(" "))
                         .unwrap_or_default();
-                    let older = settings.older.is_match(&context);
+                    let older = hit.prior || settings.older.is_match(&context);
                     let resolved = hit
                         .reference
                         .map(|r| self.resolve(r, &t, &mut cache, sentences, i, published))
@@ -289,6 +291,9 @@ impl RuleSet {
                                 fields.product = Some(one.clone());
                                 extra.push(at);
                             }
+                        }
+                        if hit.lifts_prior {
+                            lifting.push(mentions.len());
                         }
                         mentions.push(Mention {
                             kind,
@@ -362,7 +367,19 @@ impl RuleSet {
                         filled.value = None;
                         filled.value_usd = None;
                     }
-                    for m in &mut mentions[first_new..] {
+                    for (n, m) in mentions.iter_mut().enumerate().skip(first_new) {
+                        // "suspend the ban that it imposed last December": that date is
+                        // the ban's, not the suspension's.
+                        let undated;
+                        let filled = if lifting.contains(&n) {
+                            let mut own = filled.clone();
+                            own.effective = None;
+                            own.effective_adjunct = None;
+                            undated = own;
+                            &undated
+                        } else {
+                            &filled
+                        };
                         // A family ("Instinct GPUs") gives way to a model of it the
                         // fillers found ("starting with MI450 chips").
                         if let (Some(have), Some(model)) = (&m.fields.product, &filled.product) {
@@ -373,7 +390,7 @@ impl RuleSet {
                                 m.fields.product = Some(model.clone());
                             }
                         }
-                        m.fields.complete_from(&filled);
+                        m.fields.complete_from(filled);
                         for p in &filled.products {
                             push_unique(&mut m.fields.products, p);
                         }

@@ -1633,3 +1633,47 @@ fn what_a_system_is_made_of_is_the_goods_of_its_order() {
     );
     assert_eq!(order(&e[0]).product.as_deref(), Some("GB200"));
 }
+
+#[test]
+fn lifting_a_restriction_dated_by_its_own_clause_reports_both_measures() {
+    let e = rules().extract_events(
+        "China's commerce ministry said on Sunday it would suspend, with immediate effect, \
+         the ban on exports of gallium, germanium and antimony to the United States that it \
+         imposed last December.",
+        day("2025-11-09"),
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    let relax = e
+        .iter()
+        .map(control)
+        .find(|c| c.action == Some(ControlAction::Relax))
+        .expect("a relaxation");
+    let restrict = e
+        .iter()
+        .map(control)
+        .find(|c| c.action == Some(ControlAction::Restrict))
+        .expect("the restriction it lifts");
+    assert_eq!(
+        relax.effective.map(|d| d.to_string()).as_deref(),
+        Some("2025-11-09")
+    );
+    // "last December" before a November publication is the December before.
+    assert_eq!(
+        restrict.effective.map(|d| d.to_string()).as_deref(),
+        Some("2024-12")
+    );
+    assert_eq!(restrict.targets, ["United States"]);
+    // A saying verb after the sentence is no clause of the measure.
+    let e = rules().extract_events(
+        "China has approved the first export licences for gallium since controls were \
+         introduced on August 1, the Ministry of Commerce announced.",
+        day("2023-09-21"),
+    );
+    assert!(
+        e.iter()
+            .filter(|e| control(e).action == Some(ControlAction::Restrict))
+            .count()
+            <= 1,
+        "{e:#?}"
+    );
+}

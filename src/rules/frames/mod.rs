@@ -103,6 +103,12 @@ pub struct Hit {
     pub sides_stated: bool,
     /// The head stands for one of the frame's nouns named before ("the list").
     pub back: bool,
+    /// A restriction named in the object of a relaxation, by a clause of its own ("will
+    /// suspend the ban ... that it imposed last December"): an older, separate measure.
+    pub prior: bool,
+    /// A relaxation that lifts such a restriction: the dates of the restriction's clause
+    /// are not its own.
+    pub lifts_prior: bool,
 }
 
 /// A sentence as the frame functions read it: its tokens, the word of each token
@@ -181,7 +187,10 @@ impl Lexicon {
             } else {
                 on_topic
             };
-            if let Some(hit) = self.hit(s, h, &heads, right_end, kinds, plain, topic) {
+            if let Some(mut hit) = self.hit(s, h, &heads, right_end, kinds, plain, topic) {
+                if let Some(prior) = split_prior_restriction(s, &mut hit, right_end) {
+                    hits.push(prior);
+                }
                 // "licences for ASML to ship ...", "allowed Nvidia to sell ...": a sale in the
                 // complement of a control is what the control governs, not an order.
                 let in_control = hit.kind == EventKind::ChipOrder
@@ -1142,6 +1151,8 @@ impl Lexicon {
             verb: verb_form.is_some() || stated_by_participle,
             head_is_noun: h.kind == HeadKind::Noun,
             back: h.back,
+            prior: false,
+            lifts_prior: false,
             // "6 gigawatts of AMD GPUs", not "500 MW of data center capacity": the rating
             // is of chips when goods follow it before anything else that takes power.
             power: (start..end.min(s.toks.len())).any(|k| {
@@ -1188,4 +1199,73 @@ fn hits_noun_governors(
             lex.governor_of(h, s).map(|(g, _)| (g, kind))
         })
         .collect()
+}
+
+/// "will suspend the ban on gallium exports to the US that it imposed last December": a
+/// relaxation whose object is a restriction with a clause of its own, stating when it
+/// was imposed. The relaxation keeps what comes before that clause; the restriction,
+/// returned as an older mention of its own, shares it and takes the clause's dates (not
+/// those of an announcement, which is no effective date).
+fn split_prior_restriction(s: &Sent<'_>, hit: &mut Hit, right_end: usize) -> Option<Hit> {
+    if hit.kind != EventKind::ExportControl || hit.action != Some(ControlAction::Relax) || !hit.verb
+    {
+        return None;
+    }
+    let word = |k: usize| s.words.get(k).copied().flatten();
+    let end = right_end.min(s.toks.len());
+    let verb = (hit.at + 1..end).find(|&k| {
+        let Some(w) = word(k) else { return false };
+        let imposing = matches!(
+            w,
+            "imposed" | "introduced" | "adopted" | "enacted" | "announced" | "unveiled"
+        );
+        // Its subject a pronoun or a relative ("that it imposed", "which had imposed"): a
+        // clause about the measure, not a sentence's saying verb ("the ministry announced").
+        let relative = |p: usize| matches!(word(p), Some("it" | "they" | "that" | "which"));
+        let by = k.checked_sub(1).is_some_and(|p| {
+            relative(p)
+                || matches!(word(p), Some("had" | "has")) && p.checked_sub(1).is_some_and(relative)
+        });
+        // ... right after the measure it names ("the ban ... that it imposed").
+        let measure = (hit.at + 1..k).any(|j| {
+            matches!(
+                word(j),
+                Some(
+                    "ban"
+                        | "bans"
+                        | "controls"
+                        | "restrictions"
+                        | "restriction"
+                        | "curbs"
+                        | "rule"
+                        | "rules"
+                        | "measures"
+                        | "measure"
+                        | "embargo"
+                        | "limits"
+                        | "requirement"
+                        | "requirements"
+                )
+            )
+        });
+        imposing && by && measure
+    })?;
+    let announced = matches!(word(verb), Some("announced" | "unveiled"));
+    let at = |a: &Arg| token_of(s, a.ann).unwrap_or(0);
+    let mut prior = hit.clone();
+    prior.action = Some(ControlAction::Restrict);
+    prior.prior = true;
+    prior.at = verb;
+    prior.start = verb;
+    prior.args.retain(|a| {
+        let date = a.role == Role::Effective;
+        if at(a) > verb {
+            !(date && announced)
+        } else {
+            !date
+        }
+    });
+    hit.args.retain(|a| at(a) < verb);
+    hit.lifts_prior = true;
+    Some(prior)
 }

@@ -106,7 +106,7 @@ impl Lexicon {
                     None
                     | Some(
                         "by" | "in" | "from" | "on" | "before" | "until" | "starting" | "during"
-                        | "within" | "beginning" | "around" | "at" | "as",
+                        | "within" | "beginning" | "around" | "at" | "as" | "with",
                     ),
                 ) => Some((
                     Some(Arg {
