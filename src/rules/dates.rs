@@ -72,20 +72,29 @@ fn local_tense(text: &str, start: usize, sentence: Tense) -> Tense {
     };
     let last = words.next();
     let second = words.next();
+    let third = words.next();
     let preposition =
         last.is_some_and(|w| matches!(w.to_ascii_lowercase().as_str(), "in" | "on" | "from"));
     // "the controls it announced on October 9", "a ban imposed in December": a verb in
-    // the past right before the date dates a past act, whatever the sentence's tense.
-    let past_verb = |w: Option<&str>| {
-        w.is_some_and(|w| {
-            let w = w.to_ascii_lowercase();
-            w.len() > 4
-                && w.ends_with("ed")
-                && !matches!(w.as_str(), "scheduled" | "planned" | "expected")
-                || matches!(w.as_str(), "took" | "began" | "came")
-        })
+    // the past right before the date dates a past act, whatever the sentence's tense;
+    // not a participle after a form of "be" ("will be delivered in December").
+    let past_verb = |w: Option<&str>, before: Option<&str>| {
+        let passive = before.is_some_and(|b| {
+            matches!(
+                b.to_ascii_lowercase().as_str(),
+                "be" | "been" | "being" | "is" | "are" | "to" | "get" | "gets"
+            )
+        });
+        !passive
+            && w.is_some_and(|w| {
+                let w = w.to_ascii_lowercase();
+                w.len() > 4
+                    && w.ends_with("ed")
+                    && !matches!(w.as_str(), "scheduled" | "planned" | "expected")
+                    || matches!(w.as_str(), "took" | "began" | "came")
+            })
     };
-    if past_verb(last) || preposition && past_verb(second) {
+    if past_verb(last, second) || preposition && past_verb(second, third) {
         return Tense::Past;
     }
     if !(cue(last) || (preposition && cue(second))) {
