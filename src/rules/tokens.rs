@@ -4,7 +4,11 @@
 //! closed-class word lists (prepositions, auxiliaries, clause openers) that tell a word's
 //! job without a part-of-speech tagger.
 
+use std::ops::Deref;
+use std::sync::OnceLock;
+
 use super::annotate::{Annotated, CLOSE, OPEN};
+use crate::quick_hash::QuickSet;
 
 /// One token of a typed sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,8 +151,41 @@ fn push_lowercase(word: &mut String, c: char) {
     }
 }
 
+/// A closed list of words, asked whether it holds a word. The frames ask these lists for
+/// nearly every token they walk over, so a look-up hashes the word once instead of
+/// comparing it with each entry; the list itself stays readable (`Deref` to the slice).
+#[derive(Debug)]
+pub struct WordSet {
+    words: &'static [&'static str],
+    index: OnceLock<QuickSet<&'static str>>,
+}
+
+impl WordSet {
+    pub const fn new(words: &'static [&'static str]) -> WordSet {
+        WordSet {
+            words,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// Whether `word` is one of the list's words (the signature of `<[&str]>::contains`).
+    pub fn contains(&self, word: &&str) -> bool {
+        self.index
+            .get_or_init(|| self.words.iter().copied().collect())
+            .contains(word)
+    }
+}
+
+impl Deref for WordSet {
+    type Target = [&'static str];
+
+    fn deref(&self) -> &[&'static str] {
+        self.words
+    }
+}
+
 /// Prepositions and the pseudo-prepositions that introduce a role ("worth", "valued at").
-pub const PREPOSITIONS: &[&str] = &[
+pub static PREPOSITIONS: WordSet = WordSet::new(&[
     "from",
     "to",
     "with",
@@ -196,21 +233,21 @@ pub const PREPOSITIONS: &[&str] = &[
     "affecting",
     "covering",
     "following",
-];
+]);
 
 /// Auxiliaries and modals: skipped between a subject and its verb.
-pub const AUXILIARIES: &[&str] = &[
+pub static AUXILIARIES: WordSet = WordSet::new(&[
     "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "having", "will",
     "would", "shall", "should", "can", "could", "may", "might", "must", "do", "does", "did", "'s",
-];
+]);
 
 /// Forms of "be" (and "get") that make a following participle passive.
-pub const PASSIVE_AUX: &[&str] = &[
+pub static PASSIVE_AUX: WordSet = WordSet::new(&[
     "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "gotten",
-];
+]);
 
 /// Words that open a new clause: arguments are not looked for across them.
-pub const CLAUSE_OPENERS: &[&str] = &[
+pub static CLAUSE_OPENERS: WordSet = WordSet::new(&[
     "which",
     "as",
     "who",
@@ -231,21 +268,21 @@ pub const CLAUSE_OPENERS: &[&str] = &[
     "so",
     "meanwhile",
     "however",
-];
+]);
 
 /// Determiners and quantifier words that may sit inside a noun phrase.
-pub const DETERMINERS: &[&str] = &[
+pub static DETERMINERS: WordSet = WordSet::new(&[
     "a", "an", "the", "this", "that", "these", "those", "its", "their", "his", "her", "our", "my",
     "your", "some", "any", "all", "each", "every", "another", "other", "more", "most", "several",
     "many", "few", "both", "such", "no",
-];
+]);
 
 /// Pronouns and descriptions that refer back to an organisation named earlier.
-pub const ORG_PRONOUNS: &[&str] = &["it", "they"];
+pub static ORG_PRONOUNS: WordSet = WordSet::new(&["it", "they"]);
 
 /// Head nouns of descriptions that refer back to an organisation ("the company", "the
 /// Chinese search giant", "the chipmaker").
-pub const ORG_NOUNS: &[&str] = &[
+pub static ORG_NOUNS: WordSet = WordSet::new(&[
     "company",
     "firm",
     "group",
@@ -281,11 +318,11 @@ pub const ORG_NOUNS: &[&str] = &[
     "automaker",
     "retailer",
     "bank",
-];
+]);
 
 /// Plural descriptions that refer back to several organisations named together ("the
 /// two companies", "the Chinese groups").
-pub const ORG_PLURALS: &[&str] = &[
+pub static ORG_PLURALS: WordSet = WordSet::new(&[
     "companies",
     "firms",
     "groups",
@@ -300,7 +337,7 @@ pub const ORG_PLURALS: &[&str] = &[
     "carriers",
     "labs",
     "laboratories",
-];
+]);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

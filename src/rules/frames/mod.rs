@@ -109,9 +109,9 @@ pub struct Hit {
 struct Sent<'a> {
     toks: &'a [Tok],
     words: Vec<Option<&'a str>>,
-    verbs: &'a std::collections::HashSet<String>,
+    verbs: &'a crate::quick_hash::QuickSet<String>,
     /// Every inflected form of the lexicon's verbs ("bought").
-    forms: &'a std::collections::HashSet<String>,
+    forms: &'a crate::quick_hash::QuickSet<String>,
     /// Jurisdictions named as their government ("the UK government").
     government: Vec<bool>,
     /// Organisations the gazetteer does not know (see `names`).
