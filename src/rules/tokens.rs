@@ -7,14 +7,17 @@
 use std::ops::Deref;
 use std::sync::OnceLock;
 
+use compact_str::CompactString;
+
 use super::annotate::{Annotated, CLOSE, OPEN};
 use crate::quick_hash::QuickSet;
 
 /// One token of a typed sentence.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
-    /// A word, lower-cased; `'s` after a name is its own word.
-    Word(String),
+    /// A word, lower-cased; `'s` after a name is its own word. Held inline (no allocation)
+    /// up to 24 bytes, as nearly every word is.
+    Word(CompactString),
     /// An annotation: its index in `Annotated::annotations` and its type letter.
     Ent(usize, char),
     /// Any other character that is not whitespace.
@@ -67,7 +70,7 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                 out.push(Tok::Ent(i, letter));
             }
         } else if c.is_alphanumeric() {
-            let mut word = String::with_capacity(16);
+            let mut word = CompactString::default();
             push_lowercase(&mut word, c);
             while let Some(&(_, d)) = chars.peek() {
                 if d.is_alphanumeric() {
@@ -107,12 +110,12 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                 ahead.next();
                 if !ahead.peek().is_some_and(|&(_, n)| n.is_alphanumeric()) {
                     chars.next();
-                    out.push(Tok::Word("'s".into()));
+                    out.push(Tok::Word(CompactString::const_new("'s")));
                     continue;
                 }
             }
             if matches!(out.last(), Some(Tok::Ent(..))) {
-                out.push(Tok::Word("'s".into()));
+                out.push(Tok::Word(CompactString::const_new("'s")));
                 continue;
             }
             out.push(Tok::Punct('\''));
@@ -143,7 +146,7 @@ pub fn may_hold_word(text: &str, word: &str) -> bool {
 
 /// Appends `c` lower-cased; ASCII, nearly every letter of news text, without the Unicode
 /// tables.
-fn push_lowercase(word: &mut String, c: char) {
+fn push_lowercase(word: &mut CompactString, c: char) {
     if c.is_ascii() {
         word.push(c.to_ascii_lowercase());
     } else {
@@ -181,6 +184,30 @@ impl Deref for WordSet {
 
     fn deref(&self) -> &[&'static str] {
         self.words
+    }
+}
+
+/// A list of words a rule pack gives (lower-cased), asked whether it holds a word.
+#[derive(Debug, Default)]
+pub struct Words(Vec<String>);
+
+impl Words {
+    pub fn contains(&self, word: &str) -> bool {
+        self.0.iter().any(|w| w == word)
+    }
+}
+
+impl Deref for Words {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl Extend<String> for Words {
+    fn extend<I: IntoIterator<Item = String>>(&mut self, words: I) {
+        self.0.extend(words);
     }
 }
 
@@ -413,7 +440,7 @@ mod tests {
         let words: Vec<String> = t
             .iter()
             .map(|t| match t {
-                Tok::Word(w) => w.clone(),
+                Tok::Word(w) => w.to_string(),
                 Tok::Punct(c) => c.to_string(),
                 Tok::Ent(..) => "E".into(),
             })
