@@ -52,7 +52,7 @@ impl Tok {
 pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut chars = ann.typed.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
+    while let Some((at, c)) = chars.next() {
         if c == OPEN {
             let mut letter = ' ';
             let mut digits = String::new();
@@ -70,11 +70,13 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                 out.push(Tok::Ent(i, letter));
             }
         } else if c.is_alphanumeric() {
-            let mut word = CompactString::default();
-            push_lowercase(&mut word, c);
+            // The word is the run of characters taken below, lower-cased.
+            let mut end = at + c.len_utf8();
+            let mut ascii = c.is_ascii();
             while let Some(&(_, d)) = chars.peek() {
                 if d.is_alphanumeric() {
-                    push_lowercase(&mut word, d);
+                    end += d.len_utf8();
+                    ascii &= d.is_ascii();
                     chars.next();
                 } else if d == '\'' || d == '.' {
                     // "don't" and "Inc." stay one word; "Nvidia's" becomes two.
@@ -92,7 +94,7 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                         }
                     }
                     if next.is_some_and(char::is_alphanumeric) {
-                        word.push(d);
+                        end += 1;
                         chars.next();
                     } else {
                         break;
@@ -101,7 +103,8 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                     break;
                 }
             }
-            out.push(Tok::Word(word));
+            let run = ann.typed.get(at..end).unwrap_or_default();
+            out.push(Tok::Word(lowercase(run, ascii)));
         } else if c == '\'' {
             // A possessive after a name or placeholder: "Nvidia's", "Nvidia'".
             let next = chars.peek().map(|&(_, n)| n);
@@ -144,8 +147,22 @@ pub fn may_hold_word(text: &str, word: &str) -> bool {
     found || (!text.is_ascii() && text.contains(['\u{212A}', '\u{130}']))
 }
 
-/// Appends `c` lower-cased; ASCII, nearly every letter of news text, without the Unicode
-/// tables.
+/// `run` lower-cased: copied whole and lowered in place when it is ASCII, as nearly every
+/// word of news text is, else a character at a time.
+fn lowercase(run: &str, ascii: bool) -> CompactString {
+    if ascii {
+        let mut word = CompactString::new(run);
+        word.make_ascii_lowercase();
+        return word;
+    }
+    let mut word = CompactString::default();
+    for c in run.chars() {
+        push_lowercase(&mut word, c);
+    }
+    word
+}
+
+/// Appends `c` lower-cased; ASCII without the Unicode tables.
 fn push_lowercase(word: &mut CompactString, c: char) {
     if c.is_ascii() {
         word.push(c.to_ascii_lowercase());
