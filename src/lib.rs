@@ -24,6 +24,7 @@ pub mod logging;
 pub mod model;
 pub mod notify;
 pub mod pipeline;
+mod quick_hash;
 pub mod report;
 pub mod rules;
 pub mod store;

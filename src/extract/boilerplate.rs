@@ -16,8 +16,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use scraper::node::Element;
 
-use super::walk::{key, NodeMap, NodeRef, QuickHasher};
+use super::walk::{key, NodeMap, NodeRef};
 use super::{built_in_regex, built_in_regex_with_cache};
+use crate::quick_hash::QuickHasher;
 
 /// How the content walker treats an element and everything inside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +239,7 @@ impl Verdicts {
 }
 
 /// `class` value → whether it carries chrome words and content words (hashed with the
-/// walk's [`QuickHasher`]: SipHash would cost as much as the word split the memo saves).
+/// crate's [`QuickHasher`]: SipHash would cost as much as the word split the memo saves).
 type ClassSignals = HashMap<Box<str>, (bool, bool), BuildHasherDefault<QuickHasher>>;
 
 /// How a walk classifies elements: by the document's verdicts, or by tag, role and

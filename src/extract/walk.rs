@@ -2,10 +2,11 @@
 //! deeply nested, can overflow the stack (and skipping a subtree costs nothing).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
 
 use scraper::ElementRef;
+
+use crate::quick_hash::QuickBuild;
 
 /// A node of scraper's tree (ego_tree's `NodeRef<'a, scraper::Node>`), named through
 /// `ElementRef` so this crate need not depend on ego_tree itself.
@@ -17,41 +18,7 @@ pub(crate) fn key(node: NodeRef<'_>) -> usize {
 }
 
 /// Maps keyed by [`key`].
-pub(crate) type NodeMap<V> = HashMap<usize, V, BuildHasherDefault<QuickHasher>>;
-
-/// The extractor's hasher for its memo maps, where the default SipHash costs more than
-/// the rest of a look-up: node addresses are already unique and well spread, so one
-/// multiply mixes them enough; short strings (class values) are mixed eight bytes at a
-/// time (FxHash's mix).
-#[derive(Default)]
-pub(crate) struct QuickHasher(u64);
-
-impl Hasher for QuickHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
-        }
-        let mut last = [0u8; 8];
-        let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(K);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        // Fibonacci hashing; the high bits, which the table uses, depend on every input bit.
-        self.0 = (n as u64)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(32);
-    }
-}
+pub(crate) type NodeMap<V> = HashMap<usize, V, QuickBuild>;
 
 /// One step of a walk: entering a node, or leaving one that was entered.
 pub(crate) enum Step<'a> {

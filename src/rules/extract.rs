@@ -8,6 +8,7 @@
 //! article's mentions in text order, for `assemble`.
 
 use chrono::NaiveDate;
+use compact_str::CompactString;
 
 use crate::model::EventKind;
 use crate::text::{ends_open, Sentence};
@@ -26,7 +27,7 @@ use super::{kind_index, KindSettings, RuleSet};
 struct Typed {
     ann: Annotated,
     toks: Vec<Tok>,
-    plain: Vec<String>,
+    plain: Vec<CompactString>,
 }
 
 fn typed(g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> Typed {
@@ -37,7 +38,7 @@ fn typed(g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> Typed {
         .map(|t| match t {
             Tok::Word(w) => w.clone(),
             Tok::Ent(a, 'J') if ann.annotations.get(*a).is_some_and(|a| a.government) => {
-                "<Jg>".to_string()
+                CompactString::const_new("<Jg>")
             }
             Tok::Ent(a, 'O')
                 if ann
@@ -45,16 +46,19 @@ fn typed(g: &Gazetteer, text: &str, published: Option<NaiveDate>) -> Typed {
                     .get(*a)
                     .is_some_and(|a| matches!(a.value, Value::Name(_))) =>
             {
-                "<On>".to_string()
+                CompactString::const_new("<On>")
             }
             Tok::Ent(_, l) => {
-                let mut p = String::with_capacity(3);
-                p.push('<');
+                let mut p = CompactString::const_new("<");
                 p.push(*l);
                 p.push('>');
                 p
             }
-            Tok::Punct(c) => c.to_string(),
+            Tok::Punct(c) => {
+                let mut p = CompactString::default();
+                p.push(*c);
+                p
+            }
         })
         .collect();
     Typed { ann, toks, plain }
@@ -94,7 +98,7 @@ impl RuleSet {
                         };
                         format!("[{l}:{name}]")
                     }
-                    Tok::Word(w) => w.clone(),
+                    Tok::Word(w) => w.to_string(),
                     Tok::Punct(c) => c.to_string(),
                 })
                 .collect();
@@ -105,7 +109,7 @@ impl RuleSet {
                     .frames
                     .get(hit.frame)
                     .map_or("?", |f| f.id.as_str());
-                let head = t.plain.get(hit.at).map_or("?", String::as_str);
+                let head = t.plain.get(hit.at).map_or("?", CompactString::as_str);
                 let mut roles: Vec<String> = hit
                     .args
                     .iter()
@@ -126,7 +130,7 @@ impl RuleSet {
                     roles.push(format!(
                         "{:?}=<reference at {}>",
                         r.role,
-                        t.plain.get(r.at).map_or("?", String::as_str)
+                        t.plain.get(r.at).map_or("?", CompactString::as_str)
                     ));
                 }
                 let what = hit

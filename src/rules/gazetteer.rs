@@ -5,7 +5,7 @@
 //! Ascend"), a plural `s` on products ("H100s"), and any run of whitespace inside an alias.
 //! A possessive ("Nvidia's") needs nothing: the apostrophe is already a boundary.
 
-use std::collections::HashMap;
+use crate::quick_hash::QuickMap;
 
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 
@@ -51,16 +51,16 @@ pub struct Gazetteer {
     pub orgs: Vec<String>,
     /// How far upstream each organisation sells (0 equipment .. 4 systems); absent for
     /// buyers. Parallel to `orgs`.
-    supplies: HashMap<String, u8>,
+    supplies: QuickMap<String, u8>,
     /// The home jurisdiction of organisations that declare one.
-    countries: HashMap<String, String>,
+    countries: QuickMap<String, String>,
     pub products: Vec<Product>,
     pub jurisdictions: Vec<String>,
     pub agencies: Vec<Agency>,
     /// Alias (whitespace collapsed to one space) → entity.
-    lookup: HashMap<String, EntityRef>,
+    lookup: QuickMap<String, EntityRef>,
     /// Where each alias was declared, for duplicate-alias errors.
-    origin: HashMap<String, String>,
+    origin: QuickMap<String, String>,
     scanner: Option<Scanner>,
 }
 
@@ -320,7 +320,7 @@ impl Gazetteer {
         }
         // Every form the scanner looks for: the aliases, and plural forms of products
         // unless another entry owns that spelling.
-        let mut forms: HashMap<String, EntityRef> = HashMap::new();
+        let mut forms: QuickMap<String, EntityRef> = QuickMap::default();
         for (alias, entity) in &self.lookup {
             if matches!(entity, EntityRef::Product(_)) {
                 let plural = format!("{alias}s");

@@ -6,9 +6,10 @@
 //! an order", "win a contract", "lift the ban"), each with its own subject role and
 //! status or action. It compiles nothing but word lists and validates role names.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::model::{ControlAction, EventKind, OrderStatus};
+use crate::quick_hash::{QuickMap, QuickSet};
 
 use super::pack::{RawExample, RawFrame};
 use super::RuleError;
@@ -68,7 +69,7 @@ pub struct Roles {
     /// Role of a name in front of the goods ("Tesla's chips"): their maker, the supplier,
     /// unless the frame says otherwise (a foundry makes its buyer's chips).
     pub owner: Option<Role>,
-    pub cues: HashMap<String, Role>,
+    pub cues: QuickMap<String, Role>,
 }
 
 impl Roles {
@@ -85,7 +86,7 @@ pub struct Governor {
     /// Role of a name between the verb and the noun ("awarded TSMC the contract").
     pub object: Option<Role>,
     /// Cue roles that replace the frame's own ("won an order *from* X": X is the buyer).
-    pub cues: HashMap<String, Role>,
+    pub cues: QuickMap<String, Role>,
     /// Role of dates, replacing the frame's.
     pub dates: Option<Role>,
     pub status: Option<OrderStatus>,
@@ -155,13 +156,13 @@ pub struct Head {
 #[derive(Debug, Default)]
 pub struct Lexicon {
     pub frames: Vec<Frame>,
-    by_first: HashMap<String, Vec<Head>>,
+    by_first: QuickMap<String, Vec<Head>>,
     /// Base forms of every verb and governor ("buy", "place"): after "to" they make an
     /// infinitive, not a cue.
-    pub base_verbs: std::collections::HashSet<String>,
+    pub base_verbs: QuickSet<String>,
     /// Every inflected form of every verb and governor ("bought", "placed"): words that
     /// read as verbs.
-    pub verb_forms: std::collections::HashSet<String>,
+    pub verb_forms: QuickSet<String>,
 }
 
 impl Lexicon {
@@ -220,8 +221,8 @@ impl Lexicon {
             };
             let cues = |map: &BTreeMap<String, String>,
                         what: &str|
-             -> Result<HashMap<String, Role>, RuleError> {
-                let mut out = HashMap::new();
+             -> Result<QuickMap<String, Role>, RuleError> {
+                let mut out = QuickMap::default();
                 for (cue, v) in map {
                     let parsed = Role::parse(v, r.kind).ok_or_else(|| {
                         err(format!(

@@ -6,10 +6,11 @@
 //! (after a title, or a known first name), months and days, news outlets, laws and
 //! programmes. The name it returns drops corporate suffixes ("Inc.", "Corp.").
 
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use regex::Regex;
+
+use crate::quick_hash::QuickSet;
 
 /// A name found at `start..end` of the sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,11 +122,11 @@ N.V. SE GmbH Pte Pty K.K. Bhd Berhad Co.,";
 
 /// The word lists below as sets, built once.
 struct Lists {
-    common: HashSet<&'static str>,
-    not_org_heads: HashSet<&'static str>,
-    titles: HashSet<&'static str>,
-    first_names: HashSet<&'static str>,
-    suffixes: HashSet<&'static str>,
+    common: QuickSet<&'static str>,
+    not_org_heads: QuickSet<&'static str>,
+    titles: QuickSet<&'static str>,
+    first_names: QuickSet<&'static str>,
+    suffixes: QuickSet<&'static str>,
 }
 
 fn lists() -> &'static Lists {

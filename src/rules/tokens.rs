@@ -4,13 +4,20 @@
 //! closed-class word lists (prepositions, auxiliaries, clause openers) that tell a word's
 //! job without a part-of-speech tagger.
 
+use std::ops::Deref;
+use std::sync::OnceLock;
+
+use compact_str::CompactString;
+
 use super::annotate::{Annotated, CLOSE, OPEN};
+use crate::quick_hash::QuickSet;
 
 /// One token of a typed sentence.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Tok {
-    /// A word, lower-cased; `'s` after a name is its own word.
-    Word(String),
+    /// A word, lower-cased; `'s` after a name is its own word. Held inline (no allocation)
+    /// up to 24 bytes, as nearly every word is.
+    Word(CompactString),
     /// An annotation: its index in `Annotated::annotations` and its type letter.
     Ent(usize, char),
     /// Any other character that is not whitespace.
@@ -45,7 +52,7 @@ impl Tok {
 pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
     let mut out = Vec::new();
     let mut chars = ann.typed.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
+    while let Some((at, c)) = chars.next() {
         if c == OPEN {
             let mut letter = ' ';
             let mut digits = String::new();
@@ -63,11 +70,13 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                 out.push(Tok::Ent(i, letter));
             }
         } else if c.is_alphanumeric() {
-            let mut word = String::with_capacity(16);
-            push_lowercase(&mut word, c);
+            // The word is the run of characters taken below, lower-cased.
+            let mut end = at + c.len_utf8();
+            let mut ascii = c.is_ascii();
             while let Some(&(_, d)) = chars.peek() {
                 if d.is_alphanumeric() {
-                    push_lowercase(&mut word, d);
+                    end += d.len_utf8();
+                    ascii &= d.is_ascii();
                     chars.next();
                 } else if d == '\'' || d == '.' {
                     // "don't" and "Inc." stay one word; "Nvidia's" becomes two.
@@ -85,7 +94,7 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                         }
                     }
                     if next.is_some_and(char::is_alphanumeric) {
-                        word.push(d);
+                        end += 1;
                         chars.next();
                     } else {
                         break;
@@ -94,7 +103,8 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                     break;
                 }
             }
-            out.push(Tok::Word(word));
+            let run = ann.typed.get(at..end).unwrap_or_default();
+            out.push(Tok::Word(lowercase(run, ascii)));
         } else if c == '\'' {
             // A possessive after a name or placeholder: "Nvidia's", "Nvidia'".
             let next = chars.peek().map(|&(_, n)| n);
@@ -103,12 +113,12 @@ pub fn tokenize(ann: &Annotated) -> Vec<Tok> {
                 ahead.next();
                 if !ahead.peek().is_some_and(|&(_, n)| n.is_alphanumeric()) {
                     chars.next();
-                    out.push(Tok::Word("'s".into()));
+                    out.push(Tok::Word(CompactString::const_new("'s")));
                     continue;
                 }
             }
             if matches!(out.last(), Some(Tok::Ent(..))) {
-                out.push(Tok::Word("'s".into()));
+                out.push(Tok::Word(CompactString::const_new("'s")));
                 continue;
             }
             out.push(Tok::Punct('\''));
@@ -137,9 +147,23 @@ pub fn may_hold_word(text: &str, word: &str) -> bool {
     found || (!text.is_ascii() && text.contains(['\u{212A}', '\u{130}']))
 }
 
-/// Appends `c` lower-cased; ASCII, nearly every letter of news text, without the Unicode
-/// tables.
-fn push_lowercase(word: &mut String, c: char) {
+/// `run` lower-cased: copied whole and lowered in place when it is ASCII, as nearly every
+/// word of news text is, else a character at a time.
+fn lowercase(run: &str, ascii: bool) -> CompactString {
+    if ascii {
+        let mut word = CompactString::new(run);
+        word.make_ascii_lowercase();
+        return word;
+    }
+    let mut word = CompactString::default();
+    for c in run.chars() {
+        push_lowercase(&mut word, c);
+    }
+    word
+}
+
+/// Appends `c` lower-cased; ASCII without the Unicode tables.
+fn push_lowercase(word: &mut CompactString, c: char) {
     if c.is_ascii() {
         word.push(c.to_ascii_lowercase());
     } else {
@@ -147,8 +171,65 @@ fn push_lowercase(word: &mut String, c: char) {
     }
 }
 
+/// A closed list of words, asked whether it holds a word. The frames ask these lists for
+/// nearly every token they walk over, so a look-up hashes the word once instead of
+/// comparing it with each entry; the list itself stays readable (`Deref` to the slice).
+#[derive(Debug)]
+pub struct WordSet {
+    words: &'static [&'static str],
+    index: OnceLock<QuickSet<&'static str>>,
+}
+
+impl WordSet {
+    pub const fn new(words: &'static [&'static str]) -> WordSet {
+        WordSet {
+            words,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// Whether `word` is one of the list's words (the signature of `<[&str]>::contains`).
+    pub fn contains(&self, word: &&str) -> bool {
+        self.index
+            .get_or_init(|| self.words.iter().copied().collect())
+            .contains(word)
+    }
+}
+
+impl Deref for WordSet {
+    type Target = [&'static str];
+
+    fn deref(&self) -> &[&'static str] {
+        self.words
+    }
+}
+
+/// A list of words a rule pack gives (lower-cased), asked whether it holds a word.
+#[derive(Debug, Default)]
+pub struct Words(Vec<String>);
+
+impl Words {
+    pub fn contains(&self, word: &str) -> bool {
+        self.0.iter().any(|w| w == word)
+    }
+}
+
+impl Deref for Words {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl Extend<String> for Words {
+    fn extend<I: IntoIterator<Item = String>>(&mut self, words: I) {
+        self.0.extend(words);
+    }
+}
+
 /// Prepositions and the pseudo-prepositions that introduce a role ("worth", "valued at").
-pub const PREPOSITIONS: &[&str] = &[
+pub static PREPOSITIONS: WordSet = WordSet::new(&[
     "from",
     "to",
     "with",
@@ -196,21 +277,21 @@ pub const PREPOSITIONS: &[&str] = &[
     "affecting",
     "covering",
     "following",
-];
+]);
 
 /// Auxiliaries and modals: skipped between a subject and its verb.
-pub const AUXILIARIES: &[&str] = &[
+pub static AUXILIARIES: WordSet = WordSet::new(&[
     "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "having", "will",
     "would", "shall", "should", "can", "could", "may", "might", "must", "do", "does", "did", "'s",
-];
+]);
 
 /// Forms of "be" (and "get") that make a following participle passive.
-pub const PASSIVE_AUX: &[&str] = &[
+pub static PASSIVE_AUX: WordSet = WordSet::new(&[
     "is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "gotten",
-];
+]);
 
 /// Words that open a new clause: arguments are not looked for across them.
-pub const CLAUSE_OPENERS: &[&str] = &[
+pub static CLAUSE_OPENERS: WordSet = WordSet::new(&[
     "which",
     "as",
     "who",
@@ -231,21 +312,21 @@ pub const CLAUSE_OPENERS: &[&str] = &[
     "so",
     "meanwhile",
     "however",
-];
+]);
 
 /// Determiners and quantifier words that may sit inside a noun phrase.
-pub const DETERMINERS: &[&str] = &[
+pub static DETERMINERS: WordSet = WordSet::new(&[
     "a", "an", "the", "this", "that", "these", "those", "its", "their", "his", "her", "our", "my",
     "your", "some", "any", "all", "each", "every", "another", "other", "more", "most", "several",
     "many", "few", "both", "such", "no",
-];
+]);
 
 /// Pronouns and descriptions that refer back to an organisation named earlier.
-pub const ORG_PRONOUNS: &[&str] = &["it", "they"];
+pub static ORG_PRONOUNS: WordSet = WordSet::new(&["it", "they"]);
 
 /// Head nouns of descriptions that refer back to an organisation ("the company", "the
 /// Chinese search giant", "the chipmaker").
-pub const ORG_NOUNS: &[&str] = &[
+pub static ORG_NOUNS: WordSet = WordSet::new(&[
     "company",
     "firm",
     "group",
@@ -281,11 +362,11 @@ pub const ORG_NOUNS: &[&str] = &[
     "automaker",
     "retailer",
     "bank",
-];
+]);
 
 /// Plural descriptions that refer back to several organisations named together ("the
 /// two companies", "the Chinese groups").
-pub const ORG_PLURALS: &[&str] = &[
+pub static ORG_PLURALS: WordSet = WordSet::new(&[
     "companies",
     "firms",
     "groups",
@@ -300,7 +381,7 @@ pub const ORG_PLURALS: &[&str] = &[
     "carriers",
     "labs",
     "laboratories",
-];
+]);
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
@@ -376,7 +457,7 @@ mod tests {
         let words: Vec<String> = t
             .iter()
             .map(|t| match t {
-                Tok::Word(w) => w.clone(),
+                Tok::Word(w) => w.to_string(),
                 Tok::Punct(c) => c.to_string(),
                 Tok::Ent(..) => "E".into(),
             })

@@ -137,7 +137,7 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                             return Some(format!("{prev} {w}"));
                         }
                     }
-                    return Some(w.clone());
+                    return Some(w.to_string());
                 }
                 if w == "as" && j > 0 && s.words.get(j - 1).copied().flatten() == Some("such") {
                     return Some("such as".to_string());

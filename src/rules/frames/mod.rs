@@ -14,13 +14,14 @@ mod parties;
 mod roles;
 mod words;
 
+use compact_str::CompactString;
 use regex::Regex;
 
 use crate::model::{ControlAction, EventKind, OrderStatus};
 
 use super::lexicon::{Governor, HeadKind, Lexicon, Role, VerbForm};
 use super::tokens::{
-    Tok, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PLURALS, ORG_PRONOUNS,
+    Tok, Words, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PLURALS, ORG_PRONOUNS,
     PASSIVE_AUX, PREPOSITIONS,
 };
 
@@ -39,7 +40,7 @@ pub struct KindWords {
     pub planned: Vec<Regex>,
     pub topic: Vec<Regex>,
     pub exclusions: Vec<Regex>,
-    pub goods: Vec<String>,
+    pub goods: Words,
     pub entity_nouns: Vec<String>,
 }
 
@@ -117,9 +118,9 @@ pub struct Hit {
 struct Sent<'a> {
     toks: &'a [Tok],
     words: Vec<Option<&'a str>>,
-    verbs: &'a std::collections::HashSet<String>,
+    verbs: &'a crate::quick_hash::QuickSet<String>,
     /// Every inflected form of the lexicon's verbs ("bought").
-    forms: &'a std::collections::HashSet<String>,
+    forms: &'a crate::quick_hash::QuickSet<String>,
     /// Jurisdictions named as their government ("the UK government").
     government: Vec<bool>,
     /// Organisations the gazetteer does not know (see `names`).
@@ -136,7 +137,7 @@ struct HeadAt {
 
 impl Lexicon {
     /// Every frame head of the sentence and its arguments.
-    pub fn find(&self, toks: &[Tok], kinds: &[KindWords; 2], plain: &[String]) -> Vec<Hit> {
+    pub fn find(&self, toks: &[Tok], kinds: &[KindWords; 2], plain: &[CompactString]) -> Vec<Hit> {
         let sent = Sent {
             toks,
             words: toks.iter().map(Tok::word).collect(),
@@ -352,7 +353,7 @@ impl Lexicon {
         heads: &[HeadAt],
         right_end: usize,
         kinds: &[KindWords; 2],
-        plain: &[String],
+        plain: &[CompactString],
         on_topic: [bool; 2],
     ) -> Option<Hit> {
         let frame = self.frames.get(h.frame)?;

@@ -1,8 +1,11 @@
 //! Word lists the frames read clauses by: modifiers a noun phrase may carry, adverbs a
 //! subject search walks over, government nouns, nouns a jurisdiction only qualifies, and
 //! causative verbs.
+
+use crate::rules::tokens::WordSet;
+
 /// Nouns for what a control lists: "entities in China", "firms from Iran".
-pub(super) const ENTITY_NOUNS: &[&str] = &[
+pub(super) static ENTITY_NOUNS: WordSet = WordSet::new(&[
     "entities",
     "companies",
     "firms",
@@ -13,11 +16,11 @@ pub(super) const ENTITY_NOUNS: &[&str] = &[
     "universities",
     "businesses",
     "parties",
-];
+]);
 
 /// Nouns of chips themselves: a name the gazetteer lacks right before one is a model
 /// ("Exynos Auto V720 chips", "KUNLUN chip"), not a company.
-pub(super) const CHIP_NOUNS: &[&str] = &[
+pub(super) static CHIP_NOUNS: WordSet = WordSet::new(&[
     "chip",
     "chips",
     "processor",
@@ -36,10 +39,10 @@ pub(super) const CHIP_NOUNS: &[&str] = &[
     "asics",
     "superchip",
     "superchips",
-];
+]);
 
 /// Words that may sit between a determiner and a noun head ("a new $2 billion order").
-pub(super) const NOUN_MODIFIERS: &[&str] = &[
+pub(super) static NOUN_MODIFIERS: WordSet = WordSet::new(&[
     "so",
     "called",
     "so-called",
@@ -133,7 +136,7 @@ pub(super) const NOUN_MODIFIERS: &[&str] = &[
     "complete",
     "partial",
     "temporary",
-];
+]);
 
 /// Adverbs and hedges skipped between an auxiliary and a verb or a subject and a verb.
 /// Whether `w` is an adverb: a listed one, or a word in -ly that is not a noun
@@ -145,7 +148,7 @@ pub(super) fn is_adverb(w: &str) -> bool {
     ADVERBS.contains(&w) || w.len() > 5 && w.ends_with("ly") && !NOUNS_IN_LY.contains(&w)
 }
 
-pub(super) const ADVERBS: &[&str] = &[
+pub(super) static ADVERBS: WordSet = WordSet::new(&[
     "reportedly",
     "also",
     "already",
@@ -203,10 +206,10 @@ pub(super) const ADVERBS: &[&str] = &[
     "month",
     "year",
     "this",
-];
+]);
 
 /// Words a government reference is made of ("the government", "the ministry").
-pub(super) const GOVERNMENT_NOUNS: &[&str] = &[
+pub(super) static GOVERNMENT_NOUNS: WordSet = WordSet::new(&[
     "government",
     "administration",
     "authorities",
@@ -221,11 +224,11 @@ pub(super) const GOVERNMENT_NOUNS: &[&str] = &[
     "cabinet",
     "state",
     "council",
-];
+]);
 
 /// Nouns a jurisdiction qualifies without being a destination: "US technology",
 /// "American chipmakers", "Chinese-made".
-pub(super) const QUALIFIED_NOUNS: &[&str] = &[
+pub(super) static QUALIFIED_NOUNS: WordSet = WordSet::new(&[
     "technology",
     "technologies",
     "tech",
@@ -271,11 +274,11 @@ pub(super) const QUALIFIED_NOUNS: &[&str] = &[
     "based",
     "developed",
     "designed",
-];
+]);
 
 /// Verbs of saying that may drop "that" before the clause they report ("said Alibaba
 /// plans to buy").
-pub(super) const SAYING: &[&str] = &[
+pub(super) static SAYING: WordSet = WordSet::new(&[
     "said",
     "says",
     "say",
@@ -306,10 +309,10 @@ pub(super) const SAYING: &[&str] = &[
     "suggests",
     "showed",
     "shows",
-];
+]);
 
 /// Verbs of choosing a seller: "tapped Broadcom to supply", "selected Nvidia to build".
-pub(super) const SELECTORS: &[&str] = &[
+pub(super) static SELECTORS: WordSet = WordSet::new(&[
     "tapped",
     "taps",
     "tap",
@@ -332,10 +335,10 @@ pub(super) const SELECTORS: &[&str] = &[
     // "paid Eviden to build the system": whoever pays for the making buys.
     "paid",
     "pays",
-];
+]);
 
 /// Verbs that make their object the doer of the next verb: "ordered TSMC to halt".
-pub(super) const CAUSATIVES: &[&str] = &[
+pub(super) static CAUSATIVES: WordSet = WordSet::new(&[
     "mandated",
     "mandating",
     "mandate",
@@ -371,4 +374,4 @@ pub(super) const CAUSATIVES: &[&str] = &[
     "requires",
     "force",
     "forces",
-];
+]);
