@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use compact_str::CompactString;
 
 use super::annotate::{Annotated, CLOSE, OPEN};
-use crate::quick_hash::QuickSet;
+use super::word_table::WordTable;
 
 /// One token of a typed sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,7 +177,7 @@ fn push_lowercase(word: &mut CompactString, c: char) {
 #[derive(Debug)]
 pub struct WordSet {
     words: &'static [&'static str],
-    index: OnceLock<QuickSet<&'static str>>,
+    index: OnceLock<WordTable>,
 }
 
 impl WordSet {

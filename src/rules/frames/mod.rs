@@ -110,9 +110,9 @@ pub struct Hit {
 struct Sent<'a> {
     toks: &'a [Tok],
     words: Vec<Option<&'a str>>,
-    verbs: &'a crate::quick_hash::QuickSet<String>,
+    verbs: &'a super::word_table::WordTable,
     /// Every inflected form of the lexicon's verbs ("bought").
-    forms: &'a crate::quick_hash::QuickSet<String>,
+    forms: &'a super::word_table::WordTable,
     /// Jurisdictions named as their government ("the UK government").
     government: Vec<bool>,
     /// Organisations the gazetteer does not know (see `names`).
