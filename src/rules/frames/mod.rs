@@ -832,7 +832,7 @@ impl Lexicon {
             if s.toks
                 .get(k)
                 .and_then(Tok::word)
-                .is_some_and(|w| kw.goods.iter().any(|g| g == w))
+                .is_some_and(|w| kw.goods.contains(w))
             {
                 goods = true;
             }
@@ -855,7 +855,7 @@ impl Lexicon {
                         && !is_adverb(w)
                         && !PREPOSITIONS.contains(&w)
                         && !is_verbish(s, w)
-                        && !kw.goods.iter().any(|g| g == w)
+                        && !kw.goods.contains(w)
                         && !matches!(
                             w,
                             "and"
