@@ -1,9 +1,9 @@
 //! The hasher for in-memory maps and sets on hot paths, where the default SipHash costs
 //! more than the rest of a look-up: the extractor's node and class memos, and the rules'
-//! word sets. Keys are chipwatch's own (node addresses, class values, lower-cased words),
+//! maps. Keys are chipwatch's own (node addresses, class values, lower-cased words),
 //! never chosen to collide, so a hash that resists flooding buys nothing here.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Node addresses are already unique and well spread, so one multiply mixes them enough;
@@ -62,4 +62,3 @@ impl QuickHasher {
 
 pub(crate) type QuickBuild = BuildHasherDefault<QuickHasher>;
 pub(crate) type QuickMap<K, V> = HashMap<K, V, QuickBuild>;
-pub(crate) type QuickSet<T> = HashSet<T, QuickBuild>;

@@ -191,7 +191,13 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
     if let Some(rest) = sentence.get(pos..) {
         push_normalised(&mut typed, rest);
     }
-    let typed = typed.trim().to_string();
+    // Trimmed in place: the copy is kept only for leading whitespace, which the
+    // normalisation never writes.
+    let end = typed.trim_end().len();
+    typed.truncate(end);
+    if typed.starts_with(char::is_whitespace) {
+        typed = typed.trim_start().to_string();
+    }
     Annotated { typed, annotations }
 }
 

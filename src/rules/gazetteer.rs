@@ -81,21 +81,35 @@ struct Collapsed<'a> {
     offsets: Vec<usize>,
 }
 
+/// Whether `text` holds a whitespace run other than a single space, searched on bytes: an
+/// ASCII whitespace byte other than the space (9..=13), two spaces in a row, or any
+/// non-ASCII whitespace character (a space followed by any other whitespace holds one of
+/// these). Non-ASCII whitespace (U+0085, U+00A0, U+1680, U+2000-U+205F, U+3000) starts with
+/// one of the bytes 0xC2, 0xE1, 0xE2 or 0xE3, so only characters starting there are
+/// decoded; the rest of the text, curly quotes and dashes aside, is never looked at twice.
+fn needs_collapsing(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_some()
+        || memchr::memchr2(0x0B, 0x0C, bytes).is_some()
+        || memchr::memmem::find(bytes, b"  ").is_some()
+    {
+        return true;
+    }
+    if text.is_ascii() {
+        return false;
+    }
+    let white_at = |at: usize| {
+        text.get(at..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(char::is_whitespace)
+    };
+    memchr::memchr3_iter(0xC2, 0xE2, 0xE3, bytes).any(white_at)
+        || memchr::memchr_iter(0xE1, bytes).any(white_at)
+}
+
 impl<'a> Collapsed<'a> {
     fn new(text: &'a str) -> Self {
-        let needs = if text.is_ascii() {
-            // The same test on bytes: ASCII whitespace is 9..=13 and the space, so a run to
-            // collapse holds one of 9..=13 or two spaces in a row (vectorised searches).
-            let bytes = text.as_bytes();
-            memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_some()
-                || memchr::memchr2(0x0B, 0x0C, bytes).is_some()
-                || memchr::memmem::find(bytes, b"  ").is_some()
-        } else {
-            text.char_indices().any(|(i, c)| {
-                c.is_whitespace() && (c != ' ' || text[i + 1..].starts_with(char::is_whitespace))
-            })
-        };
-        if !needs {
+        if !needs_collapsing(text) {
             return Collapsed {
                 text: std::borrow::Cow::Borrowed(text),
                 offsets: Vec::new(),
@@ -557,6 +571,60 @@ mod tests {
             .iter()
             .map(|h| format!("{}={}", &text[h.start..h.end], g.name(h.entity)))
             .collect()
+    }
+
+    #[test]
+    fn collapsing_is_needed_exactly_where_the_character_test_says() {
+        // The test on characters that the byte searches replace.
+        let by_chars = |text: &str| {
+            text.char_indices().any(|(i, c)| {
+                c.is_whitespace() && (c != ' ' || text[i + 1..].starts_with(char::is_whitespace))
+            })
+        };
+        let pieces = [
+            "a",
+            "Nvidia",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\r",
+            "\u{b}",
+            "\u{c}",
+            "\u{85}",
+            "\u{a0}",
+            "\u{1680}",
+            "\u{2000}",
+            "\u{2009}",
+            "\u{200a}",
+            "\u{200b}",
+            "\u{2028}",
+            "\u{2029}",
+            "\u{202f}",
+            "\u{205f}",
+            "\u{3000}",
+            "\u{2019}",
+            "\u{201c}",
+            "\u{2014}",
+            "\u{e9}",
+            "\u{c2}",
+            "\u{e1}",
+            "\u{3001}",
+            "\u{1f600}",
+            ".",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..5_000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 12) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            seed = seed.wrapping_add(0x2545_F491);
+            assert_eq!(needs_collapsing(&text), by_chars(&text), "{text:?}");
+        }
     }
 
     #[test]

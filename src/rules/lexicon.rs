@@ -9,9 +9,10 @@
 use std::collections::BTreeMap;
 
 use crate::model::{ControlAction, EventKind, OrderStatus};
-use crate::quick_hash::{QuickMap, QuickSet};
+use crate::quick_hash::QuickMap;
 
 use super::pack::{RawExample, RawFrame};
+use super::word_table::WordTable;
 use super::RuleError;
 
 /// What an argument becomes in the event.
@@ -159,10 +160,10 @@ pub struct Lexicon {
     by_first: QuickMap<String, Vec<Head>>,
     /// Base forms of every verb and governor ("buy", "place"): after "to" they make an
     /// infinitive, not a cue.
-    pub base_verbs: QuickSet<String>,
+    pub base_verbs: WordTable,
     /// Every inflected form of every verb and governor ("bought", "placed"): words that
     /// read as verbs.
-    pub verb_forms: QuickSet<String>,
+    pub verb_forms: WordTable,
 }
 
 impl Lexicon {
@@ -281,9 +282,9 @@ impl Lexicon {
                 for (words, form) in &forms {
                     if let Some(w) = words.first() {
                         if *form == VerbForm::Base {
-                            self.base_verbs.insert(w.clone());
+                            self.base_verbs.insert(w);
                         }
-                        self.verb_forms.insert(w.clone());
+                        self.verb_forms.insert(w);
                     }
                 }
                 governors.push(Governor {
@@ -304,9 +305,9 @@ impl Lexicon {
                 {
                     if let Some(w) = words.first() {
                         if form == VerbForm::Base {
-                            self.base_verbs.insert(w.clone());
+                            self.base_verbs.insert(w);
                         }
-                        self.verb_forms.insert(w.clone());
+                        self.verb_forms.insert(w);
                     }
                     self.insert(Head {
                         words,

@@ -28,6 +28,7 @@ mod prefilter;
 #[cfg(test)]
 mod tests;
 mod tokens;
+mod word_table;
 
 use std::path::PathBuf;
 

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::quick_hash::QuickSet;
+use super::word_table::WordTable;
 
 /// A name found at `start..end` of the sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,11 +122,11 @@ N.V. SE GmbH Pte Pty K.K. Bhd Berhad Co.,";
 
 /// The word lists below as sets, built once.
 struct Lists {
-    common: QuickSet<&'static str>,
-    not_org_heads: QuickSet<&'static str>,
-    titles: QuickSet<&'static str>,
-    first_names: QuickSet<&'static str>,
-    suffixes: QuickSet<&'static str>,
+    common: WordTable,
+    not_org_heads: WordTable,
+    titles: WordTable,
+    first_names: WordTable,
+    suffixes: WordTable,
 }
 
 fn lists() -> &'static Lists {

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use compact_str::CompactString;
 
 use super::annotate::{Annotated, CLOSE, OPEN};
-use crate::quick_hash::QuickSet;
+use super::word_table::WordTable;
 
 /// One token of a typed sentence.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,7 +177,7 @@ fn push_lowercase(word: &mut CompactString, c: char) {
 #[derive(Debug)]
 pub struct WordSet {
     words: &'static [&'static str],
-    index: OnceLock<QuickSet<&'static str>>,
+    index: OnceLock<WordTable>,
 }
 
 impl WordSet {
@@ -206,11 +206,14 @@ impl Deref for WordSet {
 
 /// A list of words a rule pack gives (lower-cased), asked whether it holds a word.
 #[derive(Debug, Default)]
-pub struct Words(Vec<String>);
+pub struct Words {
+    list: Vec<String>,
+    table: WordTable,
+}
 
 impl Words {
     pub fn contains(&self, word: &str) -> bool {
-        self.0.iter().any(|w| w == word)
+        self.table.contains(word)
     }
 }
 
@@ -218,13 +221,16 @@ impl Deref for Words {
     type Target = [String];
 
     fn deref(&self) -> &[String] {
-        &self.0
+        &self.list
     }
 }
 
 impl Extend<String> for Words {
     fn extend<I: IntoIterator<Item = String>>(&mut self, words: I) {
-        self.0.extend(words);
+        for w in words {
+            self.table.insert(&w);
+            self.list.push(w);
+        }
     }
 }
 

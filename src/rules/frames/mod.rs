@@ -118,9 +118,9 @@ pub struct Hit {
 struct Sent<'a> {
     toks: &'a [Tok],
     words: Vec<Option<&'a str>>,
-    verbs: &'a crate::quick_hash::QuickSet<String>,
+    verbs: &'a super::word_table::WordTable,
     /// Every inflected form of the lexicon's verbs ("bought").
-    forms: &'a crate::quick_hash::QuickSet<String>,
+    forms: &'a super::word_table::WordTable,
     /// Jurisdictions named as their government ("the UK government").
     government: Vec<bool>,
     /// Organisations the gazetteer does not know (see `names`).
@@ -942,7 +942,7 @@ impl Lexicon {
             if s.toks
                 .get(k)
                 .and_then(Tok::word)
-                .is_some_and(|w| kw.goods.iter().any(|g| g == w))
+                .is_some_and(|w| kw.goods.contains(w))
             {
                 goods = true;
             }
@@ -965,7 +965,7 @@ impl Lexicon {
                         && !is_adverb(w)
                         && !PREPOSITIONS.contains(&w)
                         && !is_verbish(s, w)
-                        && !kw.goods.iter().any(|g| g == w)
+                        && !kw.goods.contains(w)
                         && !matches!(
                             w,
                             "and"

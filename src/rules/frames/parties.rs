@@ -28,7 +28,7 @@ pub(super) fn modifies_goods(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
         match s.toks.get(j) {
             Some(Tok::Ent(_, 'P')) => return s.toks.get(k).and_then(Tok::letter) != Some('P'),
             Some(Tok::Ent(_, 'O')) if s.toks.get(k).and_then(Tok::letter) == Some('N') => {}
-            Some(Tok::Word(w)) if kw.goods.iter().any(|g| g == w) => return true,
+            Some(Tok::Word(w)) if kw.goods.contains(w) => return true,
             Some(Tok::Word(w))
                 if w == "'s"
                     || w == "of"
