@@ -1677,3 +1677,16 @@ fn lifting_a_restriction_dated_by_its_own_clause_reports_both_measures() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn where_the_listed_entities_are_located_adds_targets_to_the_listing() {
+    let e = rules().extract_events(
+        "BIS amends the Export Administration Regulations by adding 12 entities to the \
+         Entity List. These entities are located in China and Taiwan.",
+        day("2025-03-25"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let mut targets = control(&e[0]).targets.clone();
+    targets.sort();
+    assert_eq!(targets, ["China", "Taiwan"]);
+}
