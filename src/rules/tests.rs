@@ -1690,3 +1690,19 @@ fn where_the_listed_entities_are_located_adds_targets_to_the_listing() {
     targets.sort();
     assert_eq!(targets, ["China", "Taiwan"]);
 }
+
+#[test]
+fn a_relative_clause_after_licences_says_what_they_covered() {
+    let e = rules().extract_events(
+        "The US has revoked licences that allowed Intel and Qualcomm to supply chips for \
+         Huawei laptops, the Commerce Department confirmed on Tuesday.",
+        day("2024-05-08"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.action, Some(ControlAction::Restrict));
+    assert_eq!(c.targets, ["Huawei"]);
+    let mut companies = c.companies.clone();
+    companies.sort();
+    assert_eq!(companies, ["Intel", "Qualcomm"]);
+}
