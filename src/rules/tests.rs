@@ -1706,3 +1706,38 @@ fn a_relative_clause_after_licences_says_what_they_covered() {
     companies.sort();
     assert_eq!(companies, ["Intel", "Qualcomm"]);
 }
+
+#[test]
+fn a_lifted_measure_dated_by_a_government_or_by_when_it_took_effect_is_reported_too() {
+    for (text, published, effective) in [
+        (
+            "Japan will lift export curbs on three chipmaking materials to South Korea that \
+             Tokyo imposed in 2019, the trade ministry said.",
+            "2023-03-16",
+            "2019",
+        ),
+        (
+            "BIS said it had rescinded the AI Diffusion Rule, which was due to take effect on \
+             May 15.",
+            "2025-05-13",
+            "2025-05-15",
+        ),
+    ] {
+        let e = rules().extract_events(text, day(published));
+        let restrict = e
+            .iter()
+            .map(control)
+            .find(|c| c.action == Some(ControlAction::Restrict))
+            .unwrap_or_else(|| panic!("{text}: no restriction in {e:#?}"));
+        assert_eq!(
+            restrict.effective.map(|d| d.to_string()).as_deref(),
+            Some(effective),
+            "{text}"
+        );
+        assert!(
+            e.iter()
+                .any(|e| control(e).action == Some(ControlAction::Relax)),
+            "{text}: {e:#?}"
+        );
+    }
+}

@@ -1221,13 +1221,27 @@ fn split_prior_restriction(s: &Sent<'_>, hit: &mut Hit, right_end: usize) -> Opt
             w,
             "imposed" | "introduced" | "adopted" | "enacted" | "announced" | "unveiled"
         );
-        // Its subject a pronoun or a relative ("that it imposed", "which had imposed"): a
-        // clause about the measure, not a sentence's saying verb ("the ministry announced").
+        // Its subject a pronoun or a relative ("that it imposed", "which had imposed",
+        // "that Tokyo imposed"): a clause about the measure, not a sentence's saying verb
+        // ("the ministry announced").
         let relative = |p: usize| matches!(word(p), Some("it" | "they" | "that" | "which"));
+        let government = |p: usize| {
+            matches!(s.toks.get(p), Some(Tok::Ent(_, 'J' | 'A')))
+                && p.checked_sub(1)
+                    .is_some_and(|q| matches!(word(q), Some("that" | "which")))
+        };
         let by = k.checked_sub(1).is_some_and(|p| {
             relative(p)
+                || government(p)
                 || matches!(word(p), Some("had" | "has")) && p.checked_sub(1).is_some_and(relative)
         });
+        // "the AI Diffusion Rule, which was due to take effect on May 15": when the
+        // measure would have taken effect.
+        let taking_effect = matches!(w, "take" | "takes" | "took" | "taken")
+            && word(k + 1) == Some("effect")
+            && (k.saturating_sub(5)..k).any(|p| matches!(word(p), Some("which" | "that")));
+        let imposing = imposing || taking_effect;
+        let by = by || taking_effect;
         // ... right after the measure it names ("the ban ... that it imposed").
         let measure = (hit.at + 1..k).any(|j| {
             matches!(
