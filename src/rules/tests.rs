@@ -1741,3 +1741,16 @@ fn a_lifted_measure_dated_by_a_government_or_by_when_it_took_effect_is_reported_
         );
     }
 }
+
+#[test]
+fn parties_named_among_a_listing_and_where_most_of_them_are_add_targets() {
+    let e = rules().extract_events(
+        "Washington added 80 companies and organisations to its Entity List on Tuesday, more \
+         than 50 of them in China. Among those named are Inspur and Sugon.",
+        day("2025-03-25"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let mut targets = control(&e[0]).targets.clone();
+    targets.sort();
+    assert_eq!(targets, ["China", "Inspur", "Sugon"]);
+}
