@@ -1754,3 +1754,17 @@ fn parties_named_among_a_listing_and_where_most_of_them_are_add_targets() {
     targets.sort();
     assert_eq!(targets, ["China", "Inspur", "Sugon"]);
 }
+
+#[test]
+fn a_subordinate_clause_with_its_own_subject_ends_a_controls_arguments() {
+    let e = rules().extract_events(
+        "China imposed export curbs on chips after the Dutch government took control of \
+         Nexperia.",
+        day("2025-10-05"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| !control(e).targets.iter().any(|t| t == "Nexperia")),
+        "{e:#?}"
+    );
+}
