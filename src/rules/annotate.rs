@@ -82,7 +82,9 @@ fn corporate_suffix() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     #[allow(clippy::expect_used)] // constant pattern
     RE.get_or_init(|| {
-        Regex::new(r"^(?:,?\s+(?:Co\.,?|Co|Ltd\.|Ltd|Inc\.|Inc|Corp\.|Corp|Corporation|Limited|LLC|PLC|plc|AG|N\.V\.|NV|SE|S\.A\.))+\b\.?")
+        // The rest of a registered name may come first: capitalised words and a place
+        // in brackets ("GMC Semiconductor Technology (Wuxi) Co").
+        Regex::new(r"^(?:\s+[A-Z][A-Za-z&-]*){0,5}?(?:\s+\([A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)?\))?(?:,?\s+(?:Co\.,?|Co|Ltd\.|Ltd|Inc\.|Inc|Corp\.|Corp|Corporation|Limited|LLC|PLC|plc|AG|N\.V\.|NV|SE|S\.A\.))+\b\.?")
             .expect("suffix regex")
     })
 }
@@ -137,17 +139,26 @@ pub fn annotate(gazetteer: &Gazetteer, sentence: &str, published: Option<NaiveDa
     }
     kept.sort_by_key(|k| k.0);
     // "Huawei Technologies Co Ltd": a company's legal suffixes belong to its name.
-    for i in 0..kept.len() {
+    // Whatever the suffix covers ("(Wuxi)", "(Beijing)") is part of the name, not a
+    // place or a name of its own.
+    let mut i = 0;
+    while i < kept.len() {
         if matches!(kept[i].2, Value::Entity(EntityRef::Org(_)) | Value::Name(_)) {
-            let limit = kept.get(i + 1).map_or(sentence.len(), |next| next.0);
             let end = kept[i].1;
             if let Some(m) = sentence
-                .get(end..limit)
+                .get(end..)
                 .and_then(|rest| corporate_suffix().find(rest))
             {
-                kept[i].1 = end + m.end();
+                let new_end = end + m.end();
+                let swallowed = kept[i + 1..].iter().take_while(|k| k.1 <= new_end).count();
+                // A suffix ending inside the next name leaves both as they were.
+                if kept.get(i + 1 + swallowed).is_none_or(|k| k.0 >= new_end) {
+                    kept.drain(i + 1..i + 1 + swallowed);
+                    kept[i].1 = new_end;
+                }
             }
         }
+        i += 1;
     }
 
     let mut typed = String::with_capacity(sentence.len() + 16);

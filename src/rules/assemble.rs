@@ -289,12 +289,12 @@ pub fn assemble(
     // ("Nvidia will resume sales to China after Washington pledged to remove the curbs").
     let first_named = mentions
         .iter()
-        .filter(|m| m.kind == EventKind::ExportControl && m.refers_to.is_none())
+        .filter(|m| m.kind == EventKind::ExportControl && !m.rule.is_empty())
         .find_map(|m| m.fields.authority.clone());
     let mut last_authority: Option<String> = None;
     for m in mentions
         .iter_mut()
-        .filter(|m| m.kind == EventKind::ExportControl && m.refers_to.is_none())
+        .filter(|m| m.kind == EventKind::ExportControl && !m.rule.is_empty())
     {
         if m.fields.authority.is_none() {
             m.fields.authority = last_authority.clone().or_else(|| first_named.clone());
@@ -317,7 +317,11 @@ pub fn assemble(
                     home[i] = Some(d);
                 }
             }
-            continue;
+            // A fill-in has nothing of its own; a frame's mention referring back ("placed
+            // on the list") stands alone when what it refers to did not.
+            if m.rule.is_empty() || home[i].is_some() {
+                continue;
+            }
         }
         if is_bare(m) {
             continue;

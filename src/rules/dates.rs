@@ -24,6 +24,10 @@ pub enum Tense {
     Future,
     /// No usable tense: the year that puts the date nearest the publication day.
     Nearest,
+    /// "last December": strictly before the publication month.
+    StrictPast,
+    /// "next March": strictly after the publication month.
+    StrictFuture,
 }
 
 /// A coarse, sentence-level guess: future cues win, then past cues. Good enough for
@@ -68,8 +72,31 @@ fn local_tense(text: &str, start: usize, sentence: Tense) -> Tense {
     };
     let last = words.next();
     let second = words.next();
+    let third = words.next();
     let preposition =
         last.is_some_and(|w| matches!(w.to_ascii_lowercase().as_str(), "in" | "on" | "from"));
+    // "the controls it announced on October 9", "a ban imposed in December": a verb in
+    // the past right before the date dates a past act, whatever the sentence's tense;
+    // not a participle after a form of "be" ("will be delivered in December").
+    let past_verb = |w: Option<&str>, before: Option<&str>| {
+        let passive = before.is_some_and(|b| {
+            matches!(
+                b.to_ascii_lowercase().as_str(),
+                "be" | "been" | "being" | "is" | "are" | "to" | "get" | "gets"
+            )
+        });
+        !passive
+            && w.is_some_and(|w| {
+                let w = w.to_ascii_lowercase();
+                w.len() > 4
+                    && w.ends_with("ed")
+                    && !matches!(w.as_str(), "scheduled" | "planned" | "expected")
+                    || matches!(w.as_str(), "took" | "began" | "came")
+            })
+    };
+    if past_verb(last, second) || preposition && past_verb(second, third) {
+        return Tense::Past;
+    }
     if !(cue(last) || (preposition && cue(second))) {
         sentence
     } else if sentence == Tense::Future {
@@ -147,8 +174,8 @@ fn recognisers() -> &'static [Recogniser] {
                 };
                 Some(Some(PartialDate::Year(y)))
             }),
-            // effective immediately; from today; today
-            (r"(?i)\b(?:(?:effective|effect)\s+(?P<t>immediately)|(?P<t2>today))\b".into(), |_, _, p, _| {
+            // effective immediately; with immediate effect; from today; today
+            (r"(?i)\b(?:(?:effective|effect)\s+(?P<t>immediately)|with\s+(?P<t3>immediate\s+effect)|(?P<t2>today))\b".into(), |_, _, p, _| {
                 Some(p.map(PartialDate::Day))
             }),
             // within 30 days / in 120 days
@@ -168,6 +195,12 @@ fn recognisers() -> &'static [Recogniser] {
                     return None;
                 }
                 let m = month_number(m)?;
+                // "last December", "next March": the one before or after publication.
+                let t = match c.name("pre").map(|w| w.as_str().to_ascii_lowercase()) {
+                    Some(w) if w == "last" => Tense::StrictPast,
+                    Some(w) if w == "next" => Tense::StrictFuture,
+                    _ => t,
+                };
                 Some(p.map(|p| PartialDate::Month(month_year(p, m, t), m)))
             }),
             // in 2024 (a bare number is a year only after a preposition)
@@ -203,7 +236,7 @@ pub fn find_dates(text: &str, published: Option<NaiveDate>) -> Vec<Found<Option<
         }
         for c in r.re.captures_iter(text) {
             let Some(all) = c.get(0) else { continue };
-            let token = c.name("t").or(c.name("t2"));
+            let token = c.name("t").or(c.name("t2")).or(c.name("t3"));
             // The token excludes a leading preposition: rules say "in {effective:date}".
             let (start, end) = match (token, c.name("pre"), c.name("m")) {
                 (Some(t), _, _) => (t.start(), t.end()),
@@ -246,6 +279,8 @@ fn month_year(published: NaiveDate, month: u32, tense: Tense) -> i32 {
     match tense {
         Tense::Past if month > published.month() => y - 1,
         Tense::Future if month < published.month() => y + 1,
+        Tense::StrictPast if month >= published.month() => y - 1,
+        Tense::StrictFuture if month <= published.month() => y + 1,
         // A present tense ("the curbs take effect on January 15") does not say which
         // side of publication the date falls on: the nearer one.
         Tense::Nearest | Tense::Present => {
@@ -454,6 +489,18 @@ mod tests {
                 "It imposed controls, effective February 1.",
                 "February 1",
                 "2024-02-01",
+            ),
+            (
+                "It will suspend the controls it announced on October 9.",
+                "October 9",
+                "2023-10-09",
+            ),
+            ("the ban it imposed last December", "December", "2022-12"),
+            ("a review due next March", "March", "2024-03"),
+            (
+                "It suspended the ban with immediate effect.",
+                "immediate effect",
+                "2023-11-09",
             ),
         ];
         for (text, token, value) in cases {

@@ -194,14 +194,40 @@ impl RuleSet {
             };
             for kind in [EventKind::ChipOrder, EventKind::ExportControl] {
                 let first_new = mentions.len();
+                // Mentions of relaxations whose lifted restriction has its own dates.
+                let mut lifting: Vec<usize> = Vec::new();
                 let settings = self.settings(kind);
                 for hit in hits.iter().filter(|h| h.kind == kind) {
+                    let rule = self
+                        .lexicon
+                        .frames
+                        .get(hit.frame)
+                        .map(|f| f.id.clone())
+                        .unwrap_or_default();
+                    // "were placed on the list": the latest mention of the frame naming
+                    // parties before, else one named in this sentence ("the list, formally known
+                    // as the Entity List"); with neither, "the list" is some other list.
+                    let back_to = if hit.back {
+                        let before = mentions
+                            .iter()
+                            .rposition(|m| m.rule == rule && !m.fields.targets.is_empty());
+                        let here = hits
+                            .iter()
+                            .any(|o| o.frame == hit.frame && !o.back && o.at != hit.at);
+                        match before {
+                            Some(m) => Some(m),
+                            None if here => None,
+                            None => continue,
+                        }
+                    } else {
+                        None
+                    };
                     let context = t
                         .plain
                         .get(..=hit.at)
                         .map(|p| p.join(" "))
                         .unwrap_or_default();
-                    let older = settings.older.is_match(&context);
+                    let older = hit.prior || settings.older.is_match(&context);
                     let resolved = hit
                         .reference
                         .map(|r| self.resolve(r, &t, &mut cache, sentences, i, published))
@@ -270,14 +296,12 @@ impl RuleSet {
                                 extra.push(at);
                             }
                         }
+                        if hit.lifts_prior {
+                            lifting.push(mentions.len());
+                        }
                         mentions.push(Mention {
                             kind,
-                            rule: self
-                                .lexicon
-                                .frames
-                                .get(hit.frame)
-                                .map(|f| f.id.clone())
-                                .unwrap_or_default(),
+                            rule: rule.clone(),
                             confidence: hit.confidence,
                             sentence: i,
                             offset: hit.start,
@@ -302,7 +326,7 @@ impl RuleSet {
                             action: hit.action,
                             fields,
                             extra_evidence: extra,
-                            refers_to: None,
+                            refers_to: back_to,
                         });
                     }
                 }
@@ -347,7 +371,19 @@ impl RuleSet {
                         filled.value = None;
                         filled.value_usd = None;
                     }
-                    for m in &mut mentions[first_new..] {
+                    for (n, m) in mentions.iter_mut().enumerate().skip(first_new) {
+                        // "suspend the ban that it imposed last December": that date is
+                        // the ban's, not the suspension's.
+                        let undated;
+                        let filled = if lifting.contains(&n) {
+                            let mut own = filled.clone();
+                            own.effective = None;
+                            own.effective_adjunct = None;
+                            undated = own;
+                            &undated
+                        } else {
+                            &filled
+                        };
                         // A family ("Instinct GPUs") gives way to a model of it the
                         // fillers found ("starting with MI450 chips").
                         if let (Some(have), Some(model)) = (&m.fields.product, &filled.product) {
@@ -358,7 +394,7 @@ impl RuleSet {
                                 m.fields.product = Some(model.clone());
                             }
                         }
-                        m.fields.complete_from(&filled);
+                        m.fields.complete_from(filled);
                         for p in &filled.products {
                             push_unique(&mut m.fields.products, p);
                         }
@@ -471,6 +507,14 @@ impl RuleSet {
             };
             match (&a.value, arg.role) {
                 (Value::Name(n), Role::Targets) => push_unique(&mut f.targets, n),
+                // A name the gazetteer lacks, listed with one it knows ("to Audi and
+                // Volkswagen").
+                (Value::Name(n), Role::Buyer) => push_unique(&mut buyers, n),
+                (Value::Name(n), Role::Party) => push_unique(&mut parties, n),
+                // A model the gazetteer lacks, named before a chip noun.
+                (Value::Name(n), Role::Product) if f.product.is_none() => {
+                    f.product = Some(n.clone());
+                }
                 (Value::Name(n), Role::Companies) => push_unique(&mut f.companies, n),
                 (
                     Value::Entity(e @ (EntityRef::Org(_) | EntityRef::Jurisdiction(_))),

@@ -149,6 +149,8 @@ pub struct Head {
     pub words: Vec<String>,
     pub frame: usize,
     pub kind: HeadKind,
+    /// A noun standing for one of the frame's nouns named before (`back_nouns`).
+    pub back: bool,
 }
 
 /// Every frame and the index from first words to heads.
@@ -250,6 +252,12 @@ impl Lexicon {
             {
                 return Err(err(format!("`requires` names unknown field `{bad}`")));
             }
+            if !r.back_nouns.is_empty() && (r.nouns.is_empty() || r.governors.is_empty()) {
+                return Err(err(
+                    "has `back_nouns` but no `nouns` to stand for or no `governors` to take them"
+                        .into(),
+                ));
+            }
             let mut governors = Vec::new();
             let mut governor_forms = Vec::new();
             for g in &r.governors {
@@ -305,15 +313,18 @@ impl Lexicon {
                         words,
                         frame: index,
                         kind: HeadKind::Verb(form),
+                        back: false,
                     });
                 }
             }
-            for spec in &r.nouns {
+            let nouns = r.nouns.iter().map(|n| (n, false));
+            for (spec, back) in nouns.chain(r.back_nouns.iter().map(|n| (n, true))) {
                 for words in noun_forms(spec).map_err(|m| err(format!("noun `{spec}`: {m}")))? {
                     self.insert(Head {
                         words,
                         frame: index,
                         kind: HeadKind::Noun,
+                        back,
                     });
                 }
             }
@@ -541,6 +552,27 @@ mod tests {
         );
         assert!(verb_forms("").is_err());
         assert!(verb_forms("a|b|c|d").is_err());
+    }
+
+    #[test]
+    fn back_nouns_need_nouns_to_stand_for_and_governors() {
+        let frame = |extra: &str| -> Vec<RawFrame> {
+            let text = format!(
+                "id = \"x.list\"\nkind = \"export_control\"\naction = \"restrict\"\n\
+                 back_nouns = [\"list\"]\n{extra}"
+            );
+            vec![toml::from_str(&text).unwrap()]
+        };
+        let no_governor = Lexicon::default().add("p.toml", &frame("nouns = [\"blacklist\"]"));
+        assert!(
+            no_governor.is_err_and(|e| e.to_string().contains("back_nouns")),
+            "a back noun nothing governs was accepted"
+        );
+        let with_both = Lexicon::default().add(
+            "p.toml",
+            &frame("nouns = [\"blacklist\"]\n[[governors]]\nverbs = [\"add\"]"),
+        );
+        assert!(with_both.is_ok(), "{with_both:?}");
     }
 
     #[test]

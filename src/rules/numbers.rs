@@ -21,7 +21,8 @@ pub struct Found<T> {
 }
 
 const APPROX: &str = r"(?:(?:approximately|approx\.|about|around|roughly|nearly|almost|some|over|more\s+than|less\s+than|fewer\s+than|at\s+least|up\s+to|close\s+to|an\s+estimated|as\s+many\s+as|as\s+much\s+as)\s+)?";
-const NUM: &str = r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)";
+// Thousands grouped by commas, or by spaces as in much of the world ("12 000 GPUs").
+const NUM: &str = r"(?P<num>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]{1,3}(?:[ \u{A0}\u{202F}][0-9]{3})+|[0-9]+(?:\.[0-9]+)?)";
 const SCALE_WORD: &str = r"(?:\s+(?P<word>(?i:thousand|million|billion|trillion)))";
 
 fn number_regex() -> &'static Regex {
@@ -281,7 +282,10 @@ fn scale_of(word: Option<&str>) -> Option<u32> {
 /// `digits` (with thousands commas and an optional decimal part) times 10^`exp`,
 /// computed on integers; `None` when it does not fit.
 pub fn scaled(digits: &str, exp: u32) -> Option<f64> {
-    let clean: String = digits.chars().filter(|c| *c != ',').collect();
+    let clean: String = digits
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '\u{A0}' | '\u{202F}'))
+        .collect();
     let (int, frac) = clean.split_once('.').unwrap_or((clean.as_str(), ""));
     if int.is_empty() && frac.is_empty() {
         return None;
@@ -329,6 +333,9 @@ mod tests {
                 Some(("nearly a million", 1_000_000.0)),
             ),
             ("two thousand racks", Some(("two thousand", 2_000.0))),
+            ("acquired 12 000 Nvidia GPUs", Some(("12 000", 12_000.0))),
+            ("1\u{A0}500 accelerators", Some(("1\u{A0}500", 1_500.0))),
+            ("in 2019 and 2021", Some(("2019", 2_019.0))),
             ("one million people", None),
             ("the H100 chip", None),
             ("the 910B", None),

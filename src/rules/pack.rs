@@ -176,6 +176,11 @@ pub struct RawFrame {
     /// Nouns (singular; the plural is derived): `order`, `export control`.
     #[serde(default)]
     pub nouns: Vec<String>,
+    /// Nouns that stand for one of the frame's nouns named before ("placed on the list"
+    /// after "the Entity List"): heads only after a determiner, taken by a governor, and
+    /// only where the article names one of `nouns` in that sentence or before.
+    #[serde(default)]
+    pub back_nouns: Vec<String>,
     /// Role of the subject of an active verb (or of a governor without its own).
     #[serde(default)]
     pub subject: Option<String>,

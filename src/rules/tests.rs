@@ -1423,3 +1423,257 @@ fn an_order_naming_no_seller_takes_the_one_the_article_names_for_its_buyer() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn the_list_named_before_gathers_the_parties_added_to_it_later() {
+    let e = rules().extract_events(
+        "The Commerce Department added 12 Chinese entities to the Entity List on Tuesday. \
+         Two of them, Sugon and Inspur, were placed on the list for supplying Huawei.",
+        day("2025-03-26"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let targets = &control(&e[0]).targets;
+    for t in ["China", "Sugon", "Inspur"] {
+        assert!(targets.iter().any(|x| x == t), "{t} missing: {targets:?}");
+    }
+    // The reason clause ("for supplying Huawei") names no listed party.
+    assert!(!targets.iter().any(|x| x == "Huawei"), "{targets:?}");
+    // With no list named, "the list" is some other list.
+    let e = rules().extract_events(
+        "Nvidia was added to the list of the world's most valuable chip companies.",
+        day("2025-03-26"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_registered_name_keeps_its_place_in_brackets() {
+    let e = rules().extract_events(
+        "GMC Semiconductor Technology (Wuxi) Co and Jicun Semiconductor Technology were \
+         placed on the Entity List.",
+        day("2025-09-13"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let targets = &control(&e[0]).targets;
+    assert!(
+        targets.iter().any(|x| x == "GMC Semiconductor"),
+        "{targets:?}"
+    );
+    assert!(
+        targets.iter().any(|x| x == "Jicun Semiconductor"),
+        "{targets:?}"
+    );
+    // "(Wuxi)" is part of the name, not a target of its own.
+    assert_eq!(targets.len(), 2, "{targets:?}");
+}
+
+#[test]
+fn where_listed_entities_are_heads_the_list_of_targets() {
+    let e = rules().extract_events(
+        "Other entities in China, Singapore and Taiwan were added to the Entity List.",
+        day("2025-09-13"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let mut targets = control(&e[0]).targets.clone();
+    targets.sort();
+    assert_eq!(targets, ["China", "Singapore", "Taiwan"]);
+}
+
+#[test]
+fn a_gloss_in_brackets_does_not_hide_the_verb_governing_an_order_noun() {
+    let e = rules().extract_events(
+        "Hanwha Semitech signed a TC bonder (thermal compression bonding equipment) supply \
+         contract with SK Hynix worth 21 billion won.",
+        day("2025-03-21"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.buyer.as_deref(), Some("SK Hynix"));
+    assert_eq!(o.supplier.as_deref(), Some("Hanwha Semitech"));
+}
+
+#[test]
+fn a_product_naming_a_production_line_is_not_the_goods() {
+    let e = rules().extract_events(
+        "The bonders will be supplied to SK Hynix HBM lines.",
+        day("2025-03-21"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_gerund_after_a_product_is_a_compound_and_a_series_number_no_count() {
+    // "a core HBM manufacturing tool" is no verb whose subject cuts the supply short.
+    let e = rules().extract_events(
+        "Hanmi Semiconductor will supply SK Hynix with the TC bonder, a core HBM \
+         manufacturing tool.",
+        day("2024-03-01"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("SK Hynix"));
+    assert_eq!(
+        order(&e[0]).supplier.as_deref(),
+        Some("Hanmi Semiconductor")
+    );
+    let e = rules().extract_events(
+        "Samsung will make RTX 3000 series graphics cards for Nvidia.",
+        day("2020-09-01"),
+    );
+    // With no product and no count, there is no order to report.
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_designer_using_a_foundry_process_for_named_chips_orders_them() {
+    for text in [
+        "AMD chose TSMC's 2-nanometer process for its EPYC Venice chips.",
+        "Intel will use the 3nm process of TSMC for Lunar Lake.",
+    ] {
+        let e = rules().extract_events(text, day("2025-04-15"));
+        assert_eq!(e.len(), 1, "{text}: {e:#?}");
+        assert_eq!(order(&e[0]).supplier.as_deref(), Some("TSMC"), "{text}");
+    }
+    // A process alone, with no chips named for it, is no order.
+    let e = rules().extract_events("AMD chose TSMC's 2-nanometer process.", day("2025-04-15"));
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_governor_in_the_passive_after_an_order_noun_gives_its_roles() {
+    let e = rules().extract_events(
+        "An order for 10,000 H100 GPUs was placed with Nvidia by Meta.",
+        day("2024-01-10"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Meta"));
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+    let e = rules().extract_events(
+        "The order for 5,000 H20 chips from Nvidia was cancelled by Baidu.",
+        day("2025-04-20"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).buyer.as_deref(), Some("Baidu"));
+    assert_eq!(order(&e[0]).status, Some(OrderStatus::Cancelled));
+}
+
+#[test]
+fn unknown_names_read_as_models_before_chip_nouns_and_as_buyers_beside_known_ones() {
+    let e = rules().extract_events(
+        "Samsung previously supplied Exynos processors to Audi and Volkswagen.",
+        day("2022-01-10"),
+    );
+    let mut buyers: Vec<&str> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    buyers.sort_unstable();
+    assert_eq!(buyers, ["Audi", "Volkswagen"], "{e:#?}");
+    assert!(
+        e.iter()
+            .all(|e| order(e).product.as_deref() == Some("Exynos")),
+        "{e:#?}"
+    );
+    // Alone, a name the gazetteer lacks is no party.
+    let e = rules().extract_events(
+        "Samsung supplied 5,000 HBM3E chips to Zorblax last year.",
+        day("2022-01-10"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}
+
+#[test]
+fn a_description_before_a_name_does_not_end_a_list_of_buyers() {
+    let e = rules().extract_events(
+        "Besi received orders for its hybrid bonders from memory maker Micron and back-end \
+         subcontractors Amkor and ASE.",
+        day("2024-02-22"),
+    );
+    let mut buyers: Vec<&str> = e.iter().filter_map(|e| order(e).buyer.as_deref()).collect();
+    buyers.sort_unstable();
+    assert_eq!(buyers, ["ASE", "Amkor", "Micron"], "{e:#?}");
+}
+
+#[test]
+fn the_seller_after_from_sells_and_the_maker_on_the_goods_does_not() {
+    let e = rules().extract_events(
+        "IREN said it had agreed to buy Nvidia GB300 systems from Dell Technologies for \
+         about $5.8 billion.",
+        day("2025-11-03"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Dell"));
+    // With no seller stated, the maker still supplies.
+    let e = rules().extract_events(
+        "IREN agreed to buy Nvidia GB300 systems for about $5.8 billion.",
+        day("2025-11-03"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(order(&e[0]).supplier.as_deref(), Some("Nvidia"));
+}
+
+#[test]
+fn what_a_system_is_made_of_is_the_goods_of_its_order() {
+    let e = rules().extract_events(
+        "AIST has selected Hewlett Packard Enterprise to build ABCI 3.0, a supercomputer \
+         with 6,128 Nvidia H200 GPUs.",
+        day("2024-07-10"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let o = order(&e[0]);
+    assert_eq!(o.supplier.as_deref(), Some("Hewlett Packard Enterprise"));
+    assert_eq!(o.product.as_deref(), Some("H200"));
+    assert_eq!(o.quantity, Some(6128));
+    let e = rules().extract_events(
+        "KDDI has selected Hewlett Packard Enterprise to supply rack-scale systems featuring \
+         Nvidia GB200 NVL72 for its new AI data centre.",
+        day("2025-07-08"),
+    );
+    // Nvidia made the chips inside; HPE sells the systems.
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(
+        order(&e[0]).supplier.as_deref(),
+        Some("Hewlett Packard Enterprise")
+    );
+    assert_eq!(order(&e[0]).product.as_deref(), Some("GB200"));
+}
+
+#[test]
+fn lifting_a_restriction_dated_by_its_own_clause_reports_both_measures() {
+    let e = rules().extract_events(
+        "China's commerce ministry said on Sunday it would suspend, with immediate effect, \
+         the ban on exports of gallium, germanium and antimony to the United States that it \
+         imposed last December.",
+        day("2025-11-09"),
+    );
+    assert_eq!(e.len(), 2, "{e:#?}");
+    let relax = e
+        .iter()
+        .map(control)
+        .find(|c| c.action == Some(ControlAction::Relax))
+        .expect("a relaxation");
+    let restrict = e
+        .iter()
+        .map(control)
+        .find(|c| c.action == Some(ControlAction::Restrict))
+        .expect("the restriction it lifts");
+    assert_eq!(
+        relax.effective.map(|d| d.to_string()).as_deref(),
+        Some("2025-11-09")
+    );
+    // "last December" before a November publication is the December before.
+    assert_eq!(
+        restrict.effective.map(|d| d.to_string()).as_deref(),
+        Some("2024-12")
+    );
+    assert_eq!(restrict.targets, ["United States"]);
+    // A saying verb after the sentence is no clause of the measure.
+    let e = rules().extract_events(
+        "China has approved the first export licences for gallium since controls were \
+         introduced on August 1, the Ministry of Commerce announced.",
+        day("2023-09-21"),
+    );
+    assert!(
+        e.iter()
+            .filter(|e| control(e).action == Some(ControlAction::Restrict))
+            .count()
+            <= 1,
+        "{e:#?}"
+    );
+}

@@ -115,11 +115,13 @@ pub(super) fn reads_as_verb(s: &Sent<'_>, i: usize, len: usize, kind: HeadKind) 
         }
         Some(Tok::Ent(..)) => false,
     };
-    // "chip manufacturing tools": a gerund between a modifier and a noun.
+    // "chip manufacturing tools", "a core HBM manufacturing tool": a gerund between a
+    // modifier (or a product) and a noun.
     let gerund_compound = kind == HeadKind::Verb(VerbForm::Ing)
-        && prev
+        && (prev
             .and_then(Tok::word)
-            .is_some_and(|w| NOUN_MODIFIERS.contains(&w));
+            .is_some_and(|w| NOUN_MODIFIERS.contains(&w))
+            || matches!(prev, Some(Tok::Ent(_, 'P'))));
     !(before_noun && (gerund_compound || participle && after_link))
 }
 
@@ -607,6 +609,7 @@ pub(super) fn noun_phrase_start(s: &Sent<'_>, k: usize) -> usize {
                 DETERMINERS.contains(&w.as_str())
                     || NOUN_MODIFIERS.contains(&w.as_str())
                     || w == "'s"
+                    || is_feature_size(w)
             }
             Some(Tok::Ent(..)) | Some(Tok::Punct('-')) => true,
             _ => false,
@@ -619,6 +622,17 @@ pub(super) fn noun_phrase_start(s: &Sent<'_>, k: usize) -> usize {
     }
     let _ = s.words;
     j
+}
+
+/// "3nm", "2-nanometer" (split at the hyphen, its number and unit): a process's feature
+/// size, which modifies a noun.
+fn is_feature_size(w: &str) -> bool {
+    let unit = w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    unit.is_empty()
+        || matches!(
+            unit.trim_start_matches('-'),
+            "nm" | "nanometer" | "nanometre" | "nanometers" | "nanometres"
+        )
 }
 
 /// Whether the verb at `k` is what someone is required to do: "require X to get",

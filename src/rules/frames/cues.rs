@@ -221,8 +221,26 @@ pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Op
     {
         j -= 2;
     }
+    // "from memory maker Micron and back-end subcontractors Amkor": a short description
+    // before the name is no end of the list.
+    let mut described = 0;
     while j > 0 {
         match s.toks.get(j - 1)? {
+            Tok::Word(w)
+                if !joined
+                    && described < 4
+                    && !PREPOSITIONS.contains(&w.as_str())
+                    && !AUXILIARIES.contains(&w.as_str())
+                    && !CLAUSE_OPENERS.contains(&w.as_str())
+                    && !matches!(w.as_str(), "and" | "or" | "as" | "well" | "that")
+                    // "back-end": a hyphenated word modifies, whatever else it can be.
+                    && (!is_verbish(s, w)
+                        || s.toks.get(j).is_some_and(|t| t.is_punct('-'))
+                        || j >= 2 && s.toks.get(j - 2).is_some_and(|t| t.is_punct('-'))) =>
+            {
+                described += 1;
+            }
+            Tok::Punct('-') if !joined && described > 0 => {}
             // "China (including Hong Kong) and Russia": the aside is part of the list.
             Tok::Punct(')') if joined => match open_paren_before(s, j - 1) {
                 Some(open) => {

@@ -19,7 +19,7 @@ use regex::Regex;
 
 use crate::model::{ControlAction, EventKind, OrderStatus};
 
-use super::lexicon::{HeadKind, Lexicon, Role, VerbForm};
+use super::lexicon::{Governor, HeadKind, Lexicon, Role, VerbForm};
 use super::tokens::{
     Tok, Words, AUXILIARIES, CLAUSE_OPENERS, DETERMINERS, ORG_NOUNS, ORG_PLURALS, ORG_PRONOUNS,
     PASSIVE_AUX, PREPOSITIONS,
@@ -102,6 +102,14 @@ pub struct Hit {
     /// and the other side after it ("Samsung will deploy 50,000 Nvidia GPUs", "Foxconn
     /// won an order from Nvidia"), whatever their usual tiers say.
     pub sides_stated: bool,
+    /// The head stands for one of the frame's nouns named before ("the list").
+    pub back: bool,
+    /// A restriction named in the object of a relaxation, by a clause of its own ("will
+    /// suspend the ban ... that it imposed last December"): an older, separate measure.
+    pub prior: bool,
+    /// A relaxation that lifts such a restriction: the dates of the restriction's clause
+    /// are not its own.
+    pub lifts_prior: bool,
 }
 
 /// A sentence as the frame functions read it: its tokens, the word of each token
@@ -124,6 +132,7 @@ struct HeadAt {
     start: usize,
     end: usize,
     kind: HeadKind,
+    back: bool,
 }
 
 impl Lexicon {
@@ -159,10 +168,10 @@ impl Lexicon {
         // Whether the sentence can hold a mention of each kind at all (its topic words, no
         // exclusion), decided once per sentence.
         let sentence = plain.join(" ");
+        let excluded = [0, 1].map(|k| kinds[k].exclusions.iter().any(|r| r.is_match(&sentence)));
         let on_topic = [0, 1].map(|k| {
             let kw = &kinds[k];
-            (kw.topic.is_empty() || kw.topic.iter().any(|r| r.is_match(&sentence)))
-                && !kw.exclusions.iter().any(|r| r.is_match(&sentence))
+            (kw.topic.is_empty() || kw.topic.iter().any(|r| r.is_match(&sentence))) && !excluded[k]
         });
         let mut hits: Vec<Hit> = Vec::new();
         for (n, h) in heads.iter().enumerate() {
@@ -173,7 +182,16 @@ impl Lexicon {
                 .filter_map(|(_, s)| *s)
                 .find(|&s| s >= h.end)
                 .unwrap_or(s.toks.len());
-            if let Some(hit) = self.hit(s, h, &heads, right_end, kinds, plain, on_topic) {
+            // "the list" stands for a list the article named, which is on topic.
+            let topic = if h.back {
+                excluded.map(|x| !x)
+            } else {
+                on_topic
+            };
+            if let Some(mut hit) = self.hit(s, h, &heads, right_end, kinds, plain, topic) {
+                if let Some(prior) = split_prior_restriction(s, &mut hit, right_end) {
+                    hits.push(prior);
+                }
                 // "licences for ASML to ship ...", "allowed Nvidia to sell ...": a sale in the
                 // complement of a control is what the control governs, not an order.
                 let in_control = hit.kind == EventKind::ChipOrder
@@ -224,11 +242,22 @@ impl Lexicon {
                 if !is_noun && !both && !reads_as_verb(s, i, len, h.kind) {
                     continue;
                 }
+                // "the list", "its list": a stand-in only right after a determiner.
+                if h.back
+                    && !matches!(
+                        i.checked_sub(1)
+                            .and_then(|k| s.words.get(k).copied().flatten()),
+                        Some("the" | "its" | "their" | "that" | "this")
+                    )
+                {
+                    continue;
+                }
                 out.push(HeadAt {
                     frame: h.frame,
                     start: i,
                     end: i + len,
                     kind: h.kind,
+                    back: h.back,
                 });
                 any = true;
             }
@@ -251,6 +280,17 @@ impl Lexicon {
         while k > 0 && steps < 14 {
             k -= 1;
             steps += 1;
+            // "a TC bonder (thermal compression bonding equipment) supply contract": a
+            // gloss in brackets is stepped over whole.
+            if s.toks.get(k).is_some_and(|t| t.is_punct(')')) {
+                if let Some(open) = (k.saturating_sub(10)..k)
+                    .rev()
+                    .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
+                {
+                    k = open;
+                    continue;
+                }
+            }
             for (gi, forms) in frame.governor_forms.iter().enumerate() {
                 for (form, _) in forms {
                     let n = form.len();
@@ -319,6 +359,9 @@ impl Lexicon {
         let frame = self.frames.get(h.frame)?;
         let kw = &kinds[usize::from(frame.kind == EventKind::ExportControl)];
         let governor = self.governor_of(h, s);
+        if h.back && governor.is_none() {
+            return None;
+        }
         let gov = governor.and_then(|(_, gi)| frame.governors.get(gi));
         let verb_at = governor.map_or(h.start, |g| g.0);
         let mut status = gov.and_then(|g| g.status).or(frame.status);
@@ -754,7 +797,40 @@ impl Lexicon {
         // Right of the head, up to the end of its clause; a noun's own arguments end at
         // the next verb ("the US export ban by placing an order for AI chips").
         let mut end = clause_end(s, h.end).min(right_end);
+        // "to build ABCI 3.0, a supercomputer with 6,128 Nvidia H200 GPUs": an apposition
+        // that says what the goods are made of belongs to the order.
+        if frame.kind == EventKind::ChipOrder
+            && s.toks.get(end).is_some_and(|t| t.is_punct(','))
+            && matches!(s.words.get(end + 1).copied().flatten(), Some("a" | "an"))
+        {
+            let limit = (end + 14).min(right_end).min(s.toks.len());
+            if let Some(k) = (end + 2..limit).find(|&k| in_composition(s, k, kw)) {
+                end = (k..limit)
+                    .find(|&j| matches!(s.toks.get(j), Some(Tok::Punct(',' | ';' | '.'))))
+                    .unwrap_or(limit);
+            }
+        }
+        // "placed on the list for supplying Huawei": a cue the frame ignores, before a
+        // verb in -ing, opens a clause of its own (a reason, a purpose); nothing after it
+        // is the frame's.
+        if let Some(k) = (h.end..end).find(|&k| {
+            s.words.get(k).copied().flatten().is_some_and(|c| {
+                c == "for"
+                    && governor.is_some()
+                    && cue_role(c) == Some(Role::Ignore)
+                    && s.words
+                        .get(k + 1)
+                        .copied()
+                        .flatten()
+                        .is_some_and(|v| v.len() > 5 && v.ends_with("ing") && is_verbish(s, v))
+            })
+        }) {
+            end = k;
+        }
         let mut stated_by_participle = false;
+        // A governor stated in the passive after the noun: its cues, and its subject as
+        // the agent after "by", hold right of its participle.
+        let mut passive_governor: Option<(usize, &Governor)> = None;
         if h.kind == HeadKind::Noun && governor.is_none() {
             let verb_form = |w: &str| {
                 AUXILIARIES.contains(&w) && w != "'s"
@@ -780,20 +856,40 @@ impl Lexicon {
             if let Some(v) = (h.end..end).find(|&k| {
                 s.words.get(k).copied().flatten().is_some_and(verb_form) && !trade_gerund(k)
             }) {
+                // "the order for the Snapdragon 8+ Gen 1 was awarded to TSMC": a passive
+                // governor after the noun; its participle comes after the auxiliaries.
+                let mut p = v;
+                while s
+                    .words
+                    .get(p)
+                    .copied()
+                    .flatten()
+                    .is_some_and(|w| PASSIVE_AUX.contains(&w) || w == "been" || is_adverb(w))
+                    && p + 1 < end
+                {
+                    p += 1;
+                }
+                let passive = p > v;
                 // "export restrictions imposed by the US last year": a governor's
                 // participle states the measure and brings its agent and date.
-                let participle = s.words.get(v).copied().flatten().and_then(|w| {
+                let participle = s.words.get(p).copied().flatten().and_then(|w| {
                     frame.governor_forms.iter().position(|forms| {
                         forms
                             .iter()
                             .any(|(f, form)| f.len() == 1 && f[0] == w && form.can_be_participle())
                     })
                 });
-                match participle {
-                    Some(gi) => {
+                match participle.and_then(|gi| frame.governors.get(gi)) {
+                    Some(g) => {
                         stated_by_participle = true;
-                        if let Some(a) = frame.governors.get(gi).and_then(|g| g.action) {
+                        if let Some(a) = g.action {
                             action = Some(a);
+                        }
+                        if passive {
+                            if let Some(st) = g.status {
+                                status = Some(st);
+                            }
+                            passive_governor = Some((p, g));
                         }
                     }
                     None => end = v,
@@ -809,13 +905,27 @@ impl Lexicon {
             if appositions
                 .iter()
                 .any(|&(open, close)| open < k && k < close)
+                && !(frame.kind == EventKind::ChipOrder && in_composition(s, k, kw))
             {
                 continue;
             }
+            let after_passive = |cue: &str| -> Option<Role> {
+                let g = passive_governor.map(|(_, g)| g);
+                match cue {
+                    "by" => g.and_then(|g| g.subject).or_else(|| cue_role(cue)),
+                    _ => g
+                        .and_then(|g| g.cues.get(cue).copied())
+                        .or_else(|| cue_role(cue)),
+                }
+            };
+            let cues: &dyn Fn(&str) -> Option<Role> = match passive_governor {
+                Some((p, _)) if k > p => &after_passive,
+                _ => &cue_role,
+            };
             if let Some((arg, keep, g)) = self.argument(
                 s,
                 k,
-                &cue_role,
+                cues,
                 frame.roles.object,
                 dates,
                 frame.kind,
@@ -971,6 +1081,28 @@ impl Lexicon {
                 })
             });
         }
+        // "buy Nvidia GB300 systems from Dell": the seller named after "from" sells; the
+        // maker on the goods only made them.
+        if frame.kind == EventKind::ChipOrder {
+            let seller_at = |a: &Arg| {
+                (a.role == Role::Supplier)
+                    .then(|| token_of(s, a.ann))
+                    .flatten()
+            };
+            let stated = args.iter().filter_map(seller_at).any(|k| {
+                matches!(
+                    coordinated_cue(s, k).as_deref(),
+                    Some("from" | "through" | "via")
+                )
+            });
+            if stated {
+                args.retain(|a| {
+                    seller_at(a).is_none_or(|k| {
+                        coordinated_cue(s, k).is_some() || !maker_on_goods(s, k, kw)
+                    })
+                });
+            }
+        }
         // Both sides of an order stated by a verb: its subject, and the other side after it
         // as the maker on the goods ("Samsung will deploy 50,000 Nvidia GPUs", "install
         // 50,000 of Nvidia's GPUs"), the seller after "from" or "with", or the buyer after
@@ -1019,6 +1151,9 @@ impl Lexicon {
             goods,
             verb: verb_form.is_some() || stated_by_participle,
             head_is_noun: h.kind == HeadKind::Noun,
+            back: h.back,
+            prior: false,
+            lifts_prior: false,
             // "6 gigawatts of AMD GPUs", not "500 MW of data center capacity": the rating
             // is of chips when goods follow it before anything else that takes power.
             power: (start..end.min(s.toks.len())).any(|k| {
@@ -1065,4 +1200,73 @@ fn hits_noun_governors(
             lex.governor_of(h, s).map(|(g, _)| (g, kind))
         })
         .collect()
+}
+
+/// "will suspend the ban on gallium exports to the US that it imposed last December": a
+/// relaxation whose object is a restriction with a clause of its own, stating when it
+/// was imposed. The relaxation keeps what comes before that clause; the restriction,
+/// returned as an older mention of its own, shares it and takes the clause's dates (not
+/// those of an announcement, which is no effective date).
+fn split_prior_restriction(s: &Sent<'_>, hit: &mut Hit, right_end: usize) -> Option<Hit> {
+    if hit.kind != EventKind::ExportControl || hit.action != Some(ControlAction::Relax) || !hit.verb
+    {
+        return None;
+    }
+    let word = |k: usize| s.words.get(k).copied().flatten();
+    let end = right_end.min(s.toks.len());
+    let verb = (hit.at + 1..end).find(|&k| {
+        let Some(w) = word(k) else { return false };
+        let imposing = matches!(
+            w,
+            "imposed" | "introduced" | "adopted" | "enacted" | "announced" | "unveiled"
+        );
+        // Its subject a pronoun or a relative ("that it imposed", "which had imposed"): a
+        // clause about the measure, not a sentence's saying verb ("the ministry announced").
+        let relative = |p: usize| matches!(word(p), Some("it" | "they" | "that" | "which"));
+        let by = k.checked_sub(1).is_some_and(|p| {
+            relative(p)
+                || matches!(word(p), Some("had" | "has")) && p.checked_sub(1).is_some_and(relative)
+        });
+        // ... right after the measure it names ("the ban ... that it imposed").
+        let measure = (hit.at + 1..k).any(|j| {
+            matches!(
+                word(j),
+                Some(
+                    "ban"
+                        | "bans"
+                        | "controls"
+                        | "restrictions"
+                        | "restriction"
+                        | "curbs"
+                        | "rule"
+                        | "rules"
+                        | "measures"
+                        | "measure"
+                        | "embargo"
+                        | "limits"
+                        | "requirement"
+                        | "requirements"
+                )
+            )
+        });
+        imposing && by && measure
+    })?;
+    let announced = matches!(word(verb), Some("announced" | "unveiled"));
+    let at = |a: &Arg| token_of(s, a.ann).unwrap_or(0);
+    let mut prior = hit.clone();
+    prior.action = Some(ControlAction::Restrict);
+    prior.prior = true;
+    prior.at = verb;
+    prior.start = verb;
+    prior.args.retain(|a| {
+        let date = a.role == Role::Effective;
+        if at(a) > verb {
+            !(date && announced)
+        } else {
+            !date
+        }
+    });
+    hit.args.retain(|a| at(a) < verb);
+    hit.lifts_prior = true;
+    Some(prior)
 }

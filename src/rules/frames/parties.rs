@@ -213,3 +213,49 @@ pub(super) fn example_of(s: &Sent<'_>, k: usize, noun: impl Fn(&str) -> bool) ->
         .and_then(|b| s.words.get(b).copied().flatten())
         .is_some_and(noun)
 }
+
+/// Whether the name or number at `k` says what goods are made of: "a supercomputer with
+/// 6,128 Nvidia H200 GPUs", "rack-scale systems featuring Nvidia GB200", "servers
+/// powered by AMD MI300X". Such chips are the order's goods; their maker sells no order.
+pub(super) fn in_composition(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
+    let word = |j: usize| s.words.get(j).copied().flatten();
+    let mut j = k;
+    let mut steps = 0;
+    while j > 0 && steps < 6 {
+        j -= 1;
+        steps += 1;
+        match s.toks.get(j) {
+            Some(Tok::Ent(..)) | Some(Tok::Punct('-')) => continue,
+            Some(Tok::Word(w))
+                if DETERMINERS.contains(&w.as_str()) || NOUN_MODIFIERS.contains(&w.as_str()) =>
+            {
+                continue
+            }
+            Some(Tok::Word(w)) => {
+                let mut start = match w.as_str() {
+                    "with" | "by" | "on" => match j.checked_sub(1).and_then(word) {
+                        Some(
+                            "equipped" | "powered" | "built" | "based" | "fitted" | "loaded"
+                            | "running" | "outfitted",
+                        ) => j - 1,
+                        _ if w == "with" => j,
+                        _ => return false,
+                    },
+                    "featuring" | "packing" | "containing" | "comprising" | "boasting"
+                    | "housing" | "using" => j,
+                    _ => return false,
+                };
+                // The goods word the phrase describes, right before it.
+                while start > 0 && s.toks.get(start - 1).is_some_and(|t| t.is_punct(',')) {
+                    start -= 1;
+                }
+                return start
+                    .checked_sub(1)
+                    .and_then(word)
+                    .is_some_and(|g| kw.goods.iter().any(|x| x == g));
+            }
+            _ => return false,
+        }
+    }
+    false
+}

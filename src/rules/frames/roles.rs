@@ -24,8 +24,53 @@ impl Lexicon {
             return None;
         };
         let (ann, letter) = (*ann, *letter);
-        if s.unknown.get(k).copied().unwrap_or(false) && !names {
+        let unknown = s.unknown.get(k).copied().unwrap_or(false);
+        // "supplied Exynos processors to Audi": a name the gazetteer lacks before a chip
+        // noun is the model ordered.
+        if unknown
+            && kind == EventKind::ChipOrder
+            && s.words
+                .get(k + 1)
+                .copied()
+                .flatten()
+                .is_some_and(|w| CHIP_NOUNS.contains(&w))
+        {
+            let role = match coordinated_cue(s, k).as_deref() {
+                Some(c) => cue_role(c),
+                None => object,
+            };
+            return match role {
+                Some(Role::Ignore) => None,
+                _ => Some((
+                    Some(Arg {
+                        role: Role::Product,
+                        ann,
+                        quantity: false,
+                    }),
+                    true,
+                    true,
+                )),
+            };
+        }
+        if unknown && !names && !listed_with_known(s, k) {
             return None;
+        }
+        // "a supercomputer with 6,128 Nvidia H200 GPUs": what the goods are made of is
+        // the goods, whatever verb or cue stands before it; the chips' maker sells no
+        // order there.
+        if kind == EventKind::ChipOrder && in_composition(s, k, kw) {
+            let quantity = letter == 'N';
+            let goods_named =
+                letter == 'P' || quantity && modifies_goods(s, k, kw) && !in_range(s, k);
+            return goods_named.then_some((
+                Some(Arg {
+                    role: Role::Product,
+                    ann,
+                    quantity,
+                }),
+                true,
+                letter == 'P',
+            ));
         }
         let cue = coordinated_cue(s, k);
         // "to power OpenAI's data centre": the object of another verb, not of the head.
@@ -61,7 +106,7 @@ impl Lexicon {
                     None
                     | Some(
                         "by" | "in" | "from" | "on" | "before" | "until" | "starting" | "during"
-                        | "within" | "beginning" | "around" | "at" | "as",
+                        | "within" | "beginning" | "around" | "at" | "as" | "with",
                     ),
                 ) => Some((
                     Some(Arg {
@@ -74,12 +119,40 @@ impl Lexicon {
                 )),
                 _ => None,
             },
+            // "supplied to SK Hynix HBM lines": a product naming a place or a trade is
+            // not the goods.
+            (EventKind::ChipOrder, 'P')
+                if matches!(
+                    s.words.get(k + 1).copied().flatten(),
+                    Some(
+                        "line"
+                            | "lines"
+                            | "plant"
+                            | "plants"
+                            | "fab"
+                            | "fabs"
+                            | "factory"
+                            | "factories"
+                            | "business"
+                            | "market"
+                            | "division"
+                            | "unit"
+                    )
+                ) =>
+            {
+                None
+            }
             (EventKind::ChipOrder, 'P') => match role {
                 Some(Role::Ignore) => None,
                 _ => arg(Role::Product, false),
             },
             (EventKind::ChipOrder, 'N') => {
-                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) {
+                // "RTX 3000 series GPUs": a number naming a line of models is no count.
+                let names_series = matches!(
+                    s.words.get(k + 1).copied().flatten(),
+                    Some("series" | "family" | "generation")
+                );
+                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) || names_series {
                     return None;
                 }
                 arg(Role::Product, true)
@@ -477,8 +550,15 @@ impl Lexicon {
                             break;
                         }
                         let cue = cue_before(s, q - 1);
+                        // "other entities in China, Singapore and Taiwan were added": where
+                        // the listed parties are heads the list of a control's targets.
                         let example =
-                            matches!(cue.as_deref(), Some("including" | "such as" | "like"));
+                            matches!(cue.as_deref(), Some("including" | "such as" | "like"))
+                                || kind == EventKind::ExportControl
+                                    && matches!(
+                                        cue.as_deref(),
+                                        Some("entities in" | "entities from")
+                                    );
                         if cue.is_some() && !example {
                             break;
                         }
@@ -636,4 +716,20 @@ pub(super) fn actor_role(s: &Sent<'_>, k: usize) -> Option<Role> {
         }
         _ => None,
     }
+}
+
+/// "to Audi and Volkswagen": a name the gazetteer lacks, coordinated right next to one it
+/// knows, is an organisation like it.
+fn listed_with_known(s: &Sent<'_>, k: usize) -> bool {
+    let known_org = |j: usize| {
+        matches!(s.toks.get(j), Some(Tok::Ent(_, 'O')))
+            && !s.unknown.get(j).copied().unwrap_or(true)
+    };
+    let joins = |j: usize| {
+        s.toks.get(j).is_some_and(|t| t.is_punct(','))
+            || matches!(s.words.get(j).copied().flatten(), Some("and" | "or"))
+    };
+    k.checked_sub(2)
+        .is_some_and(|p| joins(p + 1) && known_org(p))
+        || joins(k + 1) && known_org(k + 2)
 }

@@ -4,7 +4,6 @@
 
 use crate::rules::tokens::WordSet;
 
-/// Words that may sit between a determiner and a noun head ("a new $2 billion order").
 /// Nouns for what a control lists: "entities in China", "firms from Iran".
 pub(super) static ENTITY_NOUNS: WordSet = WordSet::new(&[
     "entities",
@@ -19,6 +18,30 @@ pub(super) static ENTITY_NOUNS: WordSet = WordSet::new(&[
     "parties",
 ]);
 
+/// Nouns of chips themselves: a name the gazetteer lacks right before one is a model
+/// ("Exynos Auto V720 chips", "KUNLUN chip"), not a company.
+pub(super) static CHIP_NOUNS: WordSet = WordSet::new(&[
+    "chip",
+    "chips",
+    "processor",
+    "processors",
+    "gpu",
+    "gpus",
+    "accelerator",
+    "accelerators",
+    "soc",
+    "socs",
+    "cpu",
+    "cpus",
+    "npu",
+    "npus",
+    "asic",
+    "asics",
+    "superchip",
+    "superchips",
+]);
+
+/// Words that may sit between a determiner and a noun head ("a new $2 billion order").
 pub(super) static NOUN_MODIFIERS: WordSet = WordSet::new(&[
     "so",
     "called",
