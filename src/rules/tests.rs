@@ -1722,6 +1722,12 @@ fn a_lifted_measure_dated_by_a_government_or_by_when_it_took_effect_is_reported_
             "2025-05-13",
             "2025-05-15",
         ),
+        (
+            "China will grant exemptions for exports of Nexperia chips, easing a ban it \
+             imposed on October 4 that disrupted supplies to carmakers.",
+            "2025-11-01",
+            "2025-10-04",
+        ),
     ] {
         let e = rules().extract_events(text, day(published));
         let restrict = e

@@ -1214,7 +1214,9 @@ fn split_prior_restriction(s: &Sent<'_>, hit: &mut Hit, right_end: usize) -> Opt
         return None;
     }
     let word = |k: usize| s.words.get(k).copied().flatten();
-    let end = right_end.min(s.toks.len());
+    // The clause's own subject ("it imposed") may cut the window of the relaxation short,
+    // so look a little past it.
+    let end = right_end.max(hit.at + 15).min(s.toks.len());
     let verb = (hit.at + 1..end).find(|&k| {
         let Some(w) = word(k) else { return false };
         let imposing = matches!(
