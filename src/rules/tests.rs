@@ -1774,3 +1774,20 @@ fn a_subordinate_clause_with_its_own_subject_ends_a_controls_arguments() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn examples_among_the_listed_parties_are_targets_too() {
+    let e = rules().extract_events(
+        "MOFCOM put seven US companies, among them Shield AI and Sierra Nevada Corporation, \
+         on its export control list on Friday.",
+        day("2025-02-21"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let mut targets = control(&e[0]).targets.clone();
+    targets.sort();
+    assert_eq!(
+        targets,
+        ["Shield AI", "Sierra Nevada Corporation", "United States"]
+    );
+    assert_eq!(control(&e[0]).authority.as_deref(), Some("China"));
+}
