@@ -393,11 +393,12 @@ fn weekday(published: NaiveDate, w: Weekday, tense: Tense) -> Option<NaiveDate> 
             d = d.succ_opt()?;
         }
     } else {
+        // "China on Tuesday banned ...", published that Tuesday: the same day.
         for _ in 0..7 {
-            d = d.pred_opt()?;
             if d.weekday() == w {
                 return Some(d);
             }
+            d = d.pred_opt()?;
         }
     }
     None
@@ -496,6 +497,11 @@ mod tests {
                 "2023-10-09",
             ),
             ("the ban it imposed last December", "December", "2022-12"),
+            (
+                "China on Thursday banned exports.",
+                "Thursday",
+                "2023-11-09",
+            ),
             ("a review due next March", "March", "2024-03"),
             (
                 "It suspended the ban with immediate effect.",

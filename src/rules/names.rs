@@ -153,11 +153,16 @@ pub fn find_names(sentence: &str) -> Vec<Found> {
         {
             words.pop();
         }
-        // A sentence opener glued to a name: "The Pittsburgh Supercomputing Center".
+        // A sentence opener glued to a name: "The Pittsburgh Supercomputing Center"; but
+        // not the head of a name joined to the rest ("Texas Institute for Electronics",
+        // "Bank of China").
+        let joiner = |w: Option<&&str>| w.is_some_and(|w| matches!(*w, "of" | "for" | "de" | "&"));
         while words.len() > 1
             && words
                 .first()
                 .is_some_and(|w| l.common.contains(w) && !w.contains('&'))
+            && !joiner(words.get(1))
+            && !joiner(words.get(2))
         {
             words.remove(0);
         }
@@ -245,6 +250,14 @@ mod tests {
 
     fn names(s: &str) -> Vec<String> {
         find_names(s).into_iter().map(|f| f.name).collect()
+    }
+
+    #[test]
+    fn a_name_joined_by_of_or_for_keeps_its_head() {
+        assert_eq!(
+            names("Canon will ship a system to the Texas Institute for Electronics."),
+            ["Texas Institute for Electronics"]
+        );
     }
 
     #[test]

@@ -1677,3 +1677,94 @@ fn lifting_a_restriction_dated_by_its_own_clause_reports_both_measures() {
         "{e:#?}"
     );
 }
+
+#[test]
+fn where_the_listed_entities_are_located_adds_targets_to_the_listing() {
+    let e = rules().extract_events(
+        "BIS amends the Export Administration Regulations by adding 12 entities to the \
+         Entity List. These entities are located in China and Taiwan.",
+        day("2025-03-25"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let mut targets = control(&e[0]).targets.clone();
+    targets.sort();
+    assert_eq!(targets, ["China", "Taiwan"]);
+}
+
+#[test]
+fn a_relative_clause_after_licences_says_what_they_covered() {
+    let e = rules().extract_events(
+        "The US has revoked licences that allowed Intel and Qualcomm to supply chips for \
+         Huawei laptops, the Commerce Department confirmed on Tuesday.",
+        day("2024-05-08"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let c = control(&e[0]);
+    assert_eq!(c.action, Some(ControlAction::Restrict));
+    assert_eq!(c.targets, ["Huawei"]);
+    let mut companies = c.companies.clone();
+    companies.sort();
+    assert_eq!(companies, ["Intel", "Qualcomm"]);
+}
+
+#[test]
+fn a_lifted_measure_dated_by_a_government_or_by_when_it_took_effect_is_reported_too() {
+    for (text, published, effective) in [
+        (
+            "Japan will lift export curbs on three chipmaking materials to South Korea that \
+             Tokyo imposed in 2019, the trade ministry said.",
+            "2023-03-16",
+            "2019",
+        ),
+        (
+            "BIS said it had rescinded the AI Diffusion Rule, which was due to take effect on \
+             May 15.",
+            "2025-05-13",
+            "2025-05-15",
+        ),
+    ] {
+        let e = rules().extract_events(text, day(published));
+        let restrict = e
+            .iter()
+            .map(control)
+            .find(|c| c.action == Some(ControlAction::Restrict))
+            .unwrap_or_else(|| panic!("{text}: no restriction in {e:#?}"));
+        assert_eq!(
+            restrict.effective.map(|d| d.to_string()).as_deref(),
+            Some(effective),
+            "{text}"
+        );
+        assert!(
+            e.iter()
+                .any(|e| control(e).action == Some(ControlAction::Relax)),
+            "{text}: {e:#?}"
+        );
+    }
+}
+
+#[test]
+fn parties_named_among_a_listing_and_where_most_of_them_are_add_targets() {
+    let e = rules().extract_events(
+        "Washington added 80 companies and organisations to its Entity List on Tuesday, more \
+         than 50 of them in China. Among those named are Inspur and Sugon.",
+        day("2025-03-25"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let mut targets = control(&e[0]).targets.clone();
+    targets.sort();
+    assert_eq!(targets, ["China", "Inspur", "Sugon"]);
+}
+
+#[test]
+fn a_subordinate_clause_with_its_own_subject_ends_a_controls_arguments() {
+    let e = rules().extract_events(
+        "China imposed export curbs on chips after the Dutch government took control of \
+         Nexperia.",
+        day("2025-10-05"),
+    );
+    assert!(
+        e.iter()
+            .all(|e| !control(e).targets.iter().any(|t| t == "Nexperia")),
+        "{e:#?}"
+    );
+}

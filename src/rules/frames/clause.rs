@@ -426,6 +426,42 @@ pub(super) fn parenthetical_start(s: &Sent<'_>, k: usize) -> Option<usize> {
     None
 }
 
+/// Whether the subordinator at `j` opens a clause: a name (after an optional determiner)
+/// followed by a verb in the past or a finite one ("after the US added", "since China
+/// imposes"), not a noun phrase ("after October 1", "since the ban").
+fn subordinate_clause(s: &Sent<'_>, j: usize) -> bool {
+    let mut k = j + 1;
+    if s.words
+        .get(k)
+        .copied()
+        .flatten()
+        .is_some_and(|w| DETERMINERS.contains(&w))
+    {
+        k += 1;
+    }
+    if !matches!(s.toks.get(k), Some(Tok::Ent(_, 'J' | 'O' | 'A'))) {
+        return false;
+    }
+    s.words.get(k + 1).copied().flatten().is_some_and(|v| {
+        is_finite_verb_word(s, v)
+            || v.len() > 3 && v.ends_with("ed") && !NOUN_MODIFIERS.contains(&v)
+            || matches!(
+                v,
+                "took"
+                    | "made"
+                    | "won"
+                    | "sold"
+                    | "bought"
+                    | "began"
+                    | "said"
+                    | "set"
+                    | "put"
+                    | "gave"
+                    | "got"
+            )
+    })
+}
+
 /// Whether the word at `j` opens a clause: "which", "while", "but" ..., and "as" unless
 /// it is part of "such as", "as well as", "as of" or "as part of".
 pub(super) fn opens_clause(s: &Sent<'_>, j: usize) -> bool {
@@ -490,6 +526,16 @@ pub(super) fn clause_end(s: &Sent<'_>, k: usize) -> usize {
             Some(Tok::Punct(';')) | Some(Tok::Punct(':')) => return j,
             // "which", "while", and "that" opening a relative or content clause.
             Some(Tok::Word(w)) if opens_clause(s, j) || w == "that" => {
+                return j;
+            }
+            // "curbs imposed after the Dutch government took control of Nexperia": a
+            // subordinate clause with a subject and a verb of its own.
+            Some(Tok::Word(w))
+                if matches!(
+                    w.as_str(),
+                    "after" | "before" | "since" | "until" | "when" | "once"
+                ) && subordinate_clause(s, j) =>
+            {
                 return j;
             }
             // "orders for H20 chips due to demand for models from DeepSeek": a reason,

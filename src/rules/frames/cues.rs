@@ -105,7 +105,10 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                     {
                         // "firms in India", "entities from Bulgaria": where the listed
                         // entities are, which a control targets.
-                        if matches!(w.as_str(), "in" | "from") && ENTITY_NOUNS.contains(&prev) {
+                        // "more than 50 of them in China": "them" stands for the entities.
+                        if matches!(w.as_str(), "in" | "from")
+                            && (ENTITY_NOUNS.contains(&prev) || prev == "them")
+                        {
                             return Some(format!("entities {w}"));
                         }
                         // "27 companies to the Entity List, mostly in China", "firms based

@@ -205,6 +205,7 @@ impl Lexicon {
                 }
             }
         }
+        describe_by_relative(s, &mut hits);
         // A word read both as a verb of its own and as the governor of a noun head
         // ("received an order from xAI"): the governed reading says more.
         let governed: Vec<(usize, EventKind)> = heads
@@ -1220,13 +1221,27 @@ fn split_prior_restriction(s: &Sent<'_>, hit: &mut Hit, right_end: usize) -> Opt
             w,
             "imposed" | "introduced" | "adopted" | "enacted" | "announced" | "unveiled"
         );
-        // Its subject a pronoun or a relative ("that it imposed", "which had imposed"): a
-        // clause about the measure, not a sentence's saying verb ("the ministry announced").
+        // Its subject a pronoun or a relative ("that it imposed", "which had imposed",
+        // "that Tokyo imposed"): a clause about the measure, not a sentence's saying verb
+        // ("the ministry announced").
         let relative = |p: usize| matches!(word(p), Some("it" | "they" | "that" | "which"));
+        let government = |p: usize| {
+            matches!(s.toks.get(p), Some(Tok::Ent(_, 'J' | 'A')))
+                && p.checked_sub(1)
+                    .is_some_and(|q| matches!(word(q), Some("that" | "which")))
+        };
         let by = k.checked_sub(1).is_some_and(|p| {
             relative(p)
+                || government(p)
                 || matches!(word(p), Some("had" | "has")) && p.checked_sub(1).is_some_and(relative)
         });
+        // "the AI Diffusion Rule, which was due to take effect on May 15": when the
+        // measure would have taken effect.
+        let taking_effect = matches!(w, "take" | "takes" | "took" | "taken")
+            && word(k + 1) == Some("effect")
+            && (k.saturating_sub(5)..k).any(|p| matches!(word(p), Some("which" | "that")));
+        let imposing = imposing || taking_effect;
+        let by = by || taking_effect;
         // ... right after the measure it names ("the ban ... that it imposed").
         let measure = (hit.at + 1..k).any(|j| {
             matches!(
@@ -1269,4 +1284,55 @@ fn split_prior_restriction(s: &Sent<'_>, hit: &mut Hit, right_end: usize) -> Opt
     hit.args.retain(|a| at(a) < verb);
     hit.lifts_prior = true;
     Some(prior)
+}
+
+/// "revoked licences that allowed Intel and Qualcomm to supply chips for Huawei": a
+/// relative clause right after a control's noun says what the measure covers. Its verb
+/// ("allowed") is no measure of its own; its parties and goods are the measure's.
+fn describe_by_relative(s: &Sent<'_>, hits: &mut Vec<Hit>) {
+    let word = |k: usize| s.words.get(k).copied().flatten();
+    let mut n = 0;
+    while n < hits.len() {
+        let h = &hits[n];
+        let relative = h.kind == EventKind::ExportControl
+            && h.verb
+            && !h.head_is_noun
+            && h.at >= 2
+            && matches!(word(h.at - 1), Some("that" | "which"))
+            && matches!(
+                word(h.at - 2),
+                Some(
+                    "licences"
+                        | "licenses"
+                        | "licence"
+                        | "license"
+                        | "permits"
+                        | "permit"
+                        | "exemptions"
+                        | "exemption"
+                        | "waivers"
+                        | "waiver"
+                )
+            );
+        let owner = relative
+            .then(|| {
+                hits[..n]
+                    .iter()
+                    .rposition(|o| o.kind == EventKind::ExportControl && o.at < h.at)
+            })
+            .flatten();
+        match owner {
+            Some(o) => {
+                let inner = hits.remove(n);
+                let args: Vec<Arg> = inner
+                    .args
+                    .into_iter()
+                    .filter(|a| matches!(a.role, Role::Companies | Role::Targets | Role::Products))
+                    .collect();
+                hits[o].args.extend(args);
+                hits[o].goods |= inner.goods;
+            }
+            None => n += 1,
+        }
+    }
 }
