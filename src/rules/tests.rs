@@ -1722,6 +1722,12 @@ fn a_lifted_measure_dated_by_a_government_or_by_when_it_took_effect_is_reported_
             "2025-05-13",
             "2025-05-15",
         ),
+        (
+            "China will grant exemptions for exports of Nexperia chips, easing a ban it \
+             imposed on October 4 that disrupted supplies to carmakers.",
+            "2025-11-01",
+            "2025-10-04",
+        ),
     ] {
         let e = rules().extract_events(text, day(published));
         let restrict = e
@@ -1767,4 +1773,21 @@ fn a_subordinate_clause_with_its_own_subject_ends_a_controls_arguments() {
             .all(|e| !control(e).targets.iter().any(|t| t == "Nexperia")),
         "{e:#?}"
     );
+}
+
+#[test]
+fn examples_among_the_listed_parties_are_targets_too() {
+    let e = rules().extract_events(
+        "MOFCOM put seven US companies, among them Shield AI and Sierra Nevada Corporation, \
+         on its export control list on Friday.",
+        day("2025-02-21"),
+    );
+    assert_eq!(e.len(), 1, "{e:#?}");
+    let mut targets = control(&e[0]).targets.clone();
+    targets.sort();
+    assert_eq!(
+        targets,
+        ["Shield AI", "Sierra Nevada Corporation", "United States"]
+    );
+    assert_eq!(control(&e[0]).authority.as_deref(), Some("China"));
 }

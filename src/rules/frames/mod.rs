@@ -281,6 +281,23 @@ impl Lexicon {
         while k > 0 && steps < 14 {
             k -= 1;
             steps += 1;
+            // "put seven US companies, among them Shield AI and Sierra Nevada, on its
+            // export control list": examples of listed parties between commas are stepped
+            // over whole.
+            if frame.kind == EventKind::ExportControl
+                && s.toks.get(k).is_some_and(|t| t.is_punct(','))
+            {
+                if let Some(open) = (k.saturating_sub(10)..k).rev().find(|&j| {
+                    s.toks.get(j).is_some_and(|t| t.is_punct(','))
+                        && matches!(
+                            s.words.get(j + 1).copied().flatten(),
+                            Some("among" | "including" | "such" | "notably" | "mostly" | "mainly")
+                        )
+                }) {
+                    k = open;
+                    continue;
+                }
+            }
             // "a TC bonder (thermal compression bonding equipment) supply contract": a
             // gloss in brackets is stepped over whole.
             if s.toks.get(k).is_some_and(|t| t.is_punct(')')) {
@@ -1214,7 +1231,9 @@ fn split_prior_restriction(s: &Sent<'_>, hit: &mut Hit, right_end: usize) -> Opt
         return None;
     }
     let word = |k: usize| s.words.get(k).copied().flatten();
-    let end = right_end.min(s.toks.len());
+    // The clause's own subject ("it imposed") may cut the window of the relaxation short,
+    // so look a little past it.
+    let end = right_end.max(hit.at + 15).min(s.toks.len());
     let verb = (hit.at + 1..end).find(|&k| {
         let Some(w) = word(k) else { return false };
         let imposing = matches!(

@@ -175,7 +175,7 @@ pub(super) fn example_of_parties(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool
     example_of(s, k, |w| kw.entity_nouns.iter().any(|e| e == w))
 }
 
-/// Whether the name at `k` follows "including" or "such as" right after a noun that
+/// Whether the name at `k` follows "including", "such as" or "among them" right after a noun that
 /// `noun` accepts ("customers including Alibaba").
 pub(super) fn example_of(s: &Sent<'_>, k: usize, noun: impl Fn(&str) -> bool) -> bool {
     // Back over the list this name ends ("Intel, TSMC, Samsung and Micron") and at most a
@@ -192,6 +192,10 @@ pub(super) fn example_of(s: &Sent<'_>, k: usize, noun: impl Fn(&str) -> bool) ->
             Some(Tok::Word(w)) => match w.as_str() {
                 "including" => break j,
                 "as" if j > 0 && s.words.get(j - 1).copied().flatten() == Some("such") => {
+                    break j - 1
+                }
+                // "seven US companies, among them Shield AI and Sierra Nevada".
+                "them" if j > 0 && s.words.get(j - 1).copied().flatten() == Some("among") => {
                     break j - 1
                 }
                 "and" | "or" => {}

@@ -221,7 +221,7 @@ impl Lexicon {
                 if let Some(r) = actor_role(s, k) {
                     return arg(r, false);
                 }
-                if matches!(cue.as_deref(), Some("such as" | "including"))
+                if matches!(cue.as_deref(), Some("such as" | "including" | "among"))
                     && role != Some(Role::Companies)
                     && role != Some(Role::Targets)
                 {
