@@ -1791,3 +1791,14 @@ fn examples_among_the_listed_parties_are_targets_too() {
     );
     assert_eq!(control(&e[0]).authority.as_deref(), Some("China"));
 }
+
+#[test]
+fn customers_in_a_country_place_the_target() {
+    let e = rules().extract_events(
+        "BIS issued a rule revising its licence review policy for exports of Nvidia's H200 \
+         chips to approved customers in China to case-by-case review.",
+        day("2026-01-20"),
+    );
+    assert!(!e.is_empty(), "{e:#?}");
+    assert!(e.iter().all(|e| control(e).targets == ["China"]), "{e:#?}");
+}

@@ -828,9 +828,9 @@ impl Lexicon {
                     .unwrap_or(limit);
             }
         }
-        // "placed on the list for supplying Huawei": a cue the frame ignores, before a
-        // verb in -ing, opens a clause of its own (a reason, a purpose); nothing after it
-        // is the frame's.
+        // "placed on the list for supplying Huawei": a "for" the governed frame ignores,
+        // before a verb in -ing, opens a clause of its own (a reason, a purpose); nothing
+        // after it is the frame's.
         if let Some(k) = (h.end..end).find(|&k| {
             s.words.get(k).copied().flatten().is_some_and(|c| {
                 c == "for"

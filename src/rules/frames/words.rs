@@ -16,6 +16,12 @@ pub(super) static ENTITY_NOUNS: WordSet = WordSet::new(&[
     "universities",
     "businesses",
     "parties",
+    "customers",
+    "buyers",
+    "users",
+    "end-users",
+    "affiliates",
+    "subsidiaries",
 ]);
 
 /// Nouns of chips themselves: a name the gazetteer lacks right before one is a model
