@@ -1802,3 +1802,13 @@ fn customers_in_a_country_place_the_target() {
     assert!(!e.is_empty(), "{e:#?}");
     assert!(e.iter().all(|e| control(e).targets == ["China"]), "{e:#?}");
 }
+
+#[test]
+fn not_only_negates_nothing_and_according_to_names_no_party() {
+    let e = rules().extract_events(
+        "According to Micron, their HBM3E not only provides 50% more memory capacity than \
+         competing products but also consumes less power.",
+        day("2024-09-09"),
+    );
+    assert!(e.is_empty(), "{e:#?}");
+}

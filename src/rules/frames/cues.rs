@@ -136,6 +136,7 @@ pub(super) fn cue_before(s: &Sent<'_>, k: usize) -> Option<String> {
                                 | ("on", "behalf")
                                 | ("such", "as")
                                 | ("as", "well")
+                                | ("according", "to")
                         ) {
                             return Some(format!("{prev} {w}"));
                         }

@@ -510,15 +510,24 @@ impl Lexicon {
             context
         };
         // A frame that needs a negation needs it on its own verb ("will not allow",
-        // "cannot be sold"), not anywhere before it in the clause.
+        // "cannot be sold"), not anywhere before it in the clause. "not only ... but also"
+        // negates nothing.
+        let negates = |text: &str| {
+            let matches = |t: &str| kw.negations.iter().any(|r| r.is_match(t));
+            if text.contains("not only") {
+                matches(&text.replace("not only", "only"))
+            } else {
+                matches(text)
+            }
+        };
         let negated = if frame.when_negated {
             let near = plain
                 .get(verb_at.saturating_sub(4)..verb_at)
                 .map(|p| p.join(" "))
                 .unwrap_or_default();
-            kw.negations.iter().any(|r| r.is_match(&near)) && negation_governs(s, verb_at)
+            negates(&near) && negation_governs(s, verb_at)
         } else {
-            kw.negations.iter().any(|r| r.is_match(&context))
+            negates(&context)
         };
         if negated != frame.when_negated {
             return None;
