@@ -175,8 +175,8 @@ pub(super) fn example_of_parties(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool
     example_of(s, k, |w| kw.entity_nouns.iter().any(|e| e == w))
 }
 
-/// Whether the name at `k` follows "including", "such as" or "among them" right after a noun that
-/// `noun` accepts ("customers including Alibaba").
+/// Whether the name at `k` follows "including", "such as" or "among them" right after a
+/// noun that `noun` accepts ("customers including Alibaba").
 pub(super) fn example_of(s: &Sent<'_>, k: usize, noun: impl Fn(&str) -> bool) -> bool {
     // Back over the list this name ends ("Intel, TSMC, Samsung and Micron") and at most a
     // few words of description ("chipmaker"), to the cue.
@@ -256,7 +256,7 @@ pub(super) fn in_composition(s: &Sent<'_>, k: usize, kw: &KindWords) -> bool {
                 return start
                     .checked_sub(1)
                     .and_then(word)
-                    .is_some_and(|g| kw.goods.iter().any(|x| x == g));
+                    .is_some_and(|g| kw.goods.contains(g));
             }
             _ => return false,
         }
