@@ -378,10 +378,7 @@ impl Lexicon {
                 // "Taiwan Semiconductor Manufacturing Company (TSMC)": a bracketed gloss
                 // repeats what stands before it.
                 Tok::Punct(')') => {
-                    if let Some(open) = (k.saturating_sub(12)..k)
-                        .rev()
-                        .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
-                    {
+                    if let Some(open) = open_paren_before(s, k, 12) {
                         k = open;
                     }
                 }
