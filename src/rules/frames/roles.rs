@@ -140,12 +140,7 @@ impl Lexicon {
                 _ => arg(Role::Product, false),
             },
             (EventKind::ChipOrder, 'N') => {
-                // "RTX 3000 series GPUs": a number naming a line of models is no count.
-                let names_series = matches!(
-                    s.words.get(k + 1).copied().flatten(),
-                    Some("series" | "family" | "generation")
-                );
-                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) || names_series {
+                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) {
                     return None;
                 }
                 arg(Role::Product, true)
