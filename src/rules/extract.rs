@@ -202,8 +202,7 @@ impl RuleSet {
                         .lexicon
                         .frames
                         .get(hit.frame)
-                        .map(|f| f.id.clone())
-                        .unwrap_or_default();
+                        .map_or("", |f| f.id.as_str());
                     // "were placed on the list": the latest mention of the frame naming
                     // parties before, else one named in this sentence ("the list, formally known
                     // as the Entity List"); with neither, "the list" is some other list.
@@ -301,7 +300,7 @@ impl RuleSet {
                         }
                         mentions.push(Mention {
                             kind,
-                            rule: rule.clone(),
+                            rule: rule.to_string(),
                             confidence: hit.confidence,
                             sentence: i,
                             offset: hit.start,

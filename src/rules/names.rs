@@ -140,6 +140,11 @@ fn lists() -> &'static Lists {
     })
 }
 
+/// A word joining the parts of one name ("Bank of China"), as the span pattern allows.
+fn is_joiner(word: &str) -> bool {
+    matches!(word, "of" | "for" | "de" | "&")
+}
+
 /// The unknown organisation names in `sentence`, left to right.
 pub fn find_names(sentence: &str) -> Vec<Found> {
     let l = lists();
@@ -147,22 +152,18 @@ pub fn find_names(sentence: &str) -> Vec<Found> {
     for m in span_regex().find_iter(sentence) {
         let mut words: Vec<&str> = m.as_str().split_whitespace().collect();
         // Trailing joiners and punctuation are not part of the name.
-        while words
-            .last()
-            .is_some_and(|w| matches!(*w, "of" | "for" | "de" | "&" | "and"))
-        {
+        while words.last().is_some_and(|w| is_joiner(w) || *w == "and") {
             words.pop();
         }
         // A sentence opener glued to a name: "The Pittsburgh Supercomputing Center"; but
         // not the head of a name joined to the rest ("Texas Institute for Electronics",
         // "Bank of China").
-        let joiner = |w: Option<&&str>| w.is_some_and(|w| matches!(*w, "of" | "for" | "de" | "&"));
         while words.len() > 1
             && words
                 .first()
                 .is_some_and(|w| l.common.contains(w) && !w.contains('&'))
-            && !joiner(words.get(1))
-            && !joiner(words.get(2))
+            && !words.get(1).is_some_and(|w| is_joiner(w))
+            && !words.get(2).is_some_and(|w| is_joiner(w))
         {
             words.remove(0);
         }

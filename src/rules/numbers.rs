@@ -74,7 +74,8 @@ pub fn find_numbers(text: &str) -> Vec<Found<Option<f64>>> {
             .name("word")
             .or(caps.name("abbr"))
             .map_or(num.end(), |m| m.end());
-        // "6 gigawatts", "7 nanometres", "12%", "30 years" measure something else.
+        // "6 gigawatts", "7 nanometres", "12%", "30 years" measure something else; "RTX
+        // 3000 series" names a line of models.
         if unit_regex().is_match(&text[end..]) {
             continue;
         }
@@ -140,7 +141,7 @@ fn unit_regex() -> &'static Regex {
     RE.get_or_init(|| {
         #[allow(clippy::expect_used)] // a constant pattern: tested, cannot fail at run time
         Regex::new(&ascii_boundaries(
-            r"(?i)^(?:\s*(?:%|percent\b|per\s+cent\b)|[\s-]*(?:gigawatts?|GW|megawatts?|MW|kilowatts?|kW|nanomet(?:re|er)s?|nm|years?|months?|weeks?|days?|hours?|minutes?|layers?|times|petaflops|exaflops|teraflops|parameters|people|employees|workers|staff|engineers|companies|firms|entities|countries|nations)\b)",
+            r"(?i)^(?:\s*(?:%|percent\b|per\s+cent\b)|[\s-]*(?:gigawatts?|GW|megawatts?|MW|kilowatts?|kW|nanomet(?:re|er)s?|nm|years?|months?|weeks?|days?|hours?|minutes?|layers?|times|petaflops|exaflops|teraflops|parameters|people|employees|workers|staff|engineers|companies|firms|entities|countries|nations|series|family|generation)\b)",
         ))
         .expect("unit pattern compiles")
     })
@@ -430,6 +431,7 @@ mod tests {
             "up 12% on",
             "over 30 years",
             "a 12-layer stack",
+            "RTX 3000 series GPUs",
         ] {
             assert!(find_numbers(text).is_empty(), "{text}");
         }

@@ -246,7 +246,7 @@ pub(super) fn coordinated_cue_within(s: &Sent<'_>, k: usize, depth: usize) -> Op
             }
             Tok::Punct('-') if !joined && described > 0 => {}
             // "China (including Hong Kong) and Russia": the aside is part of the list.
-            Tok::Punct(')') if joined => match open_paren_before(s, j - 1) {
+            Tok::Punct(')') if joined => match open_paren_before(s, j - 1, 8) {
                 Some(open) => {
                     j = open;
                     continue;
@@ -292,9 +292,9 @@ fn narrowed_name(s: &Sent<'_>, k: usize, letter: char) -> Option<usize> {
     (s.toks.get(outer).and_then(Tok::letter) == Some(letter)).then_some(outer)
 }
 
-/// The `(` that the `)` at `close` ends, within a short aside.
-fn open_paren_before(s: &Sent<'_>, close: usize) -> Option<usize> {
-    (close.saturating_sub(8)..close)
+/// The `(` that the `)` at `close` ends, at most `within` tokens before it.
+pub(super) fn open_paren_before(s: &Sent<'_>, close: usize, within: usize) -> Option<usize> {
+    (close.saturating_sub(within)..close)
         .rev()
         .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
 }

@@ -301,10 +301,7 @@ impl Lexicon {
             // "a TC bonder (thermal compression bonding equipment) supply contract": a
             // gloss in brackets is stepped over whole.
             if s.toks.get(k).is_some_and(|t| t.is_punct(')')) {
-                if let Some(open) = (k.saturating_sub(10)..k)
-                    .rev()
-                    .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
-                {
+                if let Some(open) = open_paren_before(s, k, 10) {
                     k = open;
                     continue;
                 }

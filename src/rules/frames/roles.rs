@@ -24,6 +24,18 @@ impl Lexicon {
             return None;
         };
         let (ann, letter) = (*ann, *letter);
+        let goods = letter == 'P';
+        let arg = |role: Role, quantity: bool| {
+            Some((
+                Some(Arg {
+                    role,
+                    ann,
+                    quantity,
+                }),
+                true,
+                goods,
+            ))
+        };
         let unknown = s.unknown.get(k).copied().unwrap_or(false);
         // "supplied Exynos processors to Audi": a name the gazetteer lacks before a chip
         // noun is the model ordered.
@@ -60,17 +72,10 @@ impl Lexicon {
         // order there.
         if kind == EventKind::ChipOrder && in_composition(s, k, kw) {
             let quantity = letter == 'N';
-            let goods_named =
-                letter == 'P' || quantity && modifies_goods(s, k, kw) && !in_range(s, k);
-            return goods_named.then_some((
-                Some(Arg {
-                    role: Role::Product,
-                    ann,
-                    quantity,
-                }),
-                true,
-                letter == 'P',
-            ));
+            if goods || quantity && modifies_goods(s, k, kw) && !in_range(s, k) {
+                return arg(Role::Product, quantity);
+            }
+            return None;
         }
         let cue = coordinated_cue(s, k);
         // "to power OpenAI's data centre": the object of another verb, not of the head.
@@ -86,18 +91,6 @@ impl Lexicon {
         let role = match cue.as_deref() {
             Some(c) => cue_role(c),
             None => object,
-        };
-        let goods = letter == 'P';
-        let arg = |role: Role, quantity: bool| {
-            Some((
-                Some(Arg {
-                    role,
-                    ann,
-                    quantity,
-                }),
-                true,
-                goods,
-            ))
         };
         match (kind, letter) {
             (_, 'D') => match (dates, cue.as_deref()) {
@@ -147,12 +140,7 @@ impl Lexicon {
                 _ => arg(Role::Product, false),
             },
             (EventKind::ChipOrder, 'N') => {
-                // "RTX 3000 series GPUs": a number naming a line of models is no count.
-                let names_series = matches!(
-                    s.words.get(k + 1).copied().flatten(),
-                    Some("series" | "family" | "generation")
-                );
-                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) || names_series {
+                if role == Some(Role::Ignore) || !modifies_goods || in_range(s, k) {
                     return None;
                 }
                 arg(Role::Product, true)
@@ -378,10 +366,7 @@ impl Lexicon {
                 // "Taiwan Semiconductor Manufacturing Company (TSMC)": a bracketed gloss
                 // repeats what stands before it.
                 Tok::Punct(')') => {
-                    if let Some(open) = (k.saturating_sub(12)..k)
-                        .rev()
-                        .find(|&j| s.toks.get(j).is_some_and(|t| t.is_punct('(')))
-                    {
+                    if let Some(open) = open_paren_before(s, k, 12) {
                         k = open;
                     }
                 }
